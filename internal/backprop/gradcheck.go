@@ -1,0 +1,107 @@
+package backprop
+
+import (
+	"math"
+
+	"github.com/makemore/makemore/internal/matmul"
+	"github.com/makemore/makemore/internal/model"
+)
+
+// Tolerances of the gradient check: float32 rounding of the fused pass is
+// around 1e-9 at these magnitudes, so a real mistake (a dropped term, a wrong
+// transpose) lands orders of magnitude above them.
+const (
+	MaxFusedDiff = 1e-6 // |fused − step-by-step|, every element
+	MaxRelErr    = 1e-3 // |fused − finite difference| / max(|a|, |n|, RelFloor)
+	RelFloor     = 1e-3 // below this magnitude the error is judged as absolute: 1e-6
+	fdStep       = 1e-5 // central difference step, in float64
+)
+
+// Row is one line of the lecture's comparison table.
+type Row struct {
+	Name    string
+	Exact   bool    // every element equal
+	Approx  bool    // within the row's tolerance
+	MaxDiff float64 // max |got − want|
+	RelErr  float64 // max |got − want| / max(|got|, |want|, RelFloor)
+}
+
+func compare(name string, got []float32, want []float64) Row {
+	r := Row{Name: name, Exact: true}
+	for i, w := range want {
+		g := float64(got[i])
+		d := math.Abs(g - w)
+		if d != 0 || math.IsNaN(d) {
+			r.Exact = false
+		}
+		r.MaxDiff = max(r.MaxDiff, d)
+		r.RelErr = max(r.RelErr, d/max(math.Abs(g), math.Abs(w), RelFloor))
+		if math.IsNaN(d) {
+			r.MaxDiff, r.RelErr = math.NaN(), math.NaN()
+		}
+	}
+	return r
+}
+
+// CheckFused compares the fused backward pass on the batch (x, y) with the
+// step-by-step float64 reference, for every tensor the fused pass produces.
+func CheckFused(pool *matmul.Pool, m *model.Model, x, y []int32) []Row {
+	g := fused(pool, m, x, y)
+	_, ref := StepByStep(m, x, y)
+	want := map[string][]float64{}
+	for _, n := range ref {
+		want[n.Name] = n.Grad
+	}
+	var rows []Row
+	add := func(name string, got []float32) {
+		r := compare(name, got, want[name])
+		r.Approx = r.MaxDiff <= MaxFusedDiff
+		rows = append(rows, r)
+	}
+	add("logits", g.Logits)
+	add("h", g.H)
+	add("hpreact", g.Hpreact)
+	add("hprebn", g.Hprebn)
+	add("embcat", g.Embcat)
+	for _, t := range g.Params.Tensors(m.Config) {
+		add(t.Name, t.Data)
+	}
+	return rows
+}
+
+// CheckFiniteDiff compares the fused gradient of every parameter with central
+// finite differences of the float64 reference loss on the batch (x, y).
+func CheckFiniteDiff(pool *matmul.Pool, m *model.Model, x, y []int32) []Row {
+	g := fused(pool, m, x, y)
+	p := toFloat64(m)
+	params := p.byName()
+	var rows []Row
+	for _, t := range g.Params.Tensors(m.Config) {
+		w := params[t.Name]
+		num := make([]float64, len(w))
+		for i := range w {
+			orig := w[i]
+			w[i] = orig + fdStep
+			up := p.forward(x, y).loss
+			w[i] = orig - fdStep
+			down := p.forward(x, y).loss
+			w[i] = orig
+			num[i] = (up - down) / (2 * fdStep)
+		}
+		r := compare(t.Name, t.Data, num)
+		r.Approx = r.RelErr <= MaxRelErr
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// fused runs the model's forward and the fused backward pass on one batch.
+func fused(pool *matmul.Pool, m *model.Model, x, y []int32) *Grads {
+	a := model.NewActivations(m.Config, len(y))
+	copy(a.X, x)
+	copy(a.Y, y)
+	m.Forward(pool, a)
+	g := NewGrads(m.Config, len(y))
+	Backward(pool, m, a, g)
+	return g
+}

@@ -1,0 +1,44 @@
+package data
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+)
+
+// RNG streams: one generator per purpose, so that e.g. changing the batch size
+// does not change the split or the initial weights for the same seed.
+const (
+	StreamSplit  = 1
+	StreamInit   = 2
+	StreamBatch  = 3
+	StreamSample = 4
+)
+
+// NewRand returns the seeded generator of one stream.
+func NewRand(seed uint64, stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, stream))
+}
+
+// Split holds the words of each part of the data.
+type Split struct {
+	Train, Val, Test []string
+}
+
+// MinWords is the fewest words SplitWords accepts: each part needs at least one.
+const MinWords = 3
+
+// SplitWords shuffles words with seed and splits them 80/10/10 by words, as the
+// lecture does, so no word is shared between train and val/test by position.
+func SplitWords(name string, words []string, seed uint64) (Split, error) {
+	if len(words) < MinWords {
+		return Split{}, fmt.Errorf("%s: only %d words; need at least %d to split into train/val/test", name, len(words), MinWords)
+	}
+	w := slices.Clone(words)
+	r := NewRand(seed, StreamSplit)
+	r.Shuffle(len(w), func(i, j int) { w[i], w[j] = w[j], w[i] })
+	n1 := max(1, int(0.8*float64(len(w))))
+	n2 := max(n1+1, int(0.9*float64(len(w))))
+	n2 = min(n2, len(w)-1)
+	return Split{Train: w[:n1], Val: w[n1:n2], Test: w[n2:]}, nil
+}

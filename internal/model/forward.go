@@ -1,0 +1,135 @@
+package model
+
+import (
+	"math"
+
+	"github.com/makemore/makemore/internal/matmul"
+)
+
+// Activations keeps what the backward pass needs from one training-mode forward
+// pass over a batch of B examples. Allocated once, reused every step.
+type Activations struct {
+	X      []int32   // [B × Block] context tokens
+	Y      []int32   // [B] targets
+	Embcat []float32 // [B × In] concatenated embeddings
+	Hprebn []float32 // [B × Hidden] before batchnorm
+	Mean   []float32 // [Hidden] batch mean of hprebn
+	VarInv []float32 // [Hidden] 1/√(Bessel variance + Eps)
+	BNRaw  []float32 // [B × Hidden] normalised hprebn, x̂
+	H      []float32 // [B × Hidden] tanh(γ·x̂ + β)
+	Logits []float32 // [B × Vocab]
+	Probs  []float32 // [B × Vocab] softmax(logits)
+	Loss   float32   // mean cross-entropy
+}
+
+// NewActivations allocates the activations of a batch of b examples.
+func NewActivations(c Config, b int) *Activations {
+	return &Activations{
+		X:      make([]int32, b*c.Block),
+		Y:      make([]int32, b),
+		Embcat: make([]float32, b*c.In()),
+		Hprebn: make([]float32, b*c.Hidden),
+		Mean:   make([]float32, c.Hidden),
+		VarInv: make([]float32, c.Hidden),
+		BNRaw:  make([]float32, b*c.Hidden),
+		H:      make([]float32, b*c.Hidden),
+		Logits: make([]float32, b*c.Vocab),
+		Probs:  make([]float32, b*c.Vocab),
+	}
+}
+
+// Batch is the number of examples a holds.
+func (a *Activations) Batch() int { return len(a.Y) }
+
+// Forward runs the training-mode forward pass on a.X, a.Y with batch
+// statistics, fills a, and returns the mean cross-entropy loss.
+func (m *Model) Forward(pool *matmul.Pool, a *Activations) float32 {
+	b, H := a.Batch(), m.Hidden
+	m.embed(a.Embcat, a.X)
+	// hprebn[B×H] = embcat[B×In]·W1[In×H] + b1[H]
+	pool.MatMul(a.Hprebn, a.Embcat, m.W1, m.B1, b, m.In(), H)
+	batchnormForward(a.BNRaw, a.Mean, a.VarInv, a.Hprebn, b, H)
+	// h[B×H] = tanh(γ[H]·x̂[B×H] + β[H])
+	for i := 0; i < b; i++ {
+		raw, h := a.BNRaw[i*H:(i+1)*H], a.H[i*H:(i+1)*H]
+		for j := range h {
+			h[j] = m.BNGain[j]*raw[j] + m.BNBias[j]
+		}
+	}
+	matmul.Tanh(a.H, a.H)
+	// logits[B×V] = h[B×H]·W2[H×V] + b2[V]
+	pool.MatMul(a.Logits, a.H, m.W2, m.B2, b, H, m.Vocab)
+	a.Loss = softmaxLoss(a.Probs, a.Logits, a.Y, m.Vocab)
+	return a.Loss
+}
+
+// embed gathers the context embeddings: out[B × Block·Embd] = C[x[B × Block]].
+func (m *Model) embed(out []float32, x []int32) {
+	e := m.Embd
+	for i, t := range x {
+		copy(out[i*e:(i+1)*e], m.C[int(t)*e:(int(t)+1)*e])
+	}
+}
+
+// batchnormForward normalises x[B×H] column by column with the batch mean and
+// the Bessel-corrected (n−1) variance, as torch.var does by default:
+// raw[B×H] = (x − mean[H]) · varInv[H].
+func batchnormForward(raw, mean, varInv, x []float32, b, h int) {
+	clear(mean)
+	for i := 0; i < b; i++ {
+		row := x[i*h : (i+1)*h]
+		for j, v := range row {
+			mean[j] += v
+		}
+	}
+	inv := 1 / float32(b)
+	for j := range mean {
+		mean[j] *= inv
+	}
+	// varInv first accumulates Σ(x−mean)², reusing its storage.
+	clear(varInv)
+	for i := 0; i < b; i++ {
+		row, r := x[i*h:(i+1)*h], raw[i*h:(i+1)*h]
+		for j, v := range row {
+			d := v - mean[j]
+			r[j] = d
+			varInv[j] += d * d
+		}
+	}
+	bessel := 1 / float32(b-1)
+	for j, s := range varInv {
+		varInv[j] = float32(1 / math.Sqrt(float64(s*bessel+Eps)))
+	}
+	for i := 0; i < b; i++ {
+		r := raw[i*h : (i+1)*h]
+		for j := range r {
+			r[j] *= varInv[j]
+		}
+	}
+}
+
+// softmaxLoss writes probs[B×V] = softmax(logits[B×V]) row by row and returns
+// the mean of −log probs[i, y[i]], computed from the log-sum-exp so that a tiny
+// probability does not round to log(0).
+func softmaxLoss(probs, logits []float32, y []int32, v int) float32 {
+	var total float64
+	for i, t := range y {
+		l, p := logits[i*v:(i+1)*v], probs[i*v:(i+1)*v]
+		mx := l[0]
+		for _, x := range l[1:] {
+			mx = max(mx, x)
+		}
+		var sum float32
+		for j, x := range l {
+			e := float32(math.Exp(float64(x - mx)))
+			p[j] = e
+			sum += e
+		}
+		inv := 1 / sum
+		for j := range p {
+			p[j] *= inv
+		}
+		total += math.Log(float64(sum)) - float64(l[t]-mx)
+	}
+	return float32(total / float64(len(y)))
+}
