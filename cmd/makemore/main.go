@@ -1,7 +1,73 @@
+// Command makemore trains a character-level MLP language model on a file of
+// words and makes up more words like them. See README.md.
 package main
+
 import (
- _ "github.com/spf13/cobra"
- _ "github.com/schollz/progressbar/v3"
- _ "gonum.org/v1/gonum/mat"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+
+	"github.com/spf13/cobra"
 )
-func main(){}
+
+// Exit codes, documented in README.
+const (
+	exitError       = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// usageError marks a bad command line: exit code 2 instead of 1.
+type usageError struct{ error }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+func main() {
+	root := newRootCmd()
+	err := root.Execute()
+	if err == nil {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "makemore: %v\n", err)
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintf(os.Stderr, "Run 'makemore --help' for usage.\n")
+		os.Exit(exitUsage)
+	case errors.Is(err, errInterrupted):
+		os.Exit(exitInterrupted)
+	default:
+		os.Exit(exitError)
+	}
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "makemore",
+		Short: "Train a character-level MLP on a list of words and make more of them",
+		Long: `makemore trains the MLP of Karpathy's "makemore part 4: becoming a backprop ninja"
+(embedding → linear → batchnorm → tanh → linear → cross-entropy, every gradient written
+by hand) on a file of words, one per line, and then makes up new words like them.
+Without --input-file it uses the bundled names.txt (32,257 US baby names of 2018).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newTrainCmd(), newEvalCmd(), newSampleCmd(), newGradcheckCmd())
+	for _, c := range root.Commands() {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("%s takes no arguments, got %q", cmd.Name(), args)
+			}
+			return nil
+		}
+	}
+	return root
+}
+
+// defaultThreads uses the machine's cores, up to the 4 of a typical laptop:
+// the model's products are too small to gain from more.
+func defaultThreads() int { return min(runtime.NumCPU(), 4) }

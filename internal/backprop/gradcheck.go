@@ -2,6 +2,7 @@ package backprop
 
 import (
 	"math"
+	"sync"
 
 	"github.com/makemore/makemore/internal/matmul"
 	"github.com/makemore/makemore/internal/model"
@@ -70,24 +71,34 @@ func CheckFused(pool *matmul.Pool, m *model.Model, x, y []int32) []Row {
 }
 
 // CheckFiniteDiff compares the fused gradient of every parameter with central
-// finite differences of the float64 reference loss on the batch (x, y).
+// finite differences of the float64 reference loss on the batch (x, y). The
+// differences are spread over the pool's thread count, each goroutine
+// perturbing its own copy of the parameters.
 func CheckFiniteDiff(pool *matmul.Pool, m *model.Model, x, y []int32) []Row {
 	g := fused(pool, m, x, y)
-	p := toFloat64(m)
-	params := p.byName()
+	workers := make([]*params64, pool.Threads())
+	for i := range workers {
+		workers[i] = toFloat64(m)
+	}
 	var rows []Row
 	for _, t := range g.Params.Tensors(m.Config) {
-		w := params[t.Name]
-		num := make([]float64, len(w))
-		for i := range w {
-			orig := w[i]
-			w[i] = orig + fdStep
-			up := p.forward(x, y).loss
-			w[i] = orig - fdStep
-			down := p.forward(x, y).loss
-			w[i] = orig
-			num[i] = (up - down) / (2 * fdStep)
+		num := make([]float64, len(t.Data))
+		var wg sync.WaitGroup
+		for k, p := range workers {
+			wg.Go(func() {
+				w := p.byName()[t.Name]
+				for i := k; i < len(w); i += len(workers) {
+					orig := w[i]
+					w[i] = orig + fdStep
+					up := p.forward(x, y).loss
+					w[i] = orig - fdStep
+					down := p.forward(x, y).loss
+					w[i] = orig
+					num[i] = (up - down) / (2 * fdStep)
+				}
+			})
 		}
+		wg.Wait()
 		r := compare(t.Name, t.Data, num)
 		r.Approx = r.RelErr <= MaxRelErr
 		rows = append(rows, r)

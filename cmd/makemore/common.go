@@ -1,0 +1,75 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	makemore "github.com/makemore/makemore"
+	"github.com/makemore/makemore/internal/data"
+	"github.com/makemore/makemore/internal/matmul"
+	"github.com/makemore/makemore/internal/model"
+	"github.com/spf13/cobra"
+)
+
+var errInterrupted = errors.New("interrupted")
+
+// bundledName labels the embedded names.txt in messages.
+const bundledName = "names.txt (bundled)"
+
+// readWords reads the words file at path, or the bundled names.txt when path is empty.
+func readWords(path string) (*data.File, error) {
+	if path == "" {
+		return data.Parse(bundledName, makemore.Names)
+	}
+	return data.ReadFile(path)
+}
+
+// checkpointPath is where a work dir keeps its model.
+func checkpointPath(workDir string) string { return filepath.Join(workDir, "model.safetensors") }
+
+// splits are the examples of the three parts of the data.
+type splits struct {
+	words            data.Split
+	train, val, test *data.Dataset
+}
+
+func buildSplits(f *data.File, v *data.Vocab, block int, seed uint64) (*splits, error) {
+	ws, err := data.SplitWords(f.Name, f.Words, seed)
+	if err != nil {
+		return nil, err
+	}
+	return &splits{
+		words: ws,
+		train: data.Build(ws.Train, v, block),
+		val:   data.Build(ws.Val, v, block),
+		test:  data.Build(ws.Test, v, block),
+	}, nil
+}
+
+// addThreadsFlag adds --threads/-j to cmd.
+func addThreadsFlag(cmd *cobra.Command, threads *int) {
+	cmd.Flags().IntVarP(threads, "threads", "j", defaultThreads(), "worker threads for the matrix products")
+}
+
+func newPool(threads int) (*matmul.Pool, error) {
+	if threads < 1 {
+		return nil, usagef("--threads must be at least 1, got %d", threads)
+	}
+	return matmul.NewPool(threads), nil
+}
+
+// loadModel reads the checkpoint of a work dir, with a hint when there is none.
+func loadModel(workDir string) (*model.Model, model.Meta, error) {
+	path := checkpointPath(workDir)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, model.Meta{}, fmt.Errorf("%s: no checkpoint; run 'makemore train -o %s' first, or pass the work dir with -o", path, workDir)
+	}
+	return model.Load(path)
+}
+
+// logf prints progress and diagnostics to stderr, keeping stdout for results.
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+}

@@ -1,0 +1,90 @@
+// Package train runs minibatch SGD on the model with the hand-written backward
+// pass: data → model.Forward → backprop.Backward → update, one step at a time.
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/makemore/makemore/internal/backprop"
+	"github.com/makemore/makemore/internal/data"
+	"github.com/makemore/makemore/internal/matmul"
+	"github.com/makemore/makemore/internal/model"
+)
+
+// Schedule is the lecture's step learning rate: LR until DecayStep, then LR·DecayFactor.
+type Schedule struct {
+	LR          float32
+	DecayStep   int
+	DecayFactor float32
+}
+
+// At is the learning rate of step (counted from 0).
+func (s Schedule) At(step int) float32 {
+	if step >= s.DecayStep {
+		return s.LR * s.DecayFactor
+	}
+	return s.LR
+}
+
+// Trainer owns everything one training step touches, allocated once, so the
+// steady-state step allocates nothing.
+type Trainer struct {
+	Model    *model.Model
+	Schedule Schedule
+	Step     int // steps taken so far
+	pool     *matmul.Pool
+	data     *data.Dataset
+	rng      *rand.Rand
+	act      *model.Activations
+	grads    *backprop.Grads
+}
+
+// New returns a Trainer that draws batches of batch examples from ds with rng.
+func New(m *model.Model, pool *matmul.Pool, ds *data.Dataset, batch int, rng *rand.Rand, s Schedule) *Trainer {
+	return &Trainer{
+		Model:    m,
+		Schedule: s,
+		pool:     pool,
+		data:     ds,
+		rng:      rng,
+		act:      model.NewActivations(m.Config, batch),
+		grads:    backprop.NewGrads(m.Config, batch),
+	}
+}
+
+// DivergedError reports a loss that is no longer a finite number.
+type DivergedError struct {
+	Step int
+	Loss float32
+	LR   float32
+}
+
+func (e *DivergedError) Error() string {
+	return fmt.Sprintf("training diverged: loss is %v at step %d with learning rate %g; try a lower --learning-rate", e.Loss, e.Step, e.LR)
+}
+
+// StepOnce draws a batch, runs forward and backward, and applies the SGD
+// update p −= lr·∇p. It returns the minibatch loss and the learning rate used.
+// A non-finite loss returns a *DivergedError and leaves the parameters as they were.
+func (t *Trainer) StepOnce() (loss, lr float32, err error) {
+	t.data.Batch(t.rng, t.act.X, t.act.Y)
+	loss = t.Model.Forward(t.pool, t.act)
+	lr = t.Schedule.At(t.Step)
+	if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
+		return loss, lr, &DivergedError{Step: t.Step, Loss: loss, LR: lr}
+	}
+	backprop.Backward(t.pool, t.Model, t.act, t.grads)
+	sgd(t.Model.Data, t.grads.Data, lr)
+	t.Step++
+	return loss, lr, nil
+}
+
+// sgd applies p[N] −= lr·g[N] over the flat parameter array.
+func sgd(p, g []float32, lr float32) {
+	g = g[:len(p)]
+	for i := range p {
+		p[i] -= lr * g[i]
+	}
+}
