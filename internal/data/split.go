@@ -37,8 +37,8 @@ func SplitWords(name string, words []string, seed uint64) (Split, error) {
 	w := slices.Clone(words)
 	r := NewRand(seed, StreamSplit)
 	r.Shuffle(len(w), func(i, j int) { w[i], w[j] = w[j], w[i] })
-	n1 := max(1, int(0.8*float64(len(w))))
-	n2 := max(n1+1, int(0.9*float64(len(w))))
-	n2 = min(n2, len(w)-1)
+	n := len(w)
+	n1 := min(max(1, int(0.8*float64(n))), n-2)
+	n2 := min(max(n1+1, int(0.9*float64(n))), n-1)
 	return Split{Train: w[:n1], Val: w[n1:n2], Test: w[n2:]}, nil
 }

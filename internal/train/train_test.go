@@ -1,0 +1,95 @@
+package train
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/makemore/makemore/internal/data"
+	"github.com/makemore/makemore/internal/matmul"
+	"github.com/makemore/makemore/internal/model"
+)
+
+var testWords = strings.Fields("emma olivia ava isabella sophia mia charlotte amelia harper evelyn abigail emily liam noah william james oliver benjamin elijah lucas mason logan alexander ethan")
+
+func newTrainer(threads int, cfg model.Config, steps int) (*Trainer, *matmul.Pool, *data.Dataset) {
+	v := data.NewVocab(testWords)
+	cfg.Vocab = v.Size()
+	ds := data.Build(testWords, v, cfg.Block)
+	m := model.New(cfg)
+	m.Init(data.NewRand(9, data.StreamInit))
+	pool := matmul.NewPool(threads)
+	return New(m, pool, ds, 16, data.NewRand(9, data.StreamBatch), Schedule{LR: 0.1, DecayStep: steps / 2, DecayFactor: 0.1}), pool, ds
+}
+
+func run(t *testing.T, tr *Trainer, steps int) []float32 {
+	t.Helper()
+	var losses []float32
+	for tr.Step < steps {
+		loss, _, err := tr.StepOnce()
+		if err != nil {
+			t.Fatal(err)
+		}
+		losses = append(losses, loss)
+	}
+	return losses
+}
+
+func TestTrainingLearns(t *testing.T) {
+	tr, pool, ds := newTrainer(1, model.Config{Block: 3, Embd: 4, Hidden: 32}, 2000)
+	defer pool.Close()
+	ev := model.NewEvaluator(tr.Model, pool)
+	ev.Calibrate(ds.X)
+	before := ev.Loss(ds.X, ds.Y)
+	run(t, tr, 2000)
+	ev.Calibrate(ds.X)
+	after := ev.Loss(ds.X, ds.Y)
+	if !(after < before-1) {
+		t.Fatalf("loss %.3f before training, %.3f after 2000 steps: not learning", before, after)
+	}
+}
+
+// Every thread count must give the same bits: each output element of every
+// product is computed by one worker in a fixed order.
+func TestThreadCountsGiveIdenticalWeights(t *testing.T) {
+	cfg := model.Config{Block: 3, Embd: 8, Hidden: 96}
+	var ref []float32
+	var refLoss []float32
+	for _, threads := range []int{1, 2, 3} {
+		tr, pool, _ := newTrainer(threads, cfg, 300)
+		losses := run(t, tr, 300)
+		pool.Close()
+		if ref == nil {
+			ref, refLoss = tr.Model.Data, losses
+			continue
+		}
+		if !slices.Equal(ref, tr.Model.Data) || !slices.Equal(refLoss, losses) {
+			t.Fatalf("threads %d: weights or losses differ from threads 1", threads)
+		}
+	}
+}
+
+func TestDivergenceIsReported(t *testing.T) {
+	tr, pool, _ := newTrainer(1, model.Config{Block: 3, Embd: 4, Hidden: 8}, 100)
+	defer pool.Close()
+	tr.Schedule.LR = 1e30
+	for range 100 {
+		_, _, err := tr.StepOnce()
+		if d, ok := err.(*DivergedError); ok {
+			if d.Step != tr.Step || !strings.Contains(err.Error(), "--learning-rate") {
+				t.Fatalf("error %q at step %d", err, tr.Step)
+			}
+			return
+		}
+	}
+	t.Fatal("a learning rate of 1e30 did not diverge in 100 steps")
+}
+
+func TestStepAllocatesNothing(t *testing.T) {
+	tr, pool, _ := newTrainer(2, model.Config{Block: 3, Embd: 10, Hidden: 200}, 1000)
+	defer pool.Close()
+	tr.StepOnce()
+	if n := testing.AllocsPerRun(50, func() { tr.StepOnce() }); n != 0 {
+		t.Fatalf("%v allocations per step, want 0", n)
+	}
+}
