@@ -108,7 +108,7 @@ func runTrain(ctx context.Context, f trainFlags) error {
 	cfg := model.Config{Vocab: vocab.Size(), Block: f.blk, Embd: f.embd, Hidden: f.hidden}
 	m := model.New(cfg)
 	m.Init(data.NewRand(f.seed, data.StreamInit))
-	sched := train.Schedule{LR: float32(f.lr), DecayStep: f.decayStep, DecayFactor: float32(f.decay)}
+	sched := train.Schedule{LR: f.lr, DecayStep: f.decayStep, DecayFactor: f.decay}
 	tr := train.New(m, pool, sp.train, f.batch, data.NewRand(f.seed, data.StreamBatch), sched)
 	logf("makemore: %d words (%d train, %d val, %d test), vocabulary of %d, %d parameters, kernel %s, %d threads",
 		len(words.Words), len(sp.words.Train), len(sp.words.Val), len(sp.words.Test), cfg.Vocab, cfg.NumParams(), matmul.Kernel(), pool.Threads())

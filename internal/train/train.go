@@ -14,18 +14,19 @@ import (
 )
 
 // Schedule is the lecture's step learning rate: LR until DecayStep, then LR·DecayFactor.
+// The product is taken in float64 so that 0.1·0.1 rounds to the float32 0.01.
 type Schedule struct {
-	LR          float32
+	LR          float64
 	DecayStep   int
-	DecayFactor float32
+	DecayFactor float64
 }
 
 // At is the learning rate of step (counted from 0).
 func (s Schedule) At(step int) float32 {
 	if step >= s.DecayStep {
-		return s.LR * s.DecayFactor
+		return float32(s.LR * s.DecayFactor)
 	}
-	return s.LR
+	return float32(s.LR)
 }
 
 // Trainer owns everything one training step touches, allocated once, so the
