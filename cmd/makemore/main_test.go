@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // bin is the makemore binary built once for these end-to-end tests.
@@ -36,7 +37,7 @@ type result struct {
 	code           int
 }
 
-func run(t *testing.T, args ...string) result {
+func mm(t *testing.T, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	var out, errb bytes.Buffer
@@ -57,7 +58,7 @@ var small = []string{"--max-steps", "3000", "--lr-decay-step", "2000", "--n-hidd
 
 func TestTrainEvalSample(t *testing.T) {
 	dir1, dir2 := t.TempDir(), t.TempDir()
-	r1 := run(t, append([]string{"train", "-o", dir1, "-j", "1"}, small...)...)
+	r1 := mm(t, append([]string{"train", "-o", dir1, "-j", "1"}, small...)...)
 	if r1.code != 0 {
 		t.Fatalf("train: exit %d\n%s", r1.code, r1.stderr)
 	}
@@ -65,7 +66,7 @@ func TestTrainEvalSample(t *testing.T) {
 	if m == nil {
 		t.Fatalf("train stdout %q: want the train and val loss lines only", r1.stdout)
 	}
-	r2 := run(t, append([]string{"train", "-o", dir2, "-j", "2"}, small...)...)
+	r2 := mm(t, append([]string{"train", "-o", dir2, "-j", "2"}, small...)...)
 	if r2.code != 0 || r2.stdout != r1.stdout {
 		t.Fatalf("second run: exit %d, stdout %q vs %q", r2.code, r2.stdout, r1.stdout)
 	}
@@ -82,7 +83,7 @@ func TestTrainEvalSample(t *testing.T) {
 		t.Errorf("loss.csv: %d lines, first %q, last %q", len(lines), lines[0], lines[len(lines)-1])
 	}
 
-	ev := run(t, "eval", "-o", dir1, "--json")
+	ev := mm(t, "eval", "-o", dir1, "--json")
 	var losses struct{ Train, Val, Test float64 }
 	if ev.code != 0 || json.Unmarshal([]byte(ev.stdout), &losses) != nil {
 		t.Fatalf("eval --json: exit %d, stdout %q, stderr %q", ev.code, ev.stdout, ev.stderr)
@@ -94,8 +95,8 @@ func TestTrainEvalSample(t *testing.T) {
 		t.Errorf("losses %+v: the model did not learn", losses)
 	}
 
-	s1 := run(t, "sample", "-o", dir1, "-n", "20", "--seed", "1")
-	s2 := run(t, "sample", "-o", dir1, "-n", "20", "--seed", "1")
+	s1 := mm(t, "sample", "-o", dir1, "-n", "20", "--seed", "1")
+	s2 := mm(t, "sample", "-o", dir1, "-n", "20", "--seed", "1")
 	if s1.code != 0 || s1.stdout != s2.stdout {
 		t.Fatalf("sample twice: exit %d, %q vs %q", s1.code, s1.stdout, s2.stdout)
 	}
@@ -111,7 +112,7 @@ func TestTrainEvalSample(t *testing.T) {
 
 	other := filepath.Join(t.TempDir(), "other.txt")
 	os.WriteFile(other, []byte("anna\nbob\ncarl\n"), 0o644)
-	if r := run(t, "eval", "-o", dir1, "-i", other); r.code != 1 || !strings.Contains(r.stderr, "not the words file this model was trained on") {
+	if r := mm(t, "eval", "-o", dir1, "-i", other); r.code != 1 || !strings.Contains(r.stderr, "not the words file this model was trained on") {
 		t.Errorf("eval on another words file: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
@@ -138,7 +139,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"eval", "-o", filepath.Join(dir, "nothing")}, 1, "no checkpoint"},
 		{[]string{"sample", "-o", filepath.Join(dir, "nothing")}, 1, "no checkpoint"},
 	} {
-		r := run(t, tc.args...)
+		r := mm(t, tc.args...)
 		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stderr, "goroutine") {
 			t.Errorf("makemore %s: exit %d, stderr %q; want exit %d and %q", strings.Join(tc.args, " "), r.code, r.stderr, tc.code, tc.want)
 		}
@@ -149,11 +150,53 @@ func TestErrors(t *testing.T) {
 }
 
 func TestGradcheck(t *testing.T) {
-	r := run(t, "gradcheck", "--n-hidden", "24", "--n-embd", "5", "--batch-size", "7")
+	r := mm(t, "gradcheck", "--n-hidden", "24", "--n-embd", "5", "--batch-size", "7")
 	if r.code != 0 || strings.Contains(r.stdout, "approximate: false") {
 		t.Fatalf("gradcheck: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if n := strings.Count(r.stdout, "approximate: true"); n != 12+7 {
 		t.Fatalf("%d passing rows, want 19:\n%s", n, r.stdout)
+	}
+}
+
+// An interrupted run resumed to the end must leave the same files as a run
+// that was never interrupted.
+func TestInterruptAndResume(t *testing.T) {
+	args := []string{"--max-steps", "20000", "--n-hidden", "64", "--checkpoint-every", "1000"}
+	whole, parts := t.TempDir(), t.TempDir()
+	if r := mm(t, append([]string{"train", "-o", whole}, args...)...); r.code != 0 {
+		t.Fatalf("uninterrupted run: exit %d\n%s", r.code, r.stderr)
+	}
+
+	cmd := exec.Command(bin, append([]string{"train", "-o", parts}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(parts, "model.safetensors")
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if _, err := os.Stat(ckpt); err == nil {
+			break
+		}
+	}
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 || !strings.Contains(stderr.String(), "makemore train --resume -o "+parts) {
+		t.Fatalf("interrupted run: %v, stderr %q; want exit 130 and how to resume", err, stderr.String())
+	}
+	if r := mm(t, "train", "--resume", "-o", parts); r.code != 0 {
+		t.Fatalf("resumed run: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, name := range []string{"model.safetensors", "loss.csv"} {
+		a, _ := os.ReadFile(filepath.Join(whole, name))
+		b, _ := os.ReadFile(filepath.Join(parts, name))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("%s of the interrupted and resumed run differs from the uninterrupted one", name)
+		}
+	}
+	if r := mm(t, "train", "--resume", "-o", parts, "--n-hidden", "32"); r.code != 2 {
+		t.Errorf("--resume with --n-hidden: exit %d, want 2 (usage)", r.code)
 	}
 }

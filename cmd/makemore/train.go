@@ -2,9 +2,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -28,7 +32,12 @@ type trainFlags struct {
 	seed              uint64
 	embd, hidden, blk int
 	threads           int
+	checkpointEvery   int
+	resume            bool
 }
+
+// resumeFixed are the flags a resumed run takes from the checkpoint instead.
+var resumeFixed = []string{"batch-size", "learning-rate", "lr-decay-step", "lr-decay", "seed", "n-embd", "n-hidden", "block-size"}
 
 func newTrainCmd() *cobra.Command {
 	var f trainFlags
@@ -38,15 +47,29 @@ func newTrainCmd() *cobra.Command {
 		Long: `Train runs minibatch SGD with the hand-written backward pass, calibrates the
 batchnorm statistics over the whole training split, saves the model to
 WORK-DIR/model.safetensors and the minibatch losses to WORK-DIR/loss.csv, and prints
-the train and val loss on stdout.`,
+the train and val loss on stdout.
+
+The checkpoint is also saved every --checkpoint-every steps and when training is
+interrupted (Ctrl-C or SIGTERM: the current step finishes first, exit code 130);
+--resume continues from it exactly as if training had not stopped.`,
 		Example: `  makemore train                      # bundled names.txt, lecture defaults
-  makemore train -i words.txt -o runs/words --max-steps 50000`,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runTrain(cmd.Context(), f) },
+  makemore train -i words.txt -o runs/words --max-steps 50000
+  makemore train --resume -o runs/words  # continue an interrupted run`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.resume {
+				for _, name := range resumeFixed {
+					if cmd.Flags().Changed(name) {
+						return usagef("--%s cannot be changed with --resume: the run continues with the checkpoint's", name)
+					}
+				}
+			}
+			return runTrain(cmd.Context(), f, cmd.Flags().Changed("max-steps"))
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.input, "input-file", "i", "", "words file, one per line (default: the bundled names.txt)")
 	fl.StringVarP(&f.workDir, "work-dir", "o", "out", "directory for the checkpoint and the loss log")
-	fl.IntVar(&f.steps, "max-steps", 200000, "SGD steps")
+	fl.IntVar(&f.steps, "max-steps", 200000, "SGD steps in all (with --resume: default the checkpoint's)")
 	fl.IntVarP(&f.batch, "batch-size", "b", 32, "examples per minibatch (at least 2: batchnorm needs a variance)")
 	fl.Float64VarP(&f.lr, "learning-rate", "l", 0.1, "initial learning rate")
 	fl.IntVar(&f.decayStep, "lr-decay-step", 100000, "step from which the learning rate is multiplied by --lr-decay")
@@ -55,6 +78,8 @@ the train and val loss on stdout.`,
 	fl.IntVar(&f.embd, "n-embd", 10, "embedding width per character")
 	fl.IntVar(&f.hidden, "n-hidden", 200, "hidden units")
 	fl.IntVar(&f.blk, "block-size", 3, "context length in characters")
+	fl.IntVar(&f.checkpointEvery, "checkpoint-every", 50000, "save a resumable checkpoint every N steps (0: only at the end)")
+	fl.BoolVar(&f.resume, "resume", false, "continue the run saved in the work dir")
 	addThreadsFlag(cmd, &f.threads)
 	return cmd
 }
@@ -71,6 +96,8 @@ func (f *trainFlags) validate() error {
 		return usagef("--lr-decay must be a finite number above 0, got %v", f.decay)
 	case f.decayStep < 0:
 		return usagef("--lr-decay-step must be 0 or more, got %d", f.decayStep)
+	case f.checkpointEvery < 0:
+		return usagef("--checkpoint-every must be 0 or more, got %d", f.checkpointEvery)
 	}
 	for _, s := range []struct {
 		flag string
@@ -83,7 +110,75 @@ func (f *trainFlags) validate() error {
 	return nil
 }
 
-func runTrain(ctx context.Context, f trainFlags) error {
+// run is one training run: what it trains on and where it stands.
+type run struct {
+	words *data.File
+	vocab *data.Vocab
+	m     *model.Model
+	meta  model.Meta
+	src   *rand.PCG
+}
+
+// newRun starts a fresh run from the flags.
+func newRun(f trainFlags) (*run, error) {
+	words, err := readWords(f.input)
+	if err != nil {
+		return nil, err
+	}
+	vocab := data.NewVocab(words.Words)
+	m := model.New(model.Config{Vocab: vocab.Size(), Block: f.blk, Embd: f.embd, Hidden: f.hidden})
+	m.Init(data.NewRand(f.seed, data.StreamInit))
+	return &run{
+		words: words,
+		vocab: vocab,
+		m:     m,
+		src:   rand.NewPCG(f.seed, data.StreamBatch),
+		meta: model.Meta{
+			Vocab:       vocab.String(),
+			MaxWordLen:  data.MaxLen(words.Words),
+			WordsSHA256: words.SHA256,
+			Seed:        f.seed,
+			MaxSteps:    f.steps,
+			BatchSize:   f.batch,
+			LR:          f.lr,
+			LRDecayStep: f.decayStep,
+			LRDecay:     f.decay,
+		},
+	}, nil
+}
+
+// resumeRun continues the run saved in the work dir.
+func resumeRun(f trainFlags, stepsSet bool) (*run, error) {
+	m, meta, err := loadModel(f.workDir)
+	if err != nil {
+		return nil, err
+	}
+	words, err := readWords(f.input)
+	if err != nil {
+		return nil, err
+	}
+	vocab, err := checkWords(words, meta)
+	if err != nil {
+		return nil, err
+	}
+	state, err := hex.DecodeString(meta.RNGState)
+	src := &rand.PCG{}
+	if err == nil {
+		err = src.UnmarshalBinary(state)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: no resumable generator state; the file is damaged or was not written by makemore train", checkpointPath(f.workDir))
+	}
+	if stepsSet {
+		meta.MaxSteps = f.steps
+	}
+	if meta.Step > meta.MaxSteps {
+		return nil, usagef("--max-steps %d is below the %d steps the checkpoint has already taken", meta.MaxSteps, meta.Step)
+	}
+	return &run{words: words, vocab: vocab, m: m, meta: meta, src: src}, nil
+}
+
+func runTrain(ctx context.Context, f trainFlags, stepsSet bool) error {
 	if err := f.validate(); err != nil {
 		return err
 	}
@@ -92,59 +187,87 @@ func runTrain(ctx context.Context, f trainFlags) error {
 		return err
 	}
 	defer pool.Close()
-	words, err := readWords(f.input)
+	var r *run
+	if f.resume {
+		r, err = resumeRun(f, stepsSet)
+	} else {
+		r, err = newRun(f)
+	}
 	if err != nil {
 		return err
 	}
-	vocab := data.NewVocab(words.Words)
-	sp, err := buildSplits(words, vocab, f.blk, f.seed)
+	m, meta := r.m, r.meta
+	sp, err := buildSplits(r.words, r.vocab, m.Block, meta.Seed)
 	if err != nil {
 		return err
 	}
 	if err := os.MkdirAll(f.workDir, 0o755); err != nil {
 		return fmt.Errorf("%s: cannot create the work dir: %v", f.workDir, err)
 	}
-
-	cfg := model.Config{Vocab: vocab.Size(), Block: f.blk, Embd: f.embd, Hidden: f.hidden}
-	m := model.New(cfg)
-	m.Init(data.NewRand(f.seed, data.StreamInit))
-	sched := train.Schedule{LR: f.lr, DecayStep: f.decayStep, DecayFactor: f.decay}
-	tr := train.New(m, pool, sp.train, f.batch, data.NewRand(f.seed, data.StreamBatch), sched)
+	sched := train.Schedule{LR: meta.LR, DecayStep: meta.LRDecayStep, DecayFactor: meta.LRDecay}
+	tr := train.New(m, pool, sp.train, meta.BatchSize, r.src, sched)
+	tr.Step = meta.Step
 	logf("makemore: %d words (%d train, %d val, %d test), vocabulary of %d, %d parameters, kernel %s, %d threads",
-		len(words.Words), len(sp.words.Train), len(sp.words.Val), len(sp.words.Test), cfg.Vocab, cfg.NumParams(), matmul.Kernel(), pool.Threads())
-
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	csvPath := filepath.Join(f.workDir, "loss.csv")
-	start := time.Now()
-	interrupted, err := trainLoop(ctx, tr, f.steps, csvPath)
-	if err != nil {
-		return err
-	}
-	stop() // a second Ctrl-C during saving kills the process the usual way
-	elapsed := time.Since(start)
-	if tr.Step > 0 {
-		logf("makemore: %d steps in %.1fs (%.1f µs/step)", tr.Step, elapsed.Seconds(), float64(elapsed.Microseconds())/float64(tr.Step))
+		len(r.words.Words), len(sp.words.Train), len(sp.words.Val), len(sp.words.Test), m.Vocab, m.NumParams(), matmul.Kernel(), pool.Threads())
+	if f.resume {
+		logf("makemore: resuming at step %d of %d", tr.Step, meta.MaxSteps)
 	}
 
 	ev := model.NewEvaluator(m, pool)
-	ev.Calibrate(sp.train.X)
-	meta := model.Meta{
-		Vocab:       vocab.String(),
-		MaxWordLen:  data.MaxLen(words.Words),
-		WordsSHA256: words.SHA256,
-		Seed:        f.seed,
-		Step:        tr.Step,
-		BatchSize:   f.batch,
-		Schedule:    fmt.Sprintf("lr %g, ×%g from step %d, %d steps", f.lr, f.decay, f.decayStep, f.steps),
-	}
 	path := checkpointPath(f.workDir)
-	if err := m.Save(path, meta); err != nil {
+	// save calibrates batchnorm first, so every checkpoint is ready for eval and
+	// sampling; the statistics are not trained, so resuming is unaffected.
+	save := func() error {
+		ev.Calibrate(sp.train.X)
+		meta.Step = tr.Step
+		meta.RNGState = hex.EncodeToString(tr.RNGState())
+		return m.Save(path, meta)
+	}
+
+	log, err := openLossLog(filepath.Join(f.workDir, "loss.csv"), tr.Step)
+	if err != nil {
+		return err
+	}
+	defer log.f.Close()
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start, startStep := time.Now(), tr.Step
+	prog := newProgress(tr.Step, meta.MaxSteps)
+	for tr.Step < meta.MaxSteps && ctx.Err() == nil {
+		step := tr.Step
+		loss, lr, err := tr.StepOnce()
+		if err != nil {
+			// The last checkpoint is left as it was: it holds the last good weights.
+			log.flush()
+			return err
+		}
+		log.add(step, loss, lr)
+		prog.update(tr.Step, loss)
+		if f.checkpointEvery > 0 && tr.Step%f.checkpointEvery == 0 && tr.Step < meta.MaxSteps {
+			if err := log.flush(); err != nil {
+				return err
+			}
+			if err := save(); err != nil {
+				return err
+			}
+		}
+	}
+	interrupted := ctx.Err() != nil
+	stop() // from here a second Ctrl-C ends the process at once; the save below is atomic
+	prog.finish()
+	if n := tr.Step - startStep; n > 0 {
+		el := time.Since(start)
+		logf("makemore: %d steps in %.1fs (%.1f µs/step)", n, el.Seconds(), float64(el.Microseconds())/float64(n))
+	}
+	if err := log.flush(); err != nil {
+		return err
+	}
+	if err := save(); err != nil {
 		return err
 	}
 	logf("makemore: saved %s", path)
 	if interrupted {
-		logf("makemore: interrupted at step %d of %d", tr.Step, f.steps)
+		logf("makemore: interrupted at step %d of %d; continue with: makemore train --resume -o %s%s", tr.Step, meta.MaxSteps, f.workDir, inputArg(f.input))
 		return errInterrupted
 	}
 	fmt.Printf("train %.4f\n", ev.Loss(sp.train.X, sp.train.Y))
@@ -152,67 +275,80 @@ func runTrain(ctx context.Context, f trainFlags) error {
 	return nil
 }
 
-// trainLoop takes steps until tr.Step reaches steps or ctx is cancelled,
-// logging each minibatch loss to csvPath. It reports whether it was interrupted.
-func trainLoop(ctx context.Context, tr *train.Trainer, steps int, csvPath string) (bool, error) {
-	tmp := csvPath + ".partial"
-	fcsv, err := os.Create(tmp)
-	if err != nil {
-		return false, fmt.Errorf("%s: cannot write the loss log: %v", tmp, err)
+func inputArg(input string) string {
+	if input == "" {
+		return ""
 	}
-	defer os.Remove(tmp) // a no-op once renamed
-	w := bufio.NewWriter(fcsv)
-	fmt.Fprintln(w, "step,loss,learning_rate")
+	return " -i " + input
+}
 
-	prog := newProgress(steps)
-	interrupted := false
-	var buf []byte
-	for tr.Step < steps {
-		if ctx.Err() != nil {
-			interrupted = true
-			break
+// lossLog is loss.csv: one line per step, flushed at each checkpoint, so that
+// after an interruption it holds exactly the steps the checkpoint has taken.
+type lossLog struct {
+	path string
+	f    *os.File
+	w    *bufio.Writer
+	buf  []byte
+}
+
+const lossHeader = "step,loss,learning_rate\n"
+
+// openLossLog opens the log for a run at step from: the lines of earlier steps
+// are kept (a resumed run continues the log), any later ones dropped.
+func openLossLog(path string, from int) (*lossLog, error) {
+	var kept []byte
+	if from > 0 {
+		old, err := os.ReadFile(path)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: cannot read the loss log: %v", path, data.Unwrap(err))
 		}
-		step := tr.Step
-		loss, lr, err := tr.StepOnce()
-		if err != nil {
-			fcsv.Close()
-			return false, err
+		for _, line := range bytes.SplitAfter(old, []byte("\n")) {
+			comma := bytes.IndexByte(line, ',')
+			step, err := strconv.Atoi(string(line[:max(comma, 0)]))
+			if err == nil && step < from && bytes.HasSuffix(line, []byte("\n")) {
+				kept = append(kept, line...)
+			}
 		}
-		buf = strconv.AppendInt(buf[:0], int64(step), 10)
-		buf = append(buf, ',')
-		buf = strconv.AppendFloat(buf, float64(loss), 'f', 6, 32)
-		buf = append(buf, ',')
-		buf = strconv.AppendFloat(buf, float64(lr), 'g', -1, 32)
-		buf = append(buf, '\n')
-		w.Write(buf)
-		prog.update(step+1, loss)
 	}
-	prog.finish()
-	if err := w.Flush(); err != nil {
-		fcsv.Close()
-		return false, fmt.Errorf("%s: cannot write the loss log: %v", tmp, err)
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot write the loss log: %v", path, data.Unwrap(err))
 	}
-	if err := fcsv.Close(); err != nil {
-		return false, fmt.Errorf("%s: cannot write the loss log: %v", tmp, err)
+	l := &lossLog{path: path, f: f, w: bufio.NewWriterSize(f, 1<<16)}
+	l.w.WriteString(lossHeader)
+	l.w.Write(kept)
+	return l, nil
+}
+
+func (l *lossLog) add(step int, loss, lr float32) {
+	b := strconv.AppendInt(l.buf[:0], int64(step), 10)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, float64(loss), 'f', 6, 32)
+	b = append(b, ',')
+	b = strconv.AppendFloat(b, float64(lr), 'g', -1, 32)
+	l.buf = append(b, '\n')
+	l.w.Write(l.buf)
+}
+
+func (l *lossLog) flush() error {
+	if err := l.w.Flush(); err != nil {
+		return fmt.Errorf("%s: cannot write the loss log: %v", l.path, data.Unwrap(err))
 	}
-	if err := os.Rename(tmp, csvPath); err != nil {
-		return false, fmt.Errorf("%s: cannot write the loss log: %v", csvPath, err)
-	}
-	return interrupted, nil
+	return nil
 }
 
 // progress shows a bar on a terminal, and a plain line every 10,000 steps
 // otherwise, so logs of scripted runs stay readable.
 type progress struct {
-	bar   *progressbar.ProgressBar
-	total int
-	start time.Time
+	bar         *progressbar.ProgressBar
+	first, last int
+	start       time.Time
 }
 
-func newProgress(total int) *progress {
-	p := &progress{total: total, start: time.Now()}
+func newProgress(first, last int) *progress {
+	p := &progress{first: first, last: last, start: time.Now()}
 	if isTerminal(os.Stderr) && os.Getenv("NO_COLOR") == "" {
-		p.bar = progressbar.NewOptions(total,
+		p.bar = progressbar.NewOptions(last,
 			progressbar.OptionSetWriter(os.Stderr),
 			progressbar.OptionSetDescription("training"),
 			progressbar.OptionShowCount(),
@@ -222,22 +358,22 @@ func newProgress(total int) *progress {
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish(),
 		)
+		p.bar.Set(first)
 	}
 	return p
 }
 
 func (p *progress) update(step int, loss float32) {
 	if p.bar != nil {
-		if step%100 == 0 || step == p.total {
+		if step%100 == 0 || step == p.last {
 			p.bar.Describe(fmt.Sprintf("loss %.4f", loss))
 			p.bar.Set(step)
 		}
 		return
 	}
-	if step%10000 == 0 || step == p.total {
-		el := time.Since(p.start).Seconds()
-		rate := float64(step) / el
-		logf("step %7d/%d  loss %.4f  %.0f steps/s  eta %.0fs", step, p.total, loss, rate, float64(p.total-step)/rate)
+	if step%10000 == 0 || step == p.last {
+		rate := float64(step-p.first) / time.Since(p.start).Seconds()
+		logf("step %7d/%d  loss %.4f  %.0f steps/s  eta %.0fs", step, p.last, loss, rate, float64(p.last-step)/rate)
 	}
 }
 

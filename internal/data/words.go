@@ -34,20 +34,20 @@ func ReadFile(path string) (*File, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%s: no such file; pass an existing words file with --input-file", path)
 		}
-		return nil, fmt.Errorf("%s: cannot read: %v", path, unwrapPathError(err))
+		return nil, fmt.Errorf("%s: cannot read: %v", path, Unwrap(err))
 	}
 	if fi.IsDir() {
 		return nil, fmt.Errorf("%s: is a directory; pass a words file (one word per line) with --input-file", path)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot read: %v", path, unwrapPathError(err))
+		return nil, fmt.Errorf("%s: cannot read: %v", path, Unwrap(err))
 	}
 	return Parse(path, b)
 }
 
-// unwrapPathError drops the "open PATH:" prefix so messages name the file once.
-func unwrapPathError(err error) error {
+// Unwrap drops the "open PATH:" prefix of err so messages name the file once.
+func Unwrap(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
 		return pe.Err

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 
@@ -22,8 +23,12 @@ type Meta struct {
 	WordsSHA256 string // of the words file trained on
 	Seed        uint64
 	Step        int // SGD steps taken
+	MaxSteps    int // steps the run was asked for
 	BatchSize   int
-	Schedule    string // learning-rate schedule, human-readable
+	LR          float64 // learning rate until LRDecayStep
+	LRDecayStep int
+	LRDecay     float64 // factor from LRDecayStep on
+	RNGState    string  // hex state of the minibatch generator after Step steps, for --resume
 }
 
 // Save writes m and meta to path as a safetensors file, atomically.
@@ -44,8 +49,12 @@ func (m *Model) Save(path string, meta Meta) error {
 		"words_sha256":   meta.WordsSHA256,
 		"seed":           strconv.FormatUint(meta.Seed, 10),
 		"step":           strconv.Itoa(meta.Step),
+		"max_steps":      strconv.Itoa(meta.MaxSteps),
 		"batch_size":     strconv.Itoa(meta.BatchSize),
-		"lr_schedule":    meta.Schedule,
+		"learning_rate":  strconv.FormatFloat(meta.LR, 'g', -1, 64),
+		"lr_decay_step":  strconv.Itoa(meta.LRDecayStep),
+		"lr_decay":       strconv.FormatFloat(meta.LRDecay, 'g', -1, 64),
+		"rng_state":      meta.RNGState,
 	}
 	return checkpoint.Write(path, ts, kv)
 }
@@ -75,13 +84,24 @@ func Load(path string) (*Model, Meta, error) {
 		return v
 	}
 	cfg := Config{Vocab: num("vocab_size"), Block: num("block_size"), Embd: num("n_embd"), Hidden: num("n_hidden")}
+	float := func(key string) float64 {
+		v, err := strconv.ParseFloat(kv[key], 64)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			bad = append(bad, key)
+		}
+		return v
+	}
 	meta := Meta{
 		Vocab:       kv["vocab"],
 		MaxWordLen:  num("max_word_len"),
 		WordsSHA256: kv["words_sha256"],
 		Step:        num("step"),
+		MaxSteps:    num("max_steps"),
 		BatchSize:   num("batch_size"),
-		Schedule:    kv["lr_schedule"],
+		LR:          float("learning_rate"),
+		LRDecayStep: num("lr_decay_step"),
+		LRDecay:     float("lr_decay"),
+		RNGState:    kv["rng_state"],
 	}
 	seed, err := strconv.ParseUint(kv["seed"], 10, 64)
 	if err != nil {

@@ -108,7 +108,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	for i := range m.BNMean {
 		m.BNMean[i], m.BNVar[i] = float32(i)+0.5, float32(i)+1.5
 	}
-	meta := Meta{Vocab: "abcd", MaxWordLen: 9, WordsSHA256: strings.Repeat("ab", 32), Seed: 1 << 40, Step: 123, BatchSize: 4, Schedule: "lr 0.1"}
+	meta := Meta{Vocab: "abcd", MaxWordLen: 9, WordsSHA256: strings.Repeat("ab", 32), Seed: 1 << 40, Step: 123, MaxSteps: 200, BatchSize: 4, LR: 0.1, LRDecayStep: 100, LRDecay: 0.1, RNGState: "00ff"}
 	path := filepath.Join(t.TempDir(), "m.safetensors")
 	if err := m.Save(path, meta); err != nil {
 		t.Fatal(err)

@@ -37,22 +37,31 @@ type Trainer struct {
 	Step     int // steps taken so far
 	pool     *matmul.Pool
 	data     *data.Dataset
+	src      *rand.PCG // rng's source, whose state a checkpoint keeps
 	rng      *rand.Rand
 	act      *model.Activations
 	grads    *backprop.Grads
 }
 
-// New returns a Trainer that draws batches of batch examples from ds with rng.
-func New(m *model.Model, pool *matmul.Pool, ds *data.Dataset, batch int, rng *rand.Rand, s Schedule) *Trainer {
+// New returns a Trainer that draws batches of batch examples from ds with src.
+func New(m *model.Model, pool *matmul.Pool, ds *data.Dataset, batch int, src *rand.PCG, s Schedule) *Trainer {
 	return &Trainer{
 		Model:    m,
 		Schedule: s,
 		pool:     pool,
 		data:     ds,
-		rng:      rng,
+		src:      src,
+		rng:      rand.New(src),
 		act:      model.NewActivations(m.Config, batch),
 		grads:    backprop.NewGrads(m.Config, batch),
 	}
+}
+
+// RNGState is the minibatch generator's state: with the weights and Step, all
+// that --resume needs to continue exactly where training stopped.
+func (t *Trainer) RNGState() []byte {
+	b, _ := t.src.MarshalBinary() // never fails for a PCG
+	return b
 }
 
 // DivergedError reports a loss that is no longer a finite number.

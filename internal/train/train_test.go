@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -19,7 +20,7 @@ func newTrainer(threads int, cfg model.Config, steps int) (*Trainer, *matmul.Poo
 	m := model.New(cfg)
 	m.Init(data.NewRand(9, data.StreamInit))
 	pool := matmul.NewPool(threads)
-	return New(m, pool, ds, 16, data.NewRand(9, data.StreamBatch), Schedule{LR: 0.1, DecayStep: steps / 2, DecayFactor: 0.1}), pool, ds
+	return New(m, pool, ds, 16, rand.NewPCG(9, data.StreamBatch), Schedule{LR: 0.1, DecayStep: steps / 2, DecayFactor: 0.1}), pool, ds
 }
 
 func run(t *testing.T, tr *Trainer, steps int) []float32 {
