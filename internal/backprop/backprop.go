@@ -19,17 +19,19 @@ type Grads struct {
 	Hpreact       []float32 // [B × Hidden]
 	Hprebn        []float32 // [B × Hidden]
 	Embcat        []float32 // [B × In]
+	bnScratch     []float32 // [3 × Hidden] per-column factors of BatchnormBackward
 }
 
 // NewGrads allocates the gradients of a batch of b examples.
 func NewGrads(c model.Config, b int) *Grads {
 	return &Grads{
-		Params:  model.NewParams(c),
-		Logits:  make([]float32, b*c.Vocab),
-		H:       make([]float32, b*c.Hidden),
-		Hpreact: make([]float32, b*c.Hidden),
-		Hprebn:  make([]float32, b*c.Hidden),
-		Embcat:  make([]float32, b*c.In()),
+		Params:    model.NewParams(c),
+		Logits:    make([]float32, b*c.Vocab),
+		H:         make([]float32, b*c.Hidden),
+		Hpreact:   make([]float32, b*c.Hidden),
+		Hprebn:    make([]float32, b*c.Hidden),
+		Embcat:    make([]float32, b*c.In()),
+		bnScratch: make([]float32, 3*c.Hidden),
 	}
 }
 
@@ -40,7 +42,7 @@ func Backward(pool *matmul.Pool, m *model.Model, a *model.Activations, g *Grads)
 	CrossEntropyBackward(g.Logits, a.Probs, a.Y, V)
 	LinearBackward(pool, g.H, g.W2, g.B2, g.Logits, a.H, m.W2, b, H, V)
 	TanhBackward(g.Hpreact, g.H, a.H)
-	BatchnormBackward(g.Hprebn, g.BNGain, g.BNBias, g.Hpreact, a.BNRaw, a.VarInv, m.BNGain, b, H)
+	BatchnormBackward(g.Hprebn, g.BNGain, g.BNBias, g.Hpreact, a.BNRaw, a.VarInv, m.BNGain, g.bnScratch, b, H)
 	LinearBackward(pool, g.Embcat, g.W1, g.B1, g.Hprebn, a.Embcat, m.W1, b, in, H)
 	EmbeddingBackward(g.C, g.Embcat, a.X, m.Embd)
 }
@@ -78,6 +80,7 @@ func ColumnSums(dst, x []float32, m, n int) {
 // TanhBackward is the gradient through h = tanh(pre), from h itself:
 // dpre[B×H] = (1 − h²) ⊙ dh.
 func TanhBackward(dpre, dh, h []float32) {
+	dpre, dh = dpre[:len(h)], dh[:len(h)]
 	for i, v := range h {
 		dpre[i] = (1 - v*v) * dh[i]
 	}
@@ -89,23 +92,33 @@ func TanhBackward(dpre, dh, h []float32) {
 //	dγ[H] = Σ_rows x̂ ⊙ dy,  dβ[H] = Σ_rows dy
 //	dx[B×H] = γ·σ⁻¹/B · (B·dy − Σdy − B/(B−1) · x̂ ⊙ Σ(dy ⊙ x̂))
 //
-// dgain and dbias double as the two column sums the dx formula needs.
-func BatchnormBackward(dx, dgain, dbias, dy, raw, varInv, gain []float32, b, h int) {
+// dgain and dbias double as the two column sums the dx formula needs, and dx
+// is expanded per column to dy·s + x̂·u + w so the row loop has no division.
+// scratch holds s, u and w: [3 × H].
+func BatchnormBackward(dx, dgain, dbias, dy, raw, varInv, gain, scratch []float32, b, h int) {
 	clear(dgain)
 	clear(dbias)
 	for i := 0; i < b; i++ {
 		d, r := dy[i*h:(i+1)*h], raw[i*h:(i+1)*h]
-		for j := range d {
-			dbias[j] += d[j]
-			dgain[j] += d[j] * r[j]
+		db, dg := dbias[:len(d)], dgain[:len(d)]
+		for j, v := range d {
+			db[j] += v
+			dg[j] += v * r[j]
 		}
 	}
-	fb := float32(b)
-	bessel := fb / float32(b-1)
+	s, u, w := scratch[:h], scratch[h:2*h], scratch[2*h:3*h]
+	inv := 1 / float32(b)
+	bessel := float32(b) / float32(b-1)
+	for j := range s {
+		s[j] = gain[j] * varInv[j]
+		u[j] = -s[j] * inv * bessel * dgain[j]
+		w[j] = -s[j] * inv * dbias[j]
+	}
 	for i := 0; i < b; i++ {
 		d, r, out := dy[i*h:(i+1)*h], raw[i*h:(i+1)*h], dx[i*h:(i+1)*h]
-		for j := range d {
-			out[j] = gain[j] * varInv[j] / fb * (fb*d[j] - dbias[j] - bessel*r[j]*dgain[j])
+		r, out = r[:len(d)], out[:len(d)]
+		for j, v := range d {
+			out[j] = v*s[j] + r[j]*u[j] + w[j]
 		}
 	}
 }

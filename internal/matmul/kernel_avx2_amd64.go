@@ -1,0 +1,89 @@
+package matmul
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
+
+//go:generate sh -c "cd asm && go run . -out ../kernel_amd64.s -stubs ../kernel_amd64.go -pkg matmul"
+
+func init() {
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		kernels = kernelSet{"avx2+fma (avo assembly)", gemmAVX2, tanhAVX2}
+	}
+}
+
+// laneMasks[r] selects the first r lanes of a vector, for VMASKMOVPS.
+var laneMasks = func() (m [9][8]int32) {
+	for r := range m {
+		for l := range r {
+			m[r][l] = -1
+		}
+	}
+	return m
+}()
+
+// gemmAVX2 covers rows [lo, hi) of c with 4×24 register tiles, 4×8 masked
+// tiles for the columns left over, and 1×8 masked tiles for the last rows.
+// Every tile starts from the bias and adds a[i][p]·b[p][j] in increasing p with
+// FMA, so no element depends on the tile it falls in.
+func gemmAVX2(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
+	if lo >= hi || n == 0 {
+		return
+	}
+	if k == 0 {
+		gemmPortable(c, a, b, bias, lo, hi, k, n, ars, acs)
+		return
+	}
+	// The assembly trusts its pointers: check the farthest element each operand
+	// is read or written at, once.
+	_ = c[(hi-1)*n+n-1]
+	_ = a[(hi-1)*ars+(k-1)*acs]
+	_ = b[(k-1)*n+n-1]
+	var bp *float32
+	if bias != nil {
+		_ = bias[n-1]
+		bp = unsafe.SliceData(bias)
+	}
+	biasAt := func(j int) *float32 {
+		if bp == nil {
+			return nil
+		}
+		return &bias[j]
+	}
+	i := lo
+	for ; i+4 <= hi; i += 4 {
+		j := 0
+		for ; j+24 <= n; j += 24 {
+			tile4x24(k, &a[i*ars], ars, acs, &b[j], n, &c[i*n+j], n, biasAt(j))
+		}
+		for ; j < n; j += 8 {
+			tile4x8(k, &a[i*ars], ars, acs, &b[j], n, &c[i*n+j], n, biasAt(j), &laneMasks[min(8, n-j)])
+		}
+	}
+	for ; i < hi; i++ {
+		for j := 0; j < n; j += 8 {
+			tile1x8(k, &a[i*ars], ars, acs, &b[j], n, &c[i*n+j], n, biasAt(j), &laneMasks[min(8, n-j)])
+		}
+	}
+}
+
+var tanhCoef = [14]float32{tanhClamp, tanhTiny * tanhTiny, alpha13, alpha11, alpha9, alpha7, alpha5, alpha3, alpha1,
+	beta6, beta4, beta2, beta0, -tanhClamp}
+
+// tanhAVX2 runs tanh8 over whole vectors, and over a copy of the last partial
+// one so every element goes through the same arithmetic.
+func tanhAVX2(dst, x []float32) {
+	full := len(x) / 8 * 8
+	if full > 0 {
+		_ = dst[full-1]
+		tanh8(&dst[0], &x[0], full/8, &tanhCoef)
+	}
+	if full < len(x) {
+		var buf [8]float32
+		copy(buf[:], x[full:])
+		tanh8(&buf[0], &buf[0], 1, &tanhCoef)
+		copy(dst[full:], buf[:len(x)-full])
+	}
+}

@@ -1,0 +1,198 @@
+package matmul
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// sets lists the kernel sets this build can run: the portable one always, the
+// SIMD one too when the build and the CPU have it.
+func sets() []kernelSet {
+	s := []kernelSet{portable}
+	if kernels.name != portable.name {
+		s = append(s, kernels)
+	}
+	return s
+}
+
+func use(t testing.TB, ks kernelSet) {
+	old := kernels
+	kernels = ks
+	t.Cleanup(func() { kernels = old })
+}
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.NormFloat64())
+	}
+	return s
+}
+
+func dense(r, c int, x []float32) *mat.Dense {
+	d := make([]float64, len(x))
+	for i, v := range x {
+		d[i] = float64(v)
+	}
+	return mat.NewDense(r, c, d)
+}
+
+// check compares c[m×n] with the float64 product want, allowing float32
+// rounding of a k-term sum of products of unit-scale numbers.
+func check(t *testing.T, what string, c []float32, want *mat.Dense, k int) {
+	t.Helper()
+	m, n := want.Dims()
+	tol := 1e-5 * math.Sqrt(float64(k)+1) * 4
+	for i := range m {
+		for j := range n {
+			if d := math.Abs(float64(c[i*n+j]) - want.At(i, j)); d > tol {
+				t.Fatalf("%s: c[%d][%d] = %v, want %v (|diff| %.2g > %.2g)", what, i, j, c[i*n+j], want.At(i, j), d, tol)
+			}
+		}
+	}
+}
+
+var awkward = []int{1, 3, 27, 31, 33, 200}
+
+func TestProductsAgainstFloat64(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	shapes := [][3]int{{1000, 30, 27}, {32, 1000, 31}, {33, 27, 1000}}
+	for _, m := range awkward {
+		for _, k := range awkward {
+			for _, n := range awkward {
+				shapes = append(shapes, [3]int{m, k, n})
+			}
+		}
+	}
+	for _, ks := range sets() {
+		use(t, ks)
+		for _, threads := range []int{1, 2, 3} {
+			pool := NewPool(threads)
+			for _, s := range shapes {
+				m, k, n := s[0], s[1], s[2]
+				a, b, bt, at := randSlice(r, m*k), randSlice(r, k*n), randSlice(r, n*k), randSlice(r, k*m)
+				bias := randSlice(r, n)
+				c := make([]float32, m*n)
+				name := fmt.Sprintf("%s/threads=%d/%dx%dx%d", ks.name, threads, m, k, n)
+
+				var want mat.Dense
+				want.Mul(dense(m, k, a), dense(k, n, b))
+				pool.MatMul(c, a, b, nil, m, k, n)
+				check(t, "MatMul "+name, c, &want, k)
+
+				want.Apply(func(_, j int, v float64) float64 { return v + float64(bias[j]) }, &want)
+				pool.MatMul(c, a, b, bias, m, k, n)
+				check(t, "MatMul+bias "+name, c, &want, k)
+
+				want.Mul(dense(m, k, a), dense(n, k, bt).T())
+				pool.MatMulBT(c, a, bt, m, k, n)
+				check(t, "MatMulBT "+name, c, &want, k)
+
+				want.Mul(dense(k, m, at).T(), dense(k, n, b))
+				pool.MatMulAT(c, at, b, m, k, n)
+				check(t, "MatMulAT "+name, c, &want, k)
+			}
+			pool.Close()
+		}
+	}
+}
+
+// Results must be the same bits for every thread count, including shapes big
+// enough to be split across workers with uneven blocks.
+func TestThreadCountsAgreeBitwise(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 2))
+	for _, ks := range sets() {
+		use(t, ks)
+		for _, s := range [][3]int{{1023, 30, 200}, {517, 200, 27}, {200, 1031, 27}, {37, 3, 1}} {
+			m, k, n := s[0], s[1], s[2]
+			a, b, bias := randSlice(r, m*k), randSlice(r, k*n), randSlice(r, n)
+			var ref [3][]float32
+			for threads := 1; threads <= 4; threads++ {
+				pool := NewPool(threads)
+				got := [3][]float32{make([]float32, m*n), make([]float32, m*n), make([]float32, k*k)}
+				pool.MatMul(got[0], a, b, bias, m, k, n)
+				pool.MatMulBT(got[1], a, b[:n*k], m, k, n)
+				pool.MatMulAT(got[2], a, a, k, m, k)
+				pool.Close()
+				if threads == 1 {
+					ref = got
+					continue
+				}
+				for i := range got {
+					if !slices.Equal(got[i], ref[i]) {
+						t.Fatalf("%s %v product %d: threads=%d differs from threads=1", ks.name, s, i, threads)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestNoAllocations(t *testing.T) {
+	pool := NewPool(2)
+	defer pool.Close()
+	r := rand.New(rand.NewPCG(3, 3))
+	m, k, n := 1024, 30, 200 // large enough to use both workers
+	a, b, c, x := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n), randSlice(r, 1000)
+	pool.MatMulBT(c, a, b, m, k, n) // sizes the scratch once
+	if got := testing.AllocsPerRun(20, func() {
+		pool.MatMul(c, a, b, b[:n], m, k, n)
+		pool.MatMulBT(c, a, b, m, k, n)
+		pool.MatMulAT(c[:k*n], a, c, k, m, n)
+		Tanh(x, x)
+	}); got != 0 {
+		t.Fatalf("%v allocations per call, want 0", got)
+	}
+}
+
+func TestCloseTwice(t *testing.T) {
+	p := NewPool(3)
+	p.Close()
+	p.Close()
+}
+
+// ulps is the distance between a and b in float32 units in the last place.
+func ulps(a, b float32) int64 {
+	ia, ib := int64(math.Float32bits(a)), int64(math.Float32bits(b))
+	if ia < 0x80000000 != (ib < 0x80000000) { // across zero
+		return ia&0x7fffffff + ib&0x7fffffff
+	}
+	if d := ia - ib; d >= 0 {
+		return d
+	}
+	return ib - ia
+}
+
+func TestTanhAccuracy(t *testing.T) {
+	var xs []float32
+	for v := float32(-12); v <= 12; v += 1.0 / 1024 {
+		xs = append(xs, v)
+	}
+	xs = append(xs, 0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 3.9e-4, 4.1e-4, 7.9, 7.91, 100, -100, 1e30,
+		float32(math.Inf(1)), float32(math.Inf(-1)))
+	for _, ks := range sets() {
+		got := make([]float32, len(xs)+1)
+		ks.tanh(got[:len(xs)], xs) // odd length: exercises the masked tail
+		var worst int64
+		var at float32
+		for i, x := range xs {
+			want := float32(math.Tanh(float64(x)))
+			if u := ulps(got[i], want); u > worst {
+				worst, at = u, x
+			}
+		}
+		t.Logf("%s: max error %d ulp (at x = %v)", ks.name, worst, at)
+		if worst > 8 {
+			t.Errorf("%s: tanh off by %d ulp at x = %v", ks.name, worst, at)
+		}
+		nan := []float32{float32(math.NaN())}
+		if ks.tanh(nan, nan); !math.IsNaN(float64(nan[0])) {
+			t.Errorf("%s: tanh(NaN) = %v", ks.name, nan[0])
+		}
+	}
+}

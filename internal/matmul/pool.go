@@ -1,0 +1,172 @@
+package matmul
+
+import (
+	"runtime"
+	"sync/atomic"
+)
+
+// parallelMin is the fewest multiply-adds (m·k·n) worth splitting across
+// workers: below it, waking a worker costs more than it saves (measured with
+// BenchmarkProducts; the default model's training products all stay serial).
+const parallelMin = 1 << 18
+
+// tileRows is the row height of the SIMD register tile: row blocks are
+// multiples of it so no worker gets a needless tail.
+const tileRows = 4
+
+// Pool multiplies matrices on a fixed set of worker goroutines, started once:
+// the caller's goroutine is worker 0, and threads−1 more wait for work. A Pool
+// is used from one goroutine at a time.
+//
+// Workers spin for a while before they sleep, because waking a sleeping thread
+// costs tens of microseconds here (measured on this VM: a parked worker made a
+// 0.5 ms product no faster on 2 threads), longer than the products themselves.
+type Pool struct {
+	threads int
+	workers []*worker
+	gen     atomic.Uint64 // bumped once per parallel product
+	pending atomic.Int32  // workers still computing the current product
+	job     job           // the product in flight, set before gen is bumped
+	bt      []float32     // scratch for MatMulBT's transposed operand
+	closed  atomic.Bool
+}
+
+// worker is one extra goroutine's parking spot.
+type worker struct {
+	parked atomic.Bool   // asleep on wake, or about to be
+	wake   chan struct{} // a token after the caller takes the worker off parked
+}
+
+// spinChecks is how many times a worker polls for new work before it sleeps:
+// about 100 µs, longer than the gaps between the products of a training step.
+const spinChecks = 20000
+
+// job is one product: c = a·b + bias in gemmFunc's terms.
+type job struct {
+	c, a, b, bias     []float32
+	m, k, n, ars, acs int
+}
+
+// NewPool starts a pool of threads workers (at least 1).
+func NewPool(threads int) *Pool {
+	p := &Pool{threads: max(threads, 1)}
+	for w := 1; w < p.threads; w++ {
+		wk := &worker{wake: make(chan struct{}, 1)}
+		p.workers = append(p.workers, wk)
+		go p.loop(w, wk)
+	}
+	return p
+}
+
+func (p *Pool) loop(w int, wk *worker) {
+	var seen uint64 // gen is 0 until the first product, which may come before this goroutine runs
+	for {
+		for i := 0; p.gen.Load() == seen && i < spinChecks; i++ {
+		}
+		if p.gen.Load() == seen {
+			// Sleep, unless a product arrived between the check and parking; then
+			// whichever side takes the worker off parked first decides who runs it.
+			wk.parked.Store(true)
+			if p.gen.Load() == seen || !wk.parked.CompareAndSwap(true, false) {
+				<-wk.wake
+			}
+		}
+		if p.closed.Load() {
+			return
+		}
+		seen = p.gen.Load()
+		p.runBlock(w)
+		p.pending.Add(-1)
+	}
+}
+
+// Threads is the number of workers, the caller included.
+func (p *Pool) Threads() int { return p.threads }
+
+// Close stops the workers. It is safe to call more than once.
+func (p *Pool) Close() {
+	if p.closed.Swap(true) {
+		return
+	}
+	p.gen.Add(1)
+	for _, wk := range p.workers {
+		if wk.parked.CompareAndSwap(true, false) {
+			wk.wake <- struct{}{}
+		}
+	}
+}
+
+// MatMul sets c[m×n] = a[m×k]·b[k×n] + bias[n]; bias may be nil.
+func (p *Pool) MatMul(c, a, b, bias []float32, m, k, n int) {
+	p.run(job{c: c[:m*n], a: a[:m*k], b: b[:k*n], bias: bias, m: m, k: k, n: n, ars: k, acs: 1})
+}
+
+// MatMulAT sets c[m×n] = a[k×m]ᵀ·b[k×n]: the reduction over k (the batch, for a
+// weight gradient) stays inside one output element, never split across workers.
+func (p *Pool) MatMulAT(c, a, b []float32, m, k, n int) {
+	p.run(job{c: c[:m*n], a: a[:k*m], b: b[:k*n], m: m, k: k, n: n, ars: 1, acs: m})
+}
+
+// MatMulBT sets c[m×n] = a[m×k]·b[n×k]ᵀ. b is transposed into scratch first so
+// the same row-streaming kernel serves; bᵀ costs k·n moves against m·k·n
+// multiply-adds.
+func (p *Pool) MatMulBT(c, a, b []float32, m, k, n int) {
+	if cap(p.bt) < k*n {
+		p.bt = make([]float32, k*n)
+	}
+	bt := p.bt[:k*n]
+	transpose(bt, b[:n*k], n, k)
+	p.run(job{c: c[:m*n], a: a[:m*k], b: bt, m: m, k: k, n: n, ars: k, acs: 1})
+}
+
+// transpose sets dst[c×r] = src[r×c]ᵀ, in 8×8 blocks so both sides stay in cache lines.
+func transpose(dst, src []float32, r, c int) {
+	const blk = 8
+	for i0 := 0; i0 < r; i0 += blk {
+		for j0 := 0; j0 < c; j0 += blk {
+			for i := i0; i < min(i0+blk, r); i++ {
+				row := src[i*c : (i+1)*c]
+				for j := j0; j < min(j0+blk, c); j++ {
+					dst[j*r+i] = row[j]
+				}
+			}
+		}
+	}
+}
+
+func (p *Pool) run(j job) {
+	if j.m == 0 || j.n == 0 {
+		return
+	}
+	if p.threads == 1 || j.m*j.k*j.n < parallelMin || j.m < 2*tileRows {
+		kernels.gemm(j.c, j.a, j.b, j.bias, 0, j.m, j.k, j.n, j.ars, j.acs)
+		return
+	}
+	p.job = j
+	p.pending.Store(int32(len(p.workers)))
+	p.gen.Add(1)
+	for _, wk := range p.workers {
+		if wk.parked.CompareAndSwap(true, false) {
+			wk.wake <- struct{}{}
+		}
+	}
+	p.runBlock(0)
+	for i := 0; p.pending.Load() != 0; i++ {
+		if i > spinChecks {
+			runtime.Gosched() // a worker is waking from sleep: let it have the CPU
+		}
+	}
+	p.job = job{} // drop the references to the caller's slices
+}
+
+// runBlock computes worker w's block of rows of p.job: contiguous, a multiple
+// of tileRows high, the last one short.
+func (p *Pool) runBlock(w int) {
+	j := &p.job
+	per := (j.m + p.threads - 1) / p.threads
+	per = (per + tileRows - 1) / tileRows * tileRows
+	lo, hi := min(w*per, j.m), min((w+1)*per, j.m)
+	if lo < hi {
+		kernels.gemm(j.c, j.a, j.b, j.bias, lo, hi, j.k, j.n, j.ars, j.acs)
+	}
+}
