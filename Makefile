@@ -28,7 +28,7 @@ vet:
 test: vet
 	$(GO) test -count=1 ./...
 	$(SIMD) $(GO) test -count=1 ./...
-	$(SIMD) $(GO) test -count=1 -race ./internal/matmul ./internal/train
+	$(SIMD) $(GO) test -count=1 -race ./internal/kernels ./internal/train
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/checkpoint
 	$(GO) test -run='^$$' -fuzz=FuzzParseWords -fuzztime=$(FUZZTIME) ./internal/data
 

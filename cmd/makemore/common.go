@@ -8,7 +8,7 @@ import (
 
 	makemore "github.com/makemore/makemore"
 	"github.com/makemore/makemore/internal/data"
-	"github.com/makemore/makemore/internal/matmul"
+	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/model"
 	"github.com/spf13/cobra"
 )
@@ -53,11 +53,11 @@ func addThreadsFlag(cmd *cobra.Command, threads *int) {
 	cmd.Flags().IntVarP(threads, "threads", "j", defaultThreads(), "worker threads for the matrix products")
 }
 
-func newPool(threads int) (*matmul.Pool, error) {
+func newPool(threads int) (*kernels.Pool, error) {
 	if threads < 1 {
 		return nil, usagef("--threads must be at least 1, got %d", threads)
 	}
-	return matmul.NewPool(threads), nil
+	return kernels.NewPool(threads), nil
 }
 
 // loadModel reads the checkpoint of a work dir, with a hint when there is none.

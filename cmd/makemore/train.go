@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/makemore/makemore/internal/data"
-	"github.com/makemore/makemore/internal/matmul"
+	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/model"
 	"github.com/makemore/makemore/internal/train"
 	"github.com/schollz/progressbar/v3"
@@ -208,7 +208,7 @@ func runTrain(ctx context.Context, f trainFlags, stepsSet bool) error {
 	tr := train.New(m, pool, sp.train, meta.BatchSize, r.src, sched)
 	tr.Step = meta.Step
 	logf("makemore: %d words (%d train, %d val, %d test), vocabulary of %d, %d parameters, kernel %s, %d threads",
-		len(r.words.Words), len(sp.words.Train), len(sp.words.Val), len(sp.words.Test), m.Vocab, m.NumParams(), matmul.Kernel(), pool.Threads())
+		len(r.words.Words), len(sp.words.Train), len(sp.words.Val), len(sp.words.Test), m.Vocab, m.NumParams(), kernels.Kernel(), pool.Threads())
 	if f.resume {
 		logf("makemore: resuming at step %d of %d", tr.Step, meta.MaxSteps)
 	}

@@ -6,7 +6,7 @@
 package backprop
 
 import (
-	"github.com/makemore/makemore/internal/matmul"
+	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/model"
 )
 
@@ -37,7 +37,7 @@ func NewGrads(c model.Config, b int) *Grads {
 
 // Backward fills g with the gradients of a.Loss, from the activations a that
 // m.Forward kept.
-func Backward(pool *matmul.Pool, m *model.Model, a *model.Activations, g *Grads) {
+func Backward(pool *kernels.Pool, m *model.Model, a *model.Activations, g *Grads) {
 	b, in, H, V := a.Batch(), m.In(), m.Hidden, m.Vocab
 	CrossEntropyBackward(g.Logits, a.Probs, a.Y, V)
 	LinearBackward(pool, g.H, g.W2, g.B2, g.Logits, a.H, m.W2, b, H, V)
@@ -59,31 +59,19 @@ func CrossEntropyBackward(dlogits, probs []float32, y []int32, v int) {
 	}
 }
 
-// LinearBackward is the gradient of y[B×Out] = x[B×In]·w[In×Out] + bias[Out]:
+// LinearBackward is the gradient of y = x·w + bias over a batch of b rows,
+// x [B×In], w [In×Out], y [B×Out]:
 // dx[B×In] = dy·wᵀ, dw[In×Out] = xᵀ·dy, dbias[Out] = column sums of dy.
-func LinearBackward(pool *matmul.Pool, dx, dw, dbias, dy, x, w []float32, b, in, out int) {
+func LinearBackward(pool *kernels.Pool, dx, dw, dbias, dy, x, w []float32, b, in, out int) {
 	pool.MatMulBT(dx, dy, w, b, out, in)
 	pool.MatMulAT(dw, x, dy, in, b, out)
-	ColumnSums(dbias, dy, b, out)
-}
-
-// ColumnSums sets dst[n] to the sums of the columns of x[m×n], in row order.
-func ColumnSums(dst, x []float32, m, n int) {
-	copy(dst, x[:n])
-	for i := 1; i < m; i++ {
-		for j, v := range x[i*n : (i+1)*n] {
-			dst[j] += v
-		}
-	}
+	kernels.ColSums(dbias, dy, b, out)
 }
 
 // TanhBackward is the gradient through h = tanh(pre), from h itself:
 // dpre[B×H] = (1 − h²) ⊙ dh.
 func TanhBackward(dpre, dh, h []float32) {
-	dpre, dh = dpre[:len(h)], dh[:len(h)]
-	for i, v := range h {
-		dpre[i] = (1 - v*v) * dh[i]
-	}
+	kernels.TanhGrad(dpre, h, dh)
 }
 
 // BatchnormBackward is the fused gradient of y = γ·x̂ + β with x̂ = (x − mean)·σ⁻¹
@@ -96,16 +84,8 @@ func TanhBackward(dpre, dh, h []float32) {
 // is expanded per column to dy·s + x̂·u + w so the row loop has no division.
 // scratch holds s, u and w: [3 × H].
 func BatchnormBackward(dx, dgain, dbias, dy, raw, varInv, gain, scratch []float32, b, h int) {
-	clear(dgain)
-	clear(dbias)
-	for i := 0; i < b; i++ {
-		d, r := dy[i*h:(i+1)*h], raw[i*h:(i+1)*h]
-		db, dg := dbias[:len(d)], dgain[:len(d)]
-		for j, v := range d {
-			db[j] += v
-			dg[j] += v * r[j]
-		}
-	}
+	kernels.ColSums(dbias, dy, b, h)
+	kernels.ColDots(dgain, dy, raw, b, h)
 	s, u, w := scratch[:h], scratch[h:2*h], scratch[2*h:3*h]
 	inv := 1 / float32(b)
 	bessel := float32(b) / float32(b-1)
@@ -114,13 +94,7 @@ func BatchnormBackward(dx, dgain, dbias, dy, raw, varInv, gain, scratch []float3
 		u[j] = -s[j] * inv * bessel * dgain[j]
 		w[j] = -s[j] * inv * dbias[j]
 	}
-	for i := 0; i < b; i++ {
-		d, r, out := dy[i*h:(i+1)*h], raw[i*h:(i+1)*h], dx[i*h:(i+1)*h]
-		r, out = r[:len(d)], out[:len(d)]
-		for j, v := range d {
-			out[j] = v*s[j] + r[j]*u[j] + w[j]
-		}
-	}
+	kernels.ColAffine2(dx, dy, raw, s, u, w, b, h)
 }
 
 // EmbeddingBackward scatters dembcat[B × Block·Embd] back onto the rows of

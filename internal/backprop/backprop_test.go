@@ -4,7 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/makemore/makemore/internal/matmul"
+	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/model"
 )
 
@@ -47,14 +47,14 @@ func checkRows(t *testing.T, rows []Row, wantRows int) {
 }
 
 func TestFusedMatchesStepByStep(t *testing.T) {
-	pool := matmul.NewPool(2)
+	pool := kernels.NewPool(2)
 	defer pool.Close()
 	m, x, y := testBatch(t)
 	checkRows(t, CheckFused(pool, m, x, y), 5+7)
 }
 
 func TestFusedMatchesFiniteDifferences(t *testing.T) {
-	pool := matmul.NewPool(1)
+	pool := kernels.NewPool(1)
 	defer pool.Close()
 	m, x, y := testBatch(t)
 	checkRows(t, CheckFiniteDiff(pool, m, x, y), 7)
@@ -88,7 +88,7 @@ func TestStepByStepMatchesFiniteDifferences(t *testing.T) {
 
 // The loss of the float32 forward pass must match the float64 reference.
 func TestForwardLossMatchesReference(t *testing.T) {
-	pool := matmul.NewPool(1)
+	pool := kernels.NewPool(1)
 	defer pool.Close()
 	m, x, y := testBatch(t)
 	a := model.NewActivations(m.Config, len(y))

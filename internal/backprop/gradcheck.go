@@ -4,7 +4,7 @@ import (
 	"math"
 	"sync"
 
-	"github.com/makemore/makemore/internal/matmul"
+	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/model"
 )
 
@@ -46,7 +46,7 @@ func compare(name string, got []float32, want []float64) Row {
 
 // CheckFused compares the fused backward pass on the batch (x, y) with the
 // step-by-step float64 reference, for every tensor the fused pass produces.
-func CheckFused(pool *matmul.Pool, m *model.Model, x, y []int32) []Row {
+func CheckFused(pool *kernels.Pool, m *model.Model, x, y []int32) []Row {
 	g := fused(pool, m, x, y)
 	_, ref := StepByStep(m, x, y)
 	want := map[string][]float64{}
@@ -74,7 +74,7 @@ func CheckFused(pool *matmul.Pool, m *model.Model, x, y []int32) []Row {
 // finite differences of the float64 reference loss on the batch (x, y). The
 // differences are spread over the pool's thread count, each goroutine
 // perturbing its own copy of the parameters.
-func CheckFiniteDiff(pool *matmul.Pool, m *model.Model, x, y []int32) []Row {
+func CheckFiniteDiff(pool *kernels.Pool, m *model.Model, x, y []int32) []Row {
 	g := fused(pool, m, x, y)
 	workers := make([]*params64, pool.Threads())
 	for i := range workers {
@@ -107,7 +107,7 @@ func CheckFiniteDiff(pool *matmul.Pool, m *model.Model, x, y []int32) []Row {
 }
 
 // fused runs the model's forward and the fused backward pass on one batch.
-func fused(pool *matmul.Pool, m *model.Model, x, y []int32) *Grads {
+func fused(pool *kernels.Pool, m *model.Model, x, y []int32) *Grads {
 	a := model.NewActivations(m.Config, len(y))
 	copy(a.X, x)
 	copy(a.Y, y)

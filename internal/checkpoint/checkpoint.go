@@ -1,10 +1,13 @@
-// Package checkpoint reads and writes safetensors files: an 8-byte
-// little-endian header length, a JSON header, then little-endian tensor data.
-// Writes are atomic and the data carries a sha256 checksum in the metadata.
+// Package checkpoint reads and writes safetensors files
+// (https://github.com/huggingface/safetensors): an 8-byte little-endian header
+// length, a JSON header, then the raw little-endian tensor data.
+//
+// Writes are atomic, and the metadata carries a sha256 checksum of the data so
+// that Read notices a damaged file instead of loading garbage weights.
 package checkpoint
 
 import (
-	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -16,6 +19,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Tensor is one named float32 tensor.
@@ -25,94 +29,153 @@ type Tensor struct {
 	Data  []float32 // len == product of Shape
 }
 
-// checksumKey is the metadata entry Write adds: "sha256:" and the hex digest of the data section.
-const checksumKey = "checksum"
+const (
+	checksumKey = "checksum"
+	metadataKey = "__metadata__"
 
-// maxHeader bounds the JSON header; a larger length means the file is not ours.
-const maxHeader = 100 << 20
+	// maxHeader is the limit the reference implementation enforces; a longer
+	// header means the file is not safetensors, and we should not allocate for it.
+	maxHeader = 100 << 20
+)
 
+// entry is a tensor's header record. Write needs the field order fixed for
+// deterministic output; Parse decodes entries by hand to be as strict as the
+// reference implementation.
 type entry struct {
 	Dtype   string   `json:"dtype"`
 	Shape   []int    `json:"shape"`
 	Offsets [2]int64 `json:"data_offsets"`
 }
 
-// Encode returns the file bytes for tensors and meta, adding the checksum.
-func Encode(tensors []Tensor, meta map[string]string) ([]byte, error) {
+// encode returns the bytes of the file Write stores.
+func encode(tensors []Tensor, meta map[string]string) ([]byte, error) {
+	if _, ok := meta[checksumKey]; ok {
+		return nil, fmt.Errorf("metadata key %q is reserved for the checksum", checksumKey)
+	}
+	header := make(map[string]any, len(tensors)+1)
 	var data []byte
-	header := map[string]any{}
 	for _, t := range tensors {
-		n := 1
-		for _, d := range t.Shape {
-			n *= d
+		if t.Name == metadataKey || !utf8.ValidString(t.Name) {
+			return nil, fmt.Errorf("tensor name %q is not allowed in safetensors", t.Name)
 		}
-		if n != len(t.Data) {
-			return nil, fmt.Errorf("tensor %s: shape %v holds %d values, data has %d", t.Name, t.Shape, n, len(t.Data))
+		if _, dup := header[t.Name]; dup {
+			return nil, fmt.Errorf("tensor %q appears twice", t.Name)
 		}
-		if t.Name == "__metadata__" {
-			return nil, fmt.Errorf("tensor name %q is reserved", t.Name)
+		if n, ok := elements(t.Shape, len(t.Data)); !ok || n != len(t.Data) {
+			return nil, fmt.Errorf("tensor %q: shape %v does not hold its %d values", t.Name, t.Shape, len(t.Data))
 		}
 		begin := int64(len(data))
 		for _, v := range t.Data {
 			data = binary.LittleEndian.AppendUint32(data, math.Float32bits(v))
 		}
-		header[t.Name] = entry{"F32", append([]int{}, t.Shape...), [2]int64{begin, int64(len(data))}}
+		// A nil shape would encode as null; a scalar is [].
+		shape := append([]int{}, t.Shape...)
+		header[t.Name] = entry{"F32", shape, [2]int64{begin, int64(len(data))}}
 	}
-	md := map[string]string{}
+	md := make(map[string]string, len(meta)+1)
 	for k, v := range meta {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return nil, fmt.Errorf("metadata %q is not valid UTF-8", k)
+		}
 		md[k] = v
 	}
 	sum := sha256.Sum256(data)
 	md[checksumKey] = "sha256:" + hex.EncodeToString(sum[:])
-	header["__metadata__"] = md
-	h, err := json.Marshal(header) // map keys come out sorted: the bytes are deterministic
+	header[metadataKey] = md
+
+	h, err := json.Marshal(header) // sorts map keys, so equal inputs give equal bytes
 	if err != nil {
 		return nil, err
 	}
-	for len(h)%8 != 0 { // the spec allows trailing spaces; aligned data can be mapped directly
+	// Trailing spaces are allowed by the spec; aligned data can be memory-mapped as float32.
+	for len(h)%8 != 0 {
 		h = append(h, ' ')
 	}
-	out := binary.LittleEndian.AppendUint64(nil, uint64(len(h)))
+	out := make([]byte, 0, 8+len(h)+len(data))
+	out = binary.LittleEndian.AppendUint64(out, uint64(len(h)))
 	out = append(out, h...)
 	return append(out, data...), nil
 }
 
-// Write stores tensors and meta at path atomically: a temporary file in the same
-// directory, fsync, rename over path, fsync the directory. A crash at any point
-// leaves the old file or the new one, never a partial file.
+// elements returns the product of shape, and false if a dimension is negative
+// or the product exceeds limit (which also rules out overflow).
+func elements(shape []int, limit int) (int, bool) {
+	n := 1
+	for _, d := range shape {
+		if d < 0 {
+			return 0, false
+		}
+		if d > 0 && n > limit/d {
+			return 0, false
+		}
+		n *= d
+	}
+	return n, true
+}
+
+// Write stores tensors (in the given order) and metadata at path atomically: a
+// temporary file in the same directory, fsync, rename over path, fsync the
+// directory. A crash at any point leaves either the old file or the new one,
+// never a partial file. It adds a metadata key "checksum" = "sha256:<hex>" over
+// the data section (caller must not set that key).
 func Write(path string, tensors []Tensor, meta map[string]string) error {
-	b, err := Encode(tensors, meta)
+	b, err := encode(tensors, meta)
 	if err != nil {
-		return fmt.Errorf("%s: %v", path, err)
+		return fmt.Errorf("%s: cannot save: %v", path, err)
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("%s: cannot write the checkpoint: %v", path, unwrap(err))
-	}
-	defer os.Remove(tmp.Name()) // a no-op after the rename
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("%s: cannot write the checkpoint: %v", path, unwrap(err))
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("%s: cannot write the checkpoint: %v", path, unwrap(err))
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("%s: cannot write the checkpoint: %v", path, unwrap(err))
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("%s: cannot write the checkpoint: %v", path, unwrap(err))
-	}
-	if d, err := os.Open(dir); err == nil { // make the rename itself durable
-		d.Sync()
-		d.Close()
+	if err := writeAtomic(path, b); err != nil {
+		return fmt.Errorf("%s: cannot save the checkpoint: %v; check that the directory exists, is writable and has free space", path, bare(err))
 	}
 	return nil
 }
 
-func unwrap(err error) error {
+func writeAtomic(path string, b []byte) (err error) {
+	// The temporary file must be in the same directory: rename is only atomic
+	// within one file system.
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	// CreateTemp makes the file private; a checkpoint is meant to be shared.
+	if err := f.Chmod(0o644); err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		return err
+	}
+	// Without this, the rename can reach the disk before the data, and a
+	// crash leaves an empty or partial file under the final name.
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	// The rename lives in the directory; sync it so the new file survives a crash.
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil // the new file is in place; only its durability is uncertain
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		return err
+	}
+	return nil
+}
+
+// bare drops the operation and path from os errors, because our own message
+// already names the file and the temporary name would only confuse.
+func bare(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
@@ -124,100 +187,127 @@ func unwrap(err error) error {
 	return err
 }
 
-// Read loads and verifies the file at path.
+// Read loads a file written by Write (or any F32 safetensors file carrying a
+// matching checksum). Returned tensors are in file order, and the checksum is
+// removed from the metadata.
 func Read(path string) ([]Tensor, map[string]string, error) {
-	fi, err := os.Stat(path)
-	if err == nil && fi.IsDir() {
-		return nil, nil, fmt.Errorf("%s: is a directory, not a checkpoint", path)
-	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: cannot read the checkpoint: %v", path, unwrap(err))
+		return nil, nil, fmt.Errorf("%s: cannot read the checkpoint: %v; check the path, or train a model first", path, bare(err))
 	}
 	return Parse(path, b)
 }
 
-// Parse decodes and verifies the bytes of a checkpoint; name is used in errors.
-// Tensors come back in file order.
+// Parse is Read on bytes already in memory; name is used in error messages.
 func Parse(name string, b []byte) ([]Tensor, map[string]string, error) {
 	fail := func(format string, args ...any) ([]Tensor, map[string]string, error) {
 		return nil, nil, fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...))
 	}
-	const damaged = "; the file is damaged or not a safetensors checkpoint"
+	const damaged = "the file is damaged or not a safetensors checkpoint; check the path, or restore it from a backup"
+
 	if len(b) < 8 {
-		return fail("%d bytes, too short for a safetensors header%s", len(b), damaged)
+		return fail("only %d bytes, too short for a safetensors header: %s", len(b), damaged)
 	}
 	n := binary.LittleEndian.Uint64(b)
-	if n > maxHeader || n > uint64(len(b)-8) {
-		return fail("header length %d does not fit the %d-byte file: the file is truncated or not a safetensors checkpoint", n, len(b))
+	if n > maxHeader {
+		return fail("header length %d is over the 100 MiB limit: %s", n, damaged)
+	}
+	if n > uint64(len(b)-8) {
+		return fail("header length %d runs past the end of the %d-byte file: %s", n, len(b), damaged)
+	}
+	h, data := b[8:8+n], b[8+n:]
+	// encoding/json would quietly replace invalid UTF-8; the reference
+	// implementation rejects it.
+	if !utf8.Valid(h) {
+		return fail("header is not valid UTF-8: %s", damaged)
 	}
 	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b[8:8+n], &raw); err != nil {
-		return fail("header is not valid JSON%s", damaged)
+	if err := json.Unmarshal(h, &raw); err != nil || raw == nil {
+		return fail("header is not a JSON object: %s", damaged)
 	}
-	data := b[8+n:]
+
 	meta := map[string]string{}
-	if m, ok := raw["__metadata__"]; ok {
-		if err := json.Unmarshal(m, &meta); err != nil {
-			return fail("__metadata__ is not a map of strings%s", damaged)
+	if m, ok := raw[metadataKey]; ok {
+		if err := json.Unmarshal(m, &meta); err != nil || meta == nil {
+			return fail("%s is not a map of strings to strings: %s", metadataKey, damaged)
 		}
-		delete(raw, "__metadata__")
+		delete(raw, metadataKey)
 	}
-	var tensors []Tensor
-	var offsets [][2]int64
+
+	type located struct {
+		Tensor
+		begin, end int64
+	}
+	tensors := make([]located, 0, len(raw))
 	for tn, r := range raw {
-		var e entry
-		dec := json.NewDecoder(bytes.NewReader(r))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&e); err != nil {
-			return fail("tensor %q: bad header entry%s", tn, damaged)
+		e, err := decodeEntry(r)
+		if err != nil {
+			return fail("tensor %q: %v: %s", tn, err, damaged)
 		}
 		if e.Dtype != "F32" {
-			return fail("tensor %q has dtype %q; only F32 checkpoints are supported", tn, e.Dtype)
+			return fail("tensor %q has dtype %q, but only F32 is supported; convert the checkpoint to float32", tn, e.Dtype)
 		}
-		count := int64(1)
-		for _, d := range e.Shape {
-			if d < 0 || (d > 0 && count > math.MaxInt32/int64(d)) {
-				return fail("tensor %q has an impossible shape %v%s", tn, e.Shape, damaged)
-			}
-			count *= int64(d)
+		begin, end := e.Offsets[0], e.Offsets[1]
+		if begin < 0 || end < begin || end > int64(len(data)) {
+			return fail("tensor %q: data_offsets %v lie outside the %d-byte data section: %s", tn, e.Offsets, len(data), damaged)
 		}
-		if e.Offsets[0] < 0 || e.Offsets[1] < e.Offsets[0] || e.Offsets[1] > int64(len(data)) || e.Offsets[1]-e.Offsets[0] != 4*count {
-			return fail("tensor %q: offsets %v do not match its shape %v and the %d data bytes%s", tn, e.Offsets, e.Shape, len(data), damaged)
+		count, ok := elements(e.Shape, len(data)/4)
+		if !ok || int64(count)*4 != end-begin {
+			return fail("tensor %q: shape %v does not match data_offsets %v: %s", tn, e.Shape, e.Offsets, damaged)
 		}
-		tensors = append(tensors, Tensor{Name: tn, Shape: e.Shape})
-		offsets = append(offsets, e.Offsets)
+		tensors = append(tensors, located{Tensor{Name: tn, Shape: e.Shape}, begin, end})
 	}
-	order := make([]int, len(tensors))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(i, j int) int { return int(offsets[i][0] - offsets[j][0]) })
+
+	// Ties on begin are empty tensors; ordering them by name keeps the result
+	// independent of map iteration.
+	slices.SortFunc(tensors, func(a, b located) int {
+		return cmp.Or(cmp.Compare(a.begin, b.begin), cmp.Compare(a.end, b.end), strings.Compare(a.Name, b.Name))
+	})
 	var end int64
-	sorted := make([]Tensor, len(tensors))
-	for k, i := range order {
-		if offsets[i][0] != end {
-			return fail("tensor %q does not start where the previous one ends (overlap or gap)%s", tensors[i].Name, damaged)
+	out := make([]Tensor, len(tensors))
+	for i, t := range tensors {
+		if t.begin != end {
+			return fail("tensor %q starts at byte %d of the data, but the previous tensor ends at %d (overlap or gap): %s", t.Name, t.begin, end, damaged)
 		}
-		end = offsets[i][1]
-		t := tensors[i]
-		t.Data = make([]float32, (offsets[i][1]-offsets[i][0])/4)
+		end = t.end
+		t.Data = make([]float32, (t.end-t.begin)/4)
 		for j := range t.Data {
-			t.Data[j] = math.Float32frombits(binary.LittleEndian.Uint32(data[offsets[i][0]+4*int64(j):]))
+			t.Data[j] = math.Float32frombits(binary.LittleEndian.Uint32(data[t.begin+4*int64(j):]))
 		}
-		sorted[k] = t
+		out[i] = t.Tensor
 	}
 	if end != int64(len(data)) {
-		return fail("%d bytes after the last tensor%s", int64(len(data))-end, damaged)
+		return fail("%d trailing bytes after the last tensor: %s", int64(len(data))-end, damaged)
 	}
+
 	want, ok := meta[checksumKey]
 	if !ok {
-		return fail("no checksum in the metadata; it was not written by makemore")
+		return fail("no checksum in the metadata, so the data cannot be verified; save it again with makemore")
 	}
 	sum := sha256.Sum256(data)
 	if got := "sha256:" + hex.EncodeToString(sum[:]); !strings.EqualFold(got, want) {
 		return fail("checksum mismatch: the file is corrupted or truncated; retrain or restore it from a backup")
 	}
 	delete(meta, checksumKey)
-	return sorted, meta, nil
+	return out, meta, nil
+}
+
+// decodeEntry decodes one tensor record. encoding/json matches struct fields
+// case-insensitively and ignores extra array elements, so it reads the fields
+// one by one to accept exactly what the spec allows.
+func decodeEntry(r json.RawMessage) (entry, error) {
+	var e entry
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(r, &fields); err != nil || fields == nil {
+		return e, errors.New("header entry is not a JSON object")
+	}
+	var offsets []int64
+	if len(fields) != 3 ||
+		json.Unmarshal(fields["dtype"], &e.Dtype) != nil ||
+		json.Unmarshal(fields["shape"], &e.Shape) != nil || e.Shape == nil ||
+		json.Unmarshal(fields["data_offsets"], &offsets) != nil || len(offsets) != 2 {
+		return e, errors.New(`header entry must have exactly "dtype", "shape" and "data_offsets" [begin, end]`)
+	}
+	e.Offsets = [2]int64{offsets[0], offsets[1]}
+	return e, nil
 }

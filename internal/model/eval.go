@@ -3,7 +3,7 @@ package model
 import (
 	"math"
 
-	"github.com/makemore/makemore/internal/matmul"
+	"github.com/makemore/makemore/internal/kernels"
 )
 
 // evalChunk rows go through the eval-mode forward pass at a time: enough work
@@ -14,7 +14,7 @@ const evalChunk = 1024
 // over any number of rows, a chunk at a time, reusing its buffers.
 type Evaluator struct {
 	m      *Model
-	pool   *matmul.Pool
+	pool   *kernels.Pool
 	embcat []float32 // [chunk × In]
 	hidden []float32 // [chunk × Hidden]
 	logits []float32 // [chunk × Vocab]
@@ -23,7 +23,7 @@ type Evaluator struct {
 }
 
 // NewEvaluator returns an Evaluator of m that multiplies on pool.
-func NewEvaluator(m *Model, pool *matmul.Pool) *Evaluator {
+func NewEvaluator(m *Model, pool *kernels.Pool) *Evaluator {
 	return &Evaluator{
 		m:      m,
 		pool:   pool,
@@ -84,13 +84,8 @@ func (e *Evaluator) Logits(x []int32, n int) []float32 {
 	}
 	hid := e.preact(x, n)
 	// h[n×H] = tanh(hprebn·scale[H] + shift[H])
-	for i := 0; i < n; i++ {
-		row := hid[i*H : (i+1)*H]
-		for j, v := range row {
-			row[j] = v*e.scale[j] + e.shift[j]
-		}
-	}
-	matmul.Tanh(hid, hid)
+	kernels.ColAffine(hid, hid, e.scale, e.shift, n, H)
+	kernels.Tanh(hid, hid)
 	logits := e.logits[:n*m.Vocab]
 	// logits[n×V] = h[n×H]·W2[H×V] + b2[V]
 	e.pool.MatMul(logits, hid, m.W2, m.B2, n, H, m.Vocab)

@@ -3,7 +3,7 @@ package model
 import (
 	"math"
 
-	"github.com/makemore/makemore/internal/matmul"
+	"github.com/makemore/makemore/internal/kernels"
 )
 
 // Activations keeps what the backward pass needs from one training-mode forward
@@ -20,11 +20,14 @@ type Activations struct {
 	Logits []float32 // [B × Vocab]
 	Probs  []float32 // [B × Vocab] softmax(logits)
 	Loss   float32   // mean cross-entropy
+	ones   []float32 // [Hidden] all 1, and the next two scratch for batchnormForward
+	zeros  []float32 // [Hidden] all 0
+	negMu  []float32 // [Hidden]
 }
 
 // NewActivations allocates the activations of a batch of b examples.
 func NewActivations(c Config, b int) *Activations {
-	return &Activations{
+	a := &Activations{
 		X:      make([]int32, b*c.Block),
 		Y:      make([]int32, b),
 		Embcat: make([]float32, b*c.In()),
@@ -35,7 +38,14 @@ func NewActivations(c Config, b int) *Activations {
 		H:      make([]float32, b*c.Hidden),
 		Logits: make([]float32, b*c.Vocab),
 		Probs:  make([]float32, b*c.Vocab),
+		ones:   make([]float32, c.Hidden),
+		zeros:  make([]float32, c.Hidden),
+		negMu:  make([]float32, c.Hidden),
 	}
+	for j := range a.ones {
+		a.ones[j] = 1
+	}
+	return a
 }
 
 // Batch is the number of examples a holds.
@@ -43,20 +53,15 @@ func (a *Activations) Batch() int { return len(a.Y) }
 
 // Forward runs the training-mode forward pass on a.X, a.Y with batch
 // statistics, fills a, and returns the mean cross-entropy loss.
-func (m *Model) Forward(pool *matmul.Pool, a *Activations) float32 {
+func (m *Model) Forward(pool *kernels.Pool, a *Activations) float32 {
 	b, H := a.Batch(), m.Hidden
 	m.embed(a.Embcat, a.X)
 	// hprebn[B×H] = embcat[B×In]·W1[In×H] + b1[H]
 	pool.MatMul(a.Hprebn, a.Embcat, m.W1, m.B1, b, m.In(), H)
-	batchnormForward(a.BNRaw, a.Mean, a.VarInv, a.Hprebn, b, H)
+	a.batchnormForward(b, H)
 	// h[B×H] = tanh(γ[H]·x̂[B×H] + β[H])
-	for i := 0; i < b; i++ {
-		raw, h := a.BNRaw[i*H:(i+1)*H], a.H[i*H:(i+1)*H]
-		for j := range h {
-			h[j] = m.BNGain[j]*raw[j] + m.BNBias[j]
-		}
-	}
-	matmul.Tanh(a.H, a.H)
+	kernels.ColAffine(a.H, a.BNRaw, m.BNGain, m.BNBias, b, H)
+	kernels.Tanh(a.H, a.H)
 	// logits[B×V] = h[B×H]·W2[H×V] + b2[V]
 	pool.MatMul(a.Logits, a.H, m.W2, m.B2, b, H, m.Vocab)
 	a.Loss = softmaxLoss(a.Probs, a.Logits, a.Y, m.Vocab)
@@ -71,41 +76,24 @@ func (m *Model) embed(out []float32, x []int32) {
 	}
 }
 
-// batchnormForward normalises x[B×H] column by column with the batch mean and
-// the Bessel-corrected (n−1) variance, as torch.var does by default:
-// raw[B×H] = (x − mean[H]) · varInv[H].
-func batchnormForward(raw, mean, varInv, x []float32, b, h int) {
-	clear(mean)
-	for i := 0; i < b; i++ {
-		row := x[i*h : (i+1)*h]
-		for j, v := range row {
-			mean[j] += v
-		}
-	}
+// batchnormForward normalises hprebn[B×H] column by column with the batch
+// mean and the Bessel-corrected (n−1) variance, as torch.var does by default:
+// x̂[B×H] = (hprebn − mean[H]) · varInv[H]. The difference is taken before
+// squaring so the variance does not lose digits to cancellation.
+func (a *Activations) batchnormForward(b, h int) {
+	kernels.ColSums(a.Mean, a.Hprebn, b, h)
 	inv := 1 / float32(b)
-	for j := range mean {
-		mean[j] *= inv
+	for j := range a.Mean {
+		a.Mean[j] *= inv
+		a.negMu[j] = -a.Mean[j]
 	}
-	// varInv first accumulates Σ(x−mean)², reusing its storage.
-	clear(varInv)
-	for i := 0; i < b; i++ {
-		row, r := x[i*h:(i+1)*h], raw[i*h:(i+1)*h]
-		for j, v := range row {
-			d := v - mean[j]
-			r[j] = d
-			varInv[j] += d * d
-		}
-	}
+	kernels.ColAffine(a.BNRaw, a.Hprebn, a.ones, a.negMu, b, h) // x − mean
+	kernels.ColDots(a.VarInv, a.BNRaw, a.BNRaw, b, h)           // Σ(x − mean)²
 	bessel := 1 / float32(b-1)
-	for j, s := range varInv {
-		varInv[j] = float32(1 / math.Sqrt(float64(s*bessel+Eps)))
+	for j, s := range a.VarInv {
+		a.VarInv[j] = float32(1 / math.Sqrt(float64(s*bessel+Eps)))
 	}
-	for i := 0; i < b; i++ {
-		r := raw[i*h : (i+1)*h]
-		for j := range r {
-			r[j] *= varInv[j]
-		}
-	}
+	kernels.ColAffine(a.BNRaw, a.BNRaw, a.VarInv, a.zeros, b, h)
 }
 
 // softmaxLoss writes probs[B×V] = softmax(logits[B×V]) row by row and returns

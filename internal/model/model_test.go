@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/makemore/makemore/internal/matmul"
+	"github.com/makemore/makemore/internal/kernels"
 )
 
 func testModel(cfg Config) *Model {
@@ -61,7 +61,7 @@ func TestInitMatchesLecture(t *testing.T) {
 // Calibrating on exactly the rows of one batch must make the eval-mode pass
 // reproduce the train-mode loss: both use the Bessel-corrected variance.
 func TestEvalWithBatchStatsMatchesTrainForward(t *testing.T) {
-	pool := matmul.NewPool(2)
+	pool := kernels.NewPool(2)
 	defer pool.Close()
 	cfg := Config{Vocab: 11, Block: 4, Embd: 3, Hidden: 17}
 	m := testModel(cfg)
@@ -84,7 +84,7 @@ func TestEvalWithBatchStatsMatchesTrainForward(t *testing.T) {
 
 // The chunked eval must not depend on where the chunk boundaries fall.
 func TestEvalLossAcrossChunks(t *testing.T) {
-	pool := matmul.NewPool(2)
+	pool := kernels.NewPool(2)
 	defer pool.Close()
 	cfg := Config{Vocab: 7, Block: 2, Embd: 5, Hidden: 6}
 	m := testModel(cfg)

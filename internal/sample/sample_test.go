@@ -5,7 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/makemore/makemore/internal/data"
-	"github.com/makemore/makemore/internal/matmul"
+	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/model"
 )
 
@@ -14,7 +14,7 @@ func newSampler(t *testing.T, maxLen int) (*Sampler, *model.Model) {
 	v := data.NewVocab([]string{"abc"})
 	m := model.New(model.Config{Vocab: v.Size(), Block: 3, Embd: 2, Hidden: 5})
 	m.Init(data.NewRand(1, data.StreamInit))
-	pool := matmul.NewPool(1)
+	pool := kernels.NewPool(1)
 	t.Cleanup(pool.Close)
 	return New(m, model.NewEvaluator(m, pool), v, maxLen), m
 }

@@ -7,7 +7,7 @@ import (
 
 	makemore "github.com/makemore/makemore"
 	"github.com/makemore/makemore/internal/data"
-	"github.com/makemore/makemore/internal/matmul"
+	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/model"
 )
 
@@ -39,7 +39,7 @@ func BenchmarkStep(b *testing.B) {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/threads=%d", c.name, threads), func(b *testing.B) {
 				m, ds := benchSetup(b, c.embd, c.hidden)
-				pool := matmul.NewPool(threads)
+				pool := kernels.NewPool(threads)
 				defer pool.Close()
 				tr := New(m, pool, ds, c.batch, rand.NewPCG(1, data.StreamBatch), Schedule{LR: 0.01, DecayStep: 1 << 30, DecayFactor: 1})
 				b.ReportAllocs()
@@ -59,7 +59,7 @@ func BenchmarkEval(b *testing.B) {
 	for _, threads := range []int{1, 2} {
 		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
 			m, ds := benchSetup(b, 10, 200)
-			pool := matmul.NewPool(threads)
+			pool := kernels.NewPool(threads)
 			defer pool.Close()
 			ev := model.NewEvaluator(m, pool)
 			ev.Calibrate(ds.X)

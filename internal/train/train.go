@@ -9,7 +9,7 @@ import (
 
 	"github.com/makemore/makemore/internal/backprop"
 	"github.com/makemore/makemore/internal/data"
-	"github.com/makemore/makemore/internal/matmul"
+	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/model"
 )
 
@@ -35,7 +35,7 @@ type Trainer struct {
 	Model    *model.Model
 	Schedule Schedule
 	Step     int // steps taken so far
-	pool     *matmul.Pool
+	pool     *kernels.Pool
 	data     *data.Dataset
 	src      *rand.PCG // rng's source, whose state a checkpoint keeps
 	rng      *rand.Rand
@@ -44,7 +44,7 @@ type Trainer struct {
 }
 
 // New returns a Trainer that draws batches of batch examples from ds with src.
-func New(m *model.Model, pool *matmul.Pool, ds *data.Dataset, batch int, src *rand.PCG, s Schedule) *Trainer {
+func New(m *model.Model, pool *kernels.Pool, ds *data.Dataset, batch int, src *rand.PCG, s Schedule) *Trainer {
 	return &Trainer{
 		Model:    m,
 		Schedule: s,

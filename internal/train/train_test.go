@@ -7,19 +7,19 @@ import (
 	"testing"
 
 	"github.com/makemore/makemore/internal/data"
-	"github.com/makemore/makemore/internal/matmul"
+	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/model"
 )
 
 var testWords = strings.Fields("emma olivia ava isabella sophia mia charlotte amelia harper evelyn abigail emily liam noah william james oliver benjamin elijah lucas mason logan alexander ethan")
 
-func newTrainer(threads int, cfg model.Config, steps int) (*Trainer, *matmul.Pool, *data.Dataset) {
+func newTrainer(threads int, cfg model.Config, steps int) (*Trainer, *kernels.Pool, *data.Dataset) {
 	v := data.NewVocab(testWords)
 	cfg.Vocab = v.Size()
 	ds := data.Build(testWords, v, cfg.Block)
 	m := model.New(cfg)
 	m.Init(data.NewRand(9, data.StreamInit))
-	pool := matmul.NewPool(threads)
+	pool := kernels.NewPool(threads)
 	return New(m, pool, ds, 16, rand.NewPCG(9, data.StreamBatch), Schedule{LR: 0.1, DecayStep: steps / 2, DecayFactor: 0.1}), pool, ds
 }
 

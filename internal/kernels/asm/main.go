@@ -1,6 +1,6 @@
-// Command asm generates the AVX2+FMA kernels of package matmul with avo:
+// Command asm generates the AVX2+FMA kernels of package kernels with avo:
 //
-//	cd internal/matmul/asm && go run . -out ../kernel_amd64.s -stubs ../kernel_amd64.go -pkg matmul
+//	cd internal/kernels/asm && go run . -out ../kernel_amd64.s -stubs ../kernel_amd64.go -pkg kernels
 //
 // It is its own module so that avo stays out of makemore's dependencies.
 package main
@@ -16,6 +16,7 @@ func main() {
 	tile(4, 1, true)
 	tile(1, 1, true)
 	tanh()
+	columnOps()
 	Generate()
 }
 
@@ -140,7 +141,7 @@ func tile(rows, vecs int, masked bool) {
 	RET()
 }
 
-// tanh emits tanh8, the rational approximation of tanh32 in package matmul
+// tanh emits tanh8, the rational approximation of tanh32 in package kernels
 // applied to 8 lanes at a time.
 func tanh() {
 	TEXT("tanh8", NOSPLIT, "func(dst, x *float32, blocks int, coef *[14]float32)")
@@ -190,6 +191,126 @@ func tanh() {
 	DECQ(n)
 	JMP(LabelRef("tanh_loop"))
 	Label("tanh_done")
+	VZEROUPPER()
+	RET()
+}
+
+// columnOps emits the element-wise kernels around the products. Each streams
+// a [rows × cols] matrix row by row, 8 columns at a time and the last cols mod 8
+// through mask, combining each element with per-column vectors: rows = 1 makes
+// them plain vector operations.
+func columnOps() {
+	// colSums: s[j] += Σ_i x[i][j], in row order.
+	streamKernel("colSums", "func(s, x *float32, rows, cols int, mask *[8]int32)",
+		[]string{"x"}, []string{"s"}, func(o *ops) {
+			acc := o.load("s")
+			VADDPS(o.load("x"), acc, acc)
+			o.store(acc, "s")
+		})
+	// colDots: s[j] += Σ_i x[i][j]·y[i][j], in row order.
+	streamKernel("colDots", "func(s, x, y *float32, rows, cols int, mask *[8]int32)",
+		[]string{"x", "y"}, []string{"s"}, func(o *ops) {
+			acc := o.load("s")
+			VFMADD231PS(o.load("x"), o.load("y"), acc)
+			o.store(acc, "s")
+		})
+	// colAffine: out[i][j] = x[i][j]·scale[j] + shift[j].
+	streamKernel("colAffine", "func(out, x *float32, rows, cols int, scale, shift *float32, mask *[8]int32)",
+		[]string{"out", "x"}, []string{"scale", "shift"}, func(o *ops) {
+			v := o.load("scale")
+			VFMADD213PS(o.load("shift"), o.load("x"), v) // v = v·x + shift
+			o.store(v, "out")
+		})
+	// colAffine2: out[i][j] = x[i][j]·sx[j] + y[i][j]·sy[j] + shift[j].
+	streamKernel("colAffine2", "func(out, x, y *float32, rows, cols int, sx, sy, shift *float32, mask *[8]int32)",
+		[]string{"out", "x", "y"}, []string{"sx", "sy", "shift"}, func(o *ops) {
+			v := o.load("sx")
+			VFMADD213PS(o.load("shift"), o.load("x"), v) // v = sx·x + shift
+			w := o.load("sy")
+			VFMADD231PS(o.load("y"), w, v) // v += sy·y
+			o.store(v, "out")
+		})
+	// tanhGrad: out = (1 − h²)·dh, computed as dh − h²·dh.
+	streamKernel("tanhGrad", "func(out, h, dh *float32, rows, cols int, mask *[8]int32)",
+		[]string{"out", "h", "dh"}, nil, func(o *ops) {
+			h := o.load("h")
+			VMULPS(h, h, h)
+			d := o.load("dh")
+			VFNMADD231PS(d, h, d) // d = d − h²·d
+			o.store(d, "out")
+		})
+}
+
+// ops gives a streamKernel body its operands at the current row and column.
+type ops struct {
+	masked bool
+	mask   VecVirtual
+	j      GPVirtual // byte offset of the column block within a row
+	ptr    map[string]Register
+}
+
+func (o *ops) at(name string) Mem { return Mem{Base: o.ptr[name], Index: o.j, Scale: 1} }
+
+func (o *ops) load(name string) VecVirtual {
+	v := YMM()
+	if o.masked {
+		VMASKMOVPS(o.at(name), o.mask, v)
+	} else {
+		VMOVUPS(o.at(name), v)
+	}
+	return v
+}
+
+func (o *ops) store(v VecVirtual, name string) {
+	if o.masked {
+		VMASKMOVPS(v, o.mask, o.at(name))
+	} else {
+		VMOVUPS(v, o.at(name))
+	}
+}
+
+// streamKernel emits a kernel whose row operands advance by a row per row and
+// whose column operands stay put.
+func streamKernel(name, sig string, rowArgs, colArgs []string, body func(*ops)) {
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(name + " (see the element-wise kernels in kernel.go).")
+	o := &ops{ptr: map[string]Register{}}
+	for _, a := range append(append([]string{}, rowArgs...), colArgs...) {
+		o.ptr[a] = Load(Param(a), GP64())
+	}
+	rows := Load(Param("rows"), GP64())
+	cols := Load(Param("cols"), GP64())
+	o.mask = YMM()
+	VMOVDQU(Mem{Base: Load(Param("mask"), GP64())}, o.mask)
+	rowBytes, full := GP64(), GP64()
+	MOVQ(cols, rowBytes)
+	SHLQ(U8(2), rowBytes)
+	MOVQ(cols, full)
+	SHRQ(U8(3), full)
+	SHLQ(U8(5), full) // bytes in whole vectors
+	o.j = GP64()
+
+	Label(name + "_row")
+	TESTQ(rows, rows)
+	JZ(LabelRef(name + "_done"))
+	XORQ(o.j, o.j)
+	Label(name + "_col")
+	CMPQ(o.j, full)
+	JGE(LabelRef(name + "_tail"))
+	o.masked = false
+	body(o)
+	ADDQ(U8(32), o.j)
+	JMP(LabelRef(name + "_col"))
+	Label(name + "_tail")
+	o.masked = true
+	body(o)
+	for _, a := range rowArgs {
+		ADDQ(rowBytes, o.ptr[a])
+	}
+	DECQ(rows)
+	JMP(LabelRef(name + "_row"))
+	Label(name + "_done")
 	VZEROUPPER()
 	RET()
 }

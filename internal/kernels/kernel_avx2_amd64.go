@@ -1,4 +1,4 @@
-package matmul
+package kernels
 
 import (
 	"unsafe"
@@ -6,11 +6,20 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-//go:generate sh -c "cd asm && go run . -out ../kernel_amd64.s -stubs ../kernel_amd64.go -pkg matmul"
+//go:generate sh -c "cd asm && go run . -out ../kernel_amd64.s -stubs ../kernel_amd64.go -pkg kernels"
 
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		kernels = kernelSet{"avx2+fma (avo assembly)", gemmAVX2, tanhAVX2}
+		kernels = kernelSet{
+			name:       "avx2+fma (avo assembly)",
+			gemm:       gemmAVX2,
+			tanh:       tanhAVX2,
+			colSums:    colSumsAVX2,
+			colDots:    colDotsAVX2,
+			colAffine:  colAffineAVX2,
+			colAffine2: colAffine2AVX2,
+			tanhGrad:   tanhGradAVX2,
+		}
 	}
 }
 
@@ -85,5 +94,41 @@ func tanhAVX2(dst, x []float32) {
 		copy(buf[:], x[full:])
 		tanh8(&buf[0], &buf[0], 1, &tanhCoef)
 		copy(dst[full:], buf[:len(x)-full])
+	}
+}
+
+// The element-wise wrappers below get slices already cut to their exact
+// lengths by the exported functions in kernel.go, so the assembly's accesses
+// stay inside them. An empty operand has nothing to do.
+
+func tailMask(cols int) *[8]int32 { return &laneMasks[cols%8] }
+
+func colSumsAVX2(s, x []float32, rows, cols int) {
+	if len(x) > 0 {
+		colSums(&s[0], &x[0], rows, cols, tailMask(cols))
+	}
+}
+
+func colDotsAVX2(s, x, y []float32, rows, cols int) {
+	if len(x) > 0 {
+		colDots(&s[0], &x[0], &y[0], rows, cols, tailMask(cols))
+	}
+}
+
+func colAffineAVX2(out, x, scale, shift []float32, rows, cols int) {
+	if len(x) > 0 {
+		colAffine(&out[0], &x[0], rows, cols, &scale[0], &shift[0], tailMask(cols))
+	}
+}
+
+func colAffine2AVX2(out, x, y, sx, sy, shift []float32, rows, cols int) {
+	if len(x) > 0 {
+		colAffine2(&out[0], &x[0], &y[0], rows, cols, &sx[0], &sy[0], &shift[0], tailMask(cols))
+	}
+}
+
+func tanhGradAVX2(out, h, dh []float32) {
+	if len(h) > 0 {
+		tanhGrad(&out[0], &h[0], &dh[0], 1, len(h), tailMask(len(h)))
 	}
 }

@@ -1,4 +1,4 @@
-package matmul
+package kernels
 
 import (
 	"fmt"
@@ -193,6 +193,63 @@ func TestTanhAccuracy(t *testing.T) {
 		nan := []float32{float32(math.NaN())}
 		if ks.tanh(nan, nan); !math.IsNaN(float64(nan[0])) {
 			t.Errorf("%s: tanh(NaN) = %v", ks.name, nan[0])
+		}
+	}
+}
+
+func TestColumnOps(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	for _, ks := range sets() {
+		use(t, ks)
+		for _, rows := range []int{1, 3, 32} {
+			for _, cols := range []int{1, 7, 8, 27, 200, 203} {
+				n := rows * cols
+				x, y := randSlice(r, n+1)[:n], randSlice(r, n)
+				sx, sy, sh := randSlice(r, cols), randSlice(r, cols), randSlice(r, cols)
+				name := fmt.Sprintf("%s/%dx%d", ks.name, rows, cols)
+				want := func(f func(i, j int) float64) []float64 {
+					w := make([]float64, n)
+					for i := range rows {
+						for j := range cols {
+							w[i*cols+j] = f(i, j)
+						}
+					}
+					return w
+				}
+				colWant := func(f func(i, j int) float64) []float64 {
+					w := make([]float64, cols)
+					for i := range rows {
+						for j := range cols {
+							w[j] += f(i, j)
+						}
+					}
+					return w
+				}
+				at := func(v []float32, i, j int) float64 { return float64(v[i*cols+j]) }
+				s := randSlice(r, cols) // garbage in: the sums must overwrite it
+				ColSums(s, x, rows, cols)
+				near(t, "ColSums "+name, s, colWant(func(i, j int) float64 { return at(x, i, j) }))
+				ColDots(s, x, y, rows, cols)
+				near(t, "ColDots "+name, s, colWant(func(i, j int) float64 { return at(x, i, j) * at(y, i, j) }))
+				out := make([]float32, n)
+				ColAffine(out, x, sx, sh, rows, cols)
+				near(t, "ColAffine "+name, out, want(func(i, j int) float64 { return at(x, i, j)*float64(sx[j]) + float64(sh[j]) }))
+				ColAffine2(out, x, y, sx, sy, sh, rows, cols)
+				near(t, "ColAffine2 "+name, out, want(func(i, j int) float64 {
+					return at(x, i, j)*float64(sx[j]) + at(y, i, j)*float64(sy[j]) + float64(sh[j])
+				}))
+				TanhGrad(out, x, y)
+				near(t, "TanhGrad "+name, out, want(func(i, j int) float64 { return (1 - at(x, i, j)*at(x, i, j)) * at(y, i, j) }))
+			}
+		}
+	}
+}
+
+func near(t *testing.T, what string, got []float32, want []float64) {
+	t.Helper()
+	for i, w := range want {
+		if d := math.Abs(float64(got[i]) - w); d > 1e-4*(1+math.Abs(w)) {
+			t.Fatalf("%s: [%d] = %v, want %v", what, i, got[i], w)
 		}
 	}
 }

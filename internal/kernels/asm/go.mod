@@ -1,4 +1,4 @@
-module github.com/makemore/makemore/internal/matmul/asm
+module github.com/makemore/makemore/internal/kernels/asm
 
 go 1.26
 

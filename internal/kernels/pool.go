@@ -1,8 +1,9 @@
-package matmul
+package kernels
 
 import (
 	"runtime"
 	"sync/atomic"
+	"time"
 )
 
 // parallelMin is the fewest multiply-adds (m·k·n) worth splitting across
@@ -37,9 +38,28 @@ type worker struct {
 	wake   chan struct{} // a token after the caller takes the worker off parked
 }
 
-// spinChecks is how many times a worker polls for new work before it sleeps:
-// about 100 µs, longer than the gaps between the products of a training step.
-const spinChecks = 20000
+// spinFor is how long a worker polls for new work before it sleeps: longer
+// than the serial stretches between products in a training step or an eval
+// chunk, so that in a run the workers never sleep.
+const spinFor = 2 * time.Millisecond
+
+// spinUntil polls done for up to spinFor and reports whether it became true.
+// The clock is read once per 1024 polls: reading it costs more than a poll.
+func spinUntil(done func() bool) bool {
+	var start time.Time
+	for i := 1; ; i++ {
+		if done() {
+			return true
+		}
+		if i%1024 == 0 {
+			if start.IsZero() {
+				start = time.Now()
+			} else if time.Since(start) > spinFor {
+				return false
+			}
+		}
+	}
+}
 
 // job is one product: c = a·b + bias in gemmFunc's terms.
 type job struct {
@@ -61,8 +81,7 @@ func NewPool(threads int) *Pool {
 func (p *Pool) loop(w int, wk *worker) {
 	var seen uint64 // gen is 0 until the first product, which may come before this goroutine runs
 	for {
-		for i := 0; p.gen.Load() == seen && i < spinChecks; i++ {
-		}
+		spinUntil(func() bool { return p.gen.Load() != seen })
 		if p.gen.Load() == seen {
 			// Sleep, unless a product arrived between the check and parking; then
 			// whichever side takes the worker off parked first decides who runs it.
@@ -151,10 +170,8 @@ func (p *Pool) run(j job) {
 		}
 	}
 	p.runBlock(0)
-	for i := 0; p.pending.Load() != 0; i++ {
-		if i > spinChecks {
-			runtime.Gosched() // a worker is waking from sleep: let it have the CPU
-		}
+	for !spinUntil(func() bool { return p.pending.Load() == 0 }) {
+		runtime.Gosched() // a worker is waking from sleep: let it have the CPU
 	}
 	p.job = job{} // drop the references to the caller's slices
 }

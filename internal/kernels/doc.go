@@ -1,4 +1,4 @@
-// Package matmul holds the dense float32 products that training and eval use,
+// Package kernels holds the dense float32 products that training and eval use,
 // row-blocked across a persistent pool of workers, and a vectorised tanh.
 //
 // All matrices are row-major flat slices. Every output element is computed by
@@ -9,4 +9,4 @@
 // Two kernel sets: a portable pure-Go one, always built, and an AVX2+FMA one
 // on Go's simd/archsimd (build with GOEXPERIMENT=simd), chosen at run time when
 // the CPU has those features.
-package matmul
+package kernels

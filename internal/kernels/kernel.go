@@ -1,0 +1,179 @@
+package kernels
+
+import "math"
+
+// gemmFunc computes rows [lo, hi) of c[m×n] = a·b (+ bias[n] when bias is not
+// nil), where b is [k×n] row-major and a's element (i, p) is at a[i*ars + p*acs]:
+// (ars, acs) = (k, 1) for a row-major a[m×k], (1, m) for a stored as aᵀ[k×m].
+// Each c[i][j] must be bias[j] (or 0) followed by a[i][p]·b[p][j] added in
+// increasing p, so that the tiling cannot change a result.
+type gemmFunc func(c, a, b, bias []float32, lo, hi, k, n, ars, acs int)
+
+// kernels is the set in use; kernel_simd.go replaces it when the CPU allows.
+var kernels = portable
+
+type kernelSet struct {
+	name       string
+	gemm       gemmFunc
+	tanh       func(dst, x []float32)
+	colSums    func(s, x []float32, rows, cols int)
+	colDots    func(s, x, y []float32, rows, cols int)
+	colAffine  func(out, x, scale, shift []float32, rows, cols int)
+	colAffine2 func(out, x, y, sx, sy, shift []float32, rows, cols int)
+	tanhGrad   func(out, h, dh []float32)
+}
+
+var portable = kernelSet{
+	name:       "portable",
+	gemm:       gemmPortable,
+	tanh:       tanhPortable,
+	colSums:    colSumsPortable,
+	colDots:    colDotsPortable,
+	colAffine:  colAffinePortable,
+	colAffine2: colAffine2Portable,
+	tanhGrad:   tanhGradPortable,
+}
+
+// Kernel names the kernel set in use.
+func Kernel() string { return kernels.name }
+
+func gemmPortable(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
+	for i := lo; i < hi; i++ {
+		row := c[i*n : (i+1)*n]
+		if bias != nil {
+			copy(row, bias[:n])
+		} else {
+			clear(row)
+		}
+		for p := range k {
+			av := a[i*ars+p*acs]
+			brow := b[p*n : (p+1)*n]
+			for j := range row {
+				row[j] += av * brow[j]
+			}
+		}
+	}
+}
+
+// Tanh sets dst[i] = tanh(x[i]) to within a few float32 ulps; dst may be x.
+func Tanh(dst, x []float32) { kernels.tanh(dst[:len(x)], x) }
+
+// tanh is a rational approximation, odd degree 13 over even degree 6, on
+// [-tanhClamp, tanhClamp], where float32 tanh has already rounded to ±1 within
+// an ulp; it is the form vector units evaluate well (as in Eigen).
+const (
+	tanhClamp = 7.90531110763549805
+	tanhTiny  = 0.0004 // below this tanh(x) = x in float32
+	alpha1    = 4.89352455891786e-03
+	alpha3    = 6.37261928875436e-04
+	alpha5    = 1.48572235717979e-05
+	alpha7    = 5.12229709037114e-08
+	alpha9    = -8.60467152213735e-11
+	alpha11   = 2.00018790482477e-13
+	alpha13   = -2.76076847742355e-16
+	beta0     = 4.89352518554385e-03
+	beta2     = 2.26843463243900e-03
+	beta4     = 1.18534705686654e-04
+	beta6     = 1.19825839466702e-06
+)
+
+func tanhPortable(dst, x []float32) {
+	for i, v := range x {
+		dst[i] = tanh32(v)
+	}
+}
+
+func tanh32(v float32) float32 {
+	if v != v {
+		return v
+	}
+	if float32(math.Abs(float64(v))) < tanhTiny {
+		return v
+	}
+	x := min(max(v, -tanhClamp), tanhClamp)
+	x2 := x * x
+	p := x2*alpha13 + alpha11
+	p = x2*p + alpha9
+	p = x2*p + alpha7
+	p = x2*p + alpha5
+	p = x2*p + alpha3
+	p = x2*p + alpha1
+	p *= x
+	q := x2*beta6 + beta4
+	q = x2*q + beta2
+	q = x2*q + beta0
+	return p / q
+}
+
+// The element-wise kernels around the products. Each reads and writes row-major
+// [rows × cols] matrices and per-column vectors [cols]; column sums run in row
+// order, so they too are the same for every thread count.
+
+// ColSums sets s[cols] to the column sums of x[rows × cols].
+func ColSums(s, x []float32, rows, cols int) {
+	clear(s[:cols])
+	kernels.colSums(s[:cols], x[:rows*cols], rows, cols)
+}
+
+// ColDots sets s[cols] to Σ_i x[i][j]·y[i][j] over x, y [rows × cols].
+func ColDots(s, x, y []float32, rows, cols int) {
+	clear(s[:cols])
+	kernels.colDots(s[:cols], x[:rows*cols], y[:rows*cols], rows, cols)
+}
+
+// ColAffine sets out[rows × cols] = x·scale[j] + shift[j]; out may be x.
+func ColAffine(out, x, scale, shift []float32, rows, cols int) {
+	kernels.colAffine(out[:rows*cols], x[:rows*cols], scale[:cols], shift[:cols], rows, cols)
+}
+
+// ColAffine2 sets out[rows × cols] = x·sx[j] + y·sy[j] + shift[j]; out may be x or y.
+func ColAffine2(out, x, y, sx, sy, shift []float32, rows, cols int) {
+	n := rows * cols
+	kernels.colAffine2(out[:n], x[:n], y[:n], sx[:cols], sy[:cols], shift[:cols], rows, cols)
+}
+
+// TanhGrad sets out = (1 − h²) ⊙ dh, the gradient through h = tanh(x); out may be dh.
+func TanhGrad(out, h, dh []float32) {
+	kernels.tanhGrad(out[:len(h)], h, dh[:len(h)])
+}
+
+func colSumsPortable(s, x []float32, rows, cols int) {
+	for i := range rows {
+		for j, v := range x[i*cols : (i+1)*cols] {
+			s[j] += v
+		}
+	}
+}
+
+func colDotsPortable(s, x, y []float32, rows, cols int) {
+	for i := range rows {
+		yr := y[i*cols : (i+1)*cols]
+		for j, v := range x[i*cols : (i+1)*cols] {
+			s[j] += v * yr[j]
+		}
+	}
+}
+
+func colAffinePortable(out, x, scale, shift []float32, rows, cols int) {
+	for i := range rows {
+		o := out[i*cols : (i+1)*cols]
+		for j, v := range x[i*cols : (i+1)*cols] {
+			o[j] = v*scale[j] + shift[j]
+		}
+	}
+}
+
+func colAffine2Portable(out, x, y, sx, sy, shift []float32, rows, cols int) {
+	for i := range rows {
+		o, yr := out[i*cols:(i+1)*cols], y[i*cols:(i+1)*cols]
+		for j, v := range x[i*cols : (i+1)*cols] {
+			o[j] = v*sx[j] + yr[j]*sy[j] + shift[j]
+		}
+	}
+}
+
+func tanhGradPortable(out, h, dh []float32) {
+	for i, v := range h {
+		out[i] = dh[i] - v*v*dh[i]
+	}
+}
