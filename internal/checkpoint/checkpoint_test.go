@@ -59,10 +59,10 @@ func TestRoundTripAndDeterminism(t *testing.T) {
 }
 
 // Decode the header by hand, as the safetensors spec describes it, so that a
-// mistake shared by Encode and Parse cannot hide.
+// mistake shared by encode and Parse cannot hide.
 func TestLayoutFollowsSpec(t *testing.T) {
 	ts, meta := sample()
-	b, err := Encode(ts, meta)
+	b, err := encode(ts, meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestLayoutFollowsSpec(t *testing.T) {
 
 func TestRejectsDamage(t *testing.T) {
 	ts, meta := sample()
-	good, _ := Encode(ts, meta)
+	good, _ := encode(ts, meta)
 	n := int(binary.LittleEndian.Uint64(good))
 	setHeader := func(h string) []byte {
 		for len(h)%8 != 0 {
@@ -194,7 +194,7 @@ func writeForever(path string) {
 
 func FuzzParse(f *testing.F) {
 	ts, meta := sample()
-	good, _ := Encode(ts, meta)
+	good, _ := encode(ts, meta)
 	f.Add(good)
 	f.Add(good[:20])
 	f.Add([]byte{8, 0, 0, 0, 0, 0, 0, 0, '{', '}', ' ', ' ', ' ', ' ', ' ', ' '})
@@ -203,7 +203,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		again, err := Encode(got, md)
+		again, err := encode(got, md)
 		if err != nil {
 			t.Fatalf("re-encoding an accepted file: %v", err)
 		}
