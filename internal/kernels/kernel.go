@@ -9,13 +9,16 @@ import "math"
 // increasing p, so that the tiling cannot change a result.
 type gemmFunc func(c, a, b, bias []float32, lo, hi, k, n, ars, acs int)
 
-// kernels is the set in use; kernel_simd.go replaces it when the CPU allows.
+// kernels is the set in use; kernel_avx2_amd64.go replaces it when the CPU allows.
 var kernels = portable
 
 type kernelSet struct {
 	name       string
 	gemm       gemmFunc
 	tanh       func(dst, x []float32)
+	exp        func(dst, x []float32)
+	axpy       func(y []float32, alpha float32, x []float32)
+	transpose  func(dst, src []float32, r, c int)
 	colSums    func(s, x []float32, rows, cols int)
 	colDots    func(s, x, y []float32, rows, cols int)
 	colAffine  func(out, x, scale, shift []float32, rows, cols int)
@@ -27,6 +30,9 @@ var portable = kernelSet{
 	name:       "portable",
 	gemm:       gemmPortable,
 	tanh:       tanhPortable,
+	exp:        expPortable,
+	axpy:       axpyPortable,
+	transpose:  transposePortable,
 	colSums:    colSumsPortable,
 	colDots:    colDotsPortable,
 	colAffine:  colAffinePortable,
@@ -103,6 +109,55 @@ func tanh32(v float32) float32 {
 	q = x2*q + beta2
 	q = x2*q + beta0
 	return p / q
+}
+
+// Exp sets dst[i] = e^x[i]; dst may be x. Results too small for a normal
+// float32 (x < −87.3) may be 0.
+func Exp(dst, x []float32) { kernels.exp(dst[:len(x)], x) }
+
+func expPortable(dst, x []float32) {
+	for i, v := range x {
+		dst[i] = float32(math.Exp(float64(v)))
+	}
+}
+
+// expCoef are exp8's constants: the clamp range [lo, hi] where 2^n stays
+// normal, log₂e, ln2 split in a part exact in few bits and the rest, and
+// Cephes' expf polynomial for e^r on |r| ≤ ln2/2.
+var expCoef = [13]float32{
+	-87.33654475055310898657, // lo = −126·ln2
+	88.72283905206835,        // hi = ln(MaxFloat32)
+	1.44269504088896341,      // log₂e
+	0.693359375,              // ln2hi
+	-2.12194440e-4,           // ln2lo = ln2 − ln2hi
+	1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1,
+	1,
+	float32(math.Inf(1)),
+}
+
+// Axpy sets y[i] += alpha·x[i].
+func Axpy(y []float32, alpha float32, x []float32) { kernels.axpy(y[:len(x)], alpha, x) }
+
+func axpyPortable(y []float32, alpha float32, x []float32) {
+	for i, v := range x {
+		y[i] += alpha * v
+	}
+}
+
+// transposePortable sets dst[c×r] = src[r×c]ᵀ, in 8×8 blocks so both sides
+// stay in cache lines.
+func transposePortable(dst, src []float32, r, c int) {
+	const blk = 8
+	for i0 := 0; i0 < r; i0 += blk {
+		for j0 := 0; j0 < c; j0 += blk {
+			for i := i0; i < min(i0+blk, r); i++ {
+				row := src[i*c : (i+1)*c]
+				for j := j0; j < min(j0+blk, c); j++ {
+					dst[j*r+i] = row[j]
+				}
+			}
+		}
+	}
 }
 
 // The element-wise kernels around the products. Each reads and writes row-major

@@ -20,11 +20,27 @@ func tile4x8(k int, a *float32, ars int, acs int, b *float32, ldb int, c *float3
 //go:noescape
 func tile1x8(k int, a *float32, ars int, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32, mask *[8]int32)
 
-// tanh8 sets dst[i] = tanh(x[i]) for 8·blocks elements with the coefficients
+// tanh8 sets dst[i] = tanh(x[i]) for i < n with the coefficients
 // coef = clamp, tiny², α13, α11, α9, α7, α5, α3, α1, β6, β4, β2, β0, −clamp (see tanh32).
 //
 //go:noescape
-func tanh8(dst *float32, x *float32, blocks int, coef *[14]float32)
+func tanh8(dst *float32, x *float32, n int, coef *[14]float32, mask *[8]int32)
+
+// exp8 sets dst[i] = exp(x[i]) for i < n with the coefficients
+// coef = lo, hi, log₂e, ln2hi, ln2lo, p0…p5, 1, +Inf (see expCoef).
+//
+//go:noescape
+func exp8(dst *float32, x *float32, n int, coef *[13]float32, mask *[8]int32)
+
+// transpose8 sets dst[j][i] = src[i][j] for i < 8, j < 8·blocks; strides count float32s.
+//
+//go:noescape
+func transpose8(dst *float32, ldd int, src *float32, lds int, blocks int)
+
+// axpy8 sets y[i] += alpha·x[i] for i < n; mask selects the first n mod 8 lanes.
+//
+//go:noescape
+func axpy8(y *float32, x *float32, n int, alpha float32, mask *[8]int32)
 
 // colSums (see the element-wise kernels in kernel.go).
 //

@@ -14,6 +14,9 @@ func init() {
 			name:       "avx2+fma (avo assembly)",
 			gemm:       gemmAVX2,
 			tanh:       tanhAVX2,
+			exp:        expAVX2,
+			axpy:       axpyAVX2,
+			transpose:  transposeAVX2,
 			colSums:    colSumsAVX2,
 			colDots:    colDotsAVX2,
 			colAffine:  colAffineAVX2,
@@ -81,27 +84,56 @@ func gemmAVX2(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
 var tanhCoef = [14]float32{tanhClamp, tanhTiny * tanhTiny, alpha13, alpha11, alpha9, alpha7, alpha5, alpha3, alpha1,
 	beta6, beta4, beta2, beta0, -tanhClamp}
 
-// tanhAVX2 runs tanh8 over whole vectors, and over a copy of the last partial
-// one so every element goes through the same arithmetic.
-func tanhAVX2(dst, x []float32) {
-	full := len(x) / 8 * 8
-	if full > 0 {
-		_ = dst[full-1]
-		tanh8(&dst[0], &x[0], full/8, &tanhCoef)
-	}
-	if full < len(x) {
-		var buf [8]float32
-		copy(buf[:], x[full:])
-		tanh8(&buf[0], &buf[0], 1, &tanhCoef)
-		copy(dst[full:], buf[:len(x)-full])
-	}
-}
-
 // The element-wise wrappers below get slices already cut to their exact
 // lengths by the exported functions in kernel.go, so the assembly's accesses
 // stay inside them. An empty operand has nothing to do.
 
 func tailMask(cols int) *[8]int32 { return &laneMasks[cols%8] }
+
+func tanhAVX2(dst, x []float32) {
+	if len(x) > 0 {
+		tanh8(&dst[0], &x[0], len(x), &tanhCoef, tailMask(len(x)))
+	}
+}
+
+func expAVX2(dst, x []float32) {
+	if len(x) > 0 {
+		exp8(&dst[0], &x[0], len(x), &expCoef, tailMask(len(x)))
+	}
+}
+
+func axpyAVX2(y []float32, alpha float32, x []float32) {
+	if len(x) > 0 {
+		axpy8(&y[0], &x[0], len(x), alpha, tailMask(len(x)))
+	}
+}
+
+// transposeAVX2 moves 8×8 blocks through registers and the ragged right and
+// bottom edges one element at a time.
+func transposeAVX2(dst, src []float32, r, c int) {
+	if r == 0 || c == 0 {
+		return
+	}
+	_ = dst[r*c-1]
+	_ = src[r*c-1]
+	rows, cols := r/8*8, c/8*8
+	for i := 0; i < rows; i += 8 {
+		if cols > 0 {
+			transpose8(&dst[i], r, &src[i*c], c, cols/8)
+		}
+		for ii := i; ii < i+8; ii++ {
+			for j := cols; j < c; j++ {
+				dst[j*r+ii] = src[ii*c+j]
+			}
+		}
+	}
+	for i := rows; i < r; i++ {
+		row := src[i*c : (i+1)*c]
+		for j, v := range row {
+			dst[j*r+i] = v
+		}
+	}
+}
 
 func colSumsAVX2(s, x []float32, rows, cols int) {
 	if len(x) > 0 {

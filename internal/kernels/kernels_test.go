@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -145,6 +146,8 @@ func TestNoAllocations(t *testing.T) {
 		pool.MatMulBT(c, a, b, m, k, n)
 		pool.MatMulAT(c[:k*n], a, c, k, m, n)
 		Tanh(x, x)
+		Exp(x, x)
+		Axpy(x, 0.5, x)
 	}); got != 0 {
 		t.Fatalf("%v allocations per call, want 0", got)
 	}
@@ -251,5 +254,91 @@ func near(t *testing.T, what string, got []float32, want []float64) {
 		if d := math.Abs(float64(got[i]) - w); d > 1e-4*(1+math.Abs(w)) {
 			t.Fatalf("%s: [%d] = %v, want %v", what, i, got[i], w)
 		}
+	}
+}
+
+func TestExpAccuracy(t *testing.T) {
+	var xs []float32
+	for v := float32(-87); v <= 88.5; v += 1.0 / 64 {
+		xs = append(xs, v)
+	}
+	xs = append(xs, 0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, -87.33, 88.72, float32(math.Inf(-1)))
+	tiny := float32(math.Ldexp(1, -126))
+	for _, ks := range sets() {
+		got := make([]float32, len(xs)+1)
+		got[len(xs)] = 42            // the masked tail must not write past the end
+		ks.exp(got[:len(xs)], xs[:]) // len(xs) is not a multiple of 8
+		var worst int64
+		var at float32
+		for i, x := range xs {
+			want := float32(math.Exp(float64(x)))
+			if want < tiny {
+				if got[i] >= tiny {
+					t.Errorf("%s: exp(%v) = %v, want below %v", ks.name, x, got[i], tiny)
+				}
+				continue
+			}
+			if u := ulps(got[i], want); u > worst {
+				worst, at = u, x
+			}
+		}
+		t.Logf("%s: max error %d ulp (at x = %v)", ks.name, worst, at)
+		if worst > 4 {
+			t.Errorf("%s: exp off by %d ulp at x = %v", ks.name, worst, at)
+		}
+		if got[len(xs)] != 42 {
+			t.Errorf("%s: exp wrote past the end of dst", ks.name)
+		}
+		special := []float32{float32(math.NaN()), float32(math.Inf(1)), 89, -88, -1000}
+		ks.exp(special, special)
+		if !math.IsNaN(float64(special[0])) || !math.IsInf(float64(special[1]), 1) || !math.IsInf(float64(special[2]), 1) ||
+			special[3] >= tiny || special[4] != 0 {
+			t.Errorf("%s: exp of NaN, +Inf, 89, −88, −1000 = %v", ks.name, special)
+		}
+	}
+}
+
+func TestAxpy(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	for _, ks := range sets() {
+		use(t, ks)
+		for _, n := range []int{0, 1, 7, 8, 27, 12297} {
+			x, y := randSlice(r, n), randSlice(r, n+1)
+			alpha := float32(-0.37)
+			want := make([]float64, n+1)
+			for i := range n {
+				want[i] = float64(y[i]) + float64(alpha)*float64(x[i])
+			}
+			want[n] = float64(y[n])
+			Axpy(y[:n], alpha, x)
+			near(t, fmt.Sprintf("Axpy %s/%d", ks.name, n), y, want)
+		}
+	}
+}
+
+func TestParallelRunsEveryTaskOnce(t *testing.T) {
+	for threads := 1; threads <= 4; threads++ {
+		pool := NewPool(threads)
+		for _, tasks := range []int{0, 1, 2, 3, 100} {
+			runs := make([]int32, tasks)
+			var bad atomic.Bool
+			for range 3 { // reuse: the task counter must start over each time
+				pool.Parallel(tasks, func(w, i int) {
+					if w < 0 || w >= threads {
+						bad.Store(true)
+					}
+					atomic.AddInt32(&runs[i], 1)
+				})
+			}
+			for i, n := range runs {
+				if n != 3 {
+					t.Fatalf("threads=%d tasks=%d: task %d ran %d times in 3 calls", threads, tasks, i, n)
+				}
+			}
+			if bad.Load() {
+				t.Fatalf("threads=%d: a task got a worker index out of range", threads)
+			}
+		}
+		pool.Close()
 	}
 }

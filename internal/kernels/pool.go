@@ -28,6 +28,7 @@ type Pool struct {
 	gen     atomic.Uint64 // bumped once per parallel product
 	pending atomic.Int32  // workers still computing the current product
 	job     job           // the product in flight, set before gen is bumped
+	next    atomic.Int64  // the next task of a Parallel job to hand out
 	bt      []float32     // scratch for MatMulBT's transposed operand
 	closed  atomic.Bool
 }
@@ -61,10 +62,13 @@ func spinUntil(done func() bool) bool {
 	}
 }
 
-// job is one product: c = a·b + bias in gemmFunc's terms.
+// job is one product, c = a·b + bias in gemmFunc's terms, or, when task is
+// set, a batch of tasks handed out through next.
 type job struct {
 	c, a, b, bias     []float32
 	m, k, n, ars, acs int
+	task              func(w, i int)
+	tasks             int
 }
 
 // NewPool starts a pool of threads workers (at least 1).
@@ -134,23 +138,31 @@ func (p *Pool) MatMulBT(c, a, b []float32, m, k, n int) {
 		p.bt = make([]float32, k*n)
 	}
 	bt := p.bt[:k*n]
-	transpose(bt, b[:n*k], n, k)
+	kernels.transpose(bt, b[:n*k], n, k)
 	p.run(job{c: c[:m*n], a: a[:m*k], b: bt, m: m, k: k, n: n, ars: k, acs: 1})
 }
 
-// transpose sets dst[c×r] = src[r×c]ᵀ, in 8×8 blocks so both sides stay in cache lines.
-func transpose(dst, src []float32, r, c int) {
-	const blk = 8
-	for i0 := 0; i0 < r; i0 += blk {
-		for j0 := 0; j0 < c; j0 += blk {
-			for i := i0; i < min(i0+blk, r); i++ {
-				row := src[i*c : (i+1)*c]
-				for j := j0; j < min(j0+blk, c); j++ {
-					dst[j*r+i] = row[j]
-				}
-			}
-		}
+// MatMul sets c[m×n] = a[m×k]·b[k×n] + bias[n] on the calling goroutine
+// alone, for use inside a Parallel task; bias may be nil.
+func MatMul(c, a, b, bias []float32, m, k, n int) {
+	if m > 0 && n > 0 {
+		kernels.gemm(c[:m*n], a[:m*k], b[:k*n], bias, 0, m, k, n, k, 1)
 	}
+}
+
+// Parallel calls task(w, i) once for every i in [0, tasks), spread over the
+// workers, and returns when all are done; w < Threads() names the worker, so a
+// task can use per-worker scratch. Tasks go out in order to whichever worker
+// is free, so a result must not depend on w: write task i's result to slot i.
+func (p *Pool) Parallel(tasks int, task func(w, i int)) {
+	if p.threads == 1 || tasks == 1 {
+		for i := range tasks {
+			task(0, i)
+		}
+		return
+	}
+	p.next.Store(0)
+	p.start(job{task: task, tasks: tasks})
 }
 
 func (p *Pool) run(j job) {
@@ -161,6 +173,11 @@ func (p *Pool) run(j job) {
 		kernels.gemm(j.c, j.a, j.b, j.bias, 0, j.m, j.k, j.n, j.ars, j.acs)
 		return
 	}
+	p.start(j)
+}
+
+// start runs j on every worker, the caller as worker 0, and waits for all.
+func (p *Pool) start(j job) {
 	p.job = j
 	p.pending.Store(int32(len(p.workers)))
 	p.gen.Add(1)
@@ -177,9 +194,16 @@ func (p *Pool) run(j job) {
 }
 
 // runBlock computes worker w's block of rows of p.job: contiguous, a multiple
-// of tileRows high, the last one short.
+// of tileRows high, the last one short; or, for a Parallel job, takes tasks
+// until none are left.
 func (p *Pool) runBlock(w int) {
 	j := &p.job
+	if j.task != nil {
+		for i := p.next.Add(1) - 1; i < int64(j.tasks); i = p.next.Add(1) - 1 {
+			j.task(w, int(i))
+		}
+		return
+	}
 	per := (j.m + p.threads - 1) / p.threads
 	per = (per + tileRows - 1) / tileRows * tileRows
 	lo, hi := min(w*per, j.m), min((w+1)*per, j.m)

@@ -64,7 +64,7 @@ func (m *Model) Forward(pool *kernels.Pool, a *Activations) float32 {
 	kernels.Tanh(a.H, a.H)
 	// logits[B×V] = h[B×H]·W2[H×V] + b2[V]
 	pool.MatMul(a.Logits, a.H, m.W2, m.B2, b, H, m.Vocab)
-	a.Loss = softmaxLoss(a.Probs, a.Logits, a.Y, m.Vocab)
+	a.Loss = float32(softmaxNLL(a.Probs, a.Logits, a.Y, m.Vocab) / float64(b))
 	return a.Loss
 }
 
@@ -96,28 +96,37 @@ func (a *Activations) batchnormForward(b, h int) {
 	kernels.ColAffine(a.BNRaw, a.BNRaw, a.VarInv, a.zeros, b, h)
 }
 
-// softmaxLoss writes probs[B×V] = softmax(logits[B×V]) row by row and returns
-// the mean of −log probs[i, y[i]], computed from the log-sum-exp so that a tiny
-// probability does not round to log(0).
-func softmaxLoss(probs, logits []float32, y []int32, v int) float32 {
+// softmaxNLL writes probs[B×V] = softmax(logits[B×V]) row by row and returns
+// the sum over rows of −log probs[i, y[i]], from the log-sum-exp so that a
+// tiny probability cannot round to log 0. probs may be logits.
+func softmaxNLL(probs, logits []float32, y []int32, v int) float64 {
 	var total float64
+	n := len(y) * v
+	probs, logits = probs[:n], logits[:n]
+	// Shift each row by its maximum so exp cannot overflow.
 	for i, t := range y {
 		l, p := logits[i*v:(i+1)*v], probs[i*v:(i+1)*v]
 		mx := l[0]
 		for _, x := range l[1:] {
 			mx = max(mx, x)
 		}
-		var sum float32
 		for j, x := range l {
-			e := float32(math.Exp(float64(x - mx)))
-			p[j] = e
+			p[j] = x - mx
+		}
+		total -= float64(p[t])
+	}
+	kernels.Exp(probs, probs)
+	for i := range y {
+		p := probs[i*v : (i+1)*v]
+		var sum float32
+		for _, e := range p {
 			sum += e
 		}
 		inv := 1 / sum
 		for j := range p {
 			p[j] *= inv
 		}
-		total += math.Log(float64(sum)) - float64(l[t]-mx)
+		total += math.Log(float64(sum))
 	}
-	return float32(total / float64(len(y)))
+	return total
 }

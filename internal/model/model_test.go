@@ -94,7 +94,8 @@ func TestEvalLossAcrossChunks(t *testing.T) {
 	ev.Calibrate(x)
 	var want float64
 	for i := range n {
-		want += NLL(ev.Logits(x[i*cfg.Block:], 1), int(y[i]))
+		l := ev.Logits(x[i*cfg.Block:], 1)
+		want += softmaxNLL(l, l, y[i:i+1], cfg.Vocab)
 	}
 	want /= float64(n)
 	if got := ev.Loss(x, y); math.Abs(got-want) > 1e-9 {
@@ -123,6 +124,30 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	for i, tn := range m.Tensors() {
 		if !slices.Equal(tn.Data, got.Tensors()[i].Data) {
 			t.Errorf("tensor %s differs after the round trip", tn.Name)
+		}
+	}
+}
+
+// Calibration and eval loss must be the same bits for every thread count.
+func TestEvalSameForEveryThreadCount(t *testing.T) {
+	cfg := Config{Vocab: 7, Block: 2, Embd: 5, Hidden: 6}
+	n := 5*evalChunk + 3
+	x, y := randomBatch(rand.New(rand.NewPCG(9, 9)), cfg, n)
+	var refMean, refVar []float32
+	var refLoss float64
+	for threads := 1; threads <= 3; threads++ {
+		pool := kernels.NewPool(threads)
+		m := testModel(cfg)
+		ev := NewEvaluator(m, pool)
+		ev.Calibrate(x)
+		loss := ev.Loss(x, y)
+		pool.Close()
+		if threads == 1 {
+			refMean, refVar, refLoss = m.BNMean, m.BNVar, loss
+			continue
+		}
+		if !slices.Equal(m.BNMean, refMean) || !slices.Equal(m.BNVar, refVar) || loss != refLoss {
+			t.Fatalf("threads=%d: calibration or loss differs from threads=1 (loss %v vs %v)", threads, loss, refLoss)
 		}
 	}
 }

@@ -92,9 +92,4 @@ func (t *Trainer) StepOnce() (loss, lr float32, err error) {
 }
 
 // sgd applies p[N] −= lr·g[N] over the flat parameter array.
-func sgd(p, g []float32, lr float32) {
-	g = g[:len(p)]
-	for i := range p {
-		p[i] -= lr * g[i]
-	}
-}
+func sgd(p, g []float32, lr float32) { kernels.Axpy(p, -lr, g[:len(p)]) }

@@ -16,6 +16,9 @@ func main() {
 	tile(4, 1, true)
 	tile(1, 1, true)
 	tanh()
+	exp()
+	transpose()
+	axpy()
 	columnOps()
 	Generate()
 }
@@ -141,56 +144,242 @@ func tile(rows, vecs int, masked bool) {
 	RET()
 }
 
-// tanh emits tanh8, the rational approximation of tanh32 in package kernels
-// applied to 8 lanes at a time.
-func tanh() {
-	TEXT("tanh8", NOSPLIT, "func(dst, x *float32, blocks int, coef *[14]float32)")
+// unary emits name(dst, x *float32, n int, coef *[ncoef]float32, mask *[8]int32),
+// which sets dst[i] = f(x[i]) for i < n: whole vectors, then the last n mod 8
+// lanes loaded and stored through mask, so every element takes the same path.
+// body gets x in a vector and the coefficient table and returns f(x).
+func unary(name string, ncoef int, doc []string, body func(x VecVirtual, coef func(int) Mem) VecVirtual) {
+	TEXT(name, NOSPLIT, "func(dst, x *float32, n int, coef *["+itoa(ncoef)+"]float32, mask *[8]int32)")
 	Pragma("noescape")
-	Doc("tanh8 sets dst[i] = tanh(x[i]) for 8·blocks elements with the coefficients",
-		"coef = clamp, tiny², α13, α11, α9, α7, α5, α3, α1, β6, β4, β2, β0, −clamp (see tanh32).")
+	Doc(doc...)
 	dst := Load(Param("dst"), GP64())
 	src := Load(Param("x"), GP64())
-	n := Load(Param("blocks"), GP64())
+	n := Load(Param("n"), GP64())
 	cf := Load(Param("coef"), GP64())
 	coef := func(i int) Mem { return Mem{Base: cf, Disp: 4 * i} }
+	mask := YMM()
+	VMOVDQU(Mem{Base: Load(Param("mask"), GP64())}, mask)
 
-	Label("tanh_loop")
-	TESTQ(n, n)
-	JZ(LabelRef("tanh_done"))
-	v, t, t2, p, q, keep, tmp := YMM(), YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
-	VMOVUPS(Mem{Base: src}, v)
-	// t = clamp(v); VMAXPS/VMINPS return their second source for a NaN lane,
-	// which is the clamp here: NaN lanes are restored from v below.
-	VBROADCASTSS(coef(13), tmp)
-	VMAXPS(tmp, v, t)
-	VBROADCASTSS(coef(0), tmp)
-	VMINPS(tmp, t, t)
-	VMULPS(t, t, t2)
-	// p = t·(((((α13·t² + α11)·t² + α9)·t² + α7)·t² + α5)·t² + α3)·t² + α1)
-	VBROADCASTSS(coef(2), p)
-	for i := 3; i <= 8; i++ {
-		VBROADCASTSS(coef(i), tmp)
-		VFMADD213PS(tmp, t2, p) // p = p·t² + tmp
-	}
-	VMULPS(t, p, p)
-	// q = ((β6·t² + β4)·t² + β2)·t² + β0
-	VBROADCASTSS(coef(9), q)
-	for i := 10; i <= 12; i++ {
-		VBROADCASTSS(coef(i), tmp)
-		VFMADD213PS(tmp, t2, q)
-	}
-	VDIVPS(q, p, p)
-	// keep v where v² < tiny² (tanh(v) = v in float32) or v is NaN (unordered).
-	VMULPS(v, v, tmp)
-	VBROADCASTSS(coef(1), keep)
-	VCMPPS(U8(0x19), keep, tmp, keep) // NGE_UQ: not (v² ≥ tiny²), true for NaN
-	VBLENDVPS(keep, v, p, p)
-	VMOVUPS(p, Mem{Base: dst})
+	Label(name + "_loop")
+	CMPQ(n, U8(8))
+	JL(LabelRef(name + "_tail"))
+	x := YMM()
+	VMOVUPS(Mem{Base: src}, x)
+	VMOVUPS(body(x, coef), Mem{Base: dst})
 	ADDQ(U8(32), src)
 	ADDQ(U8(32), dst)
+	SUBQ(U8(8), n)
+	JMP(LabelRef(name + "_loop"))
+	Label(name + "_tail")
+	x = YMM()
+	VMASKMOVPS(Mem{Base: src}, mask, x)
+	VMASKMOVPS(body(x, coef), mask, Mem{Base: dst})
+	VZEROUPPER()
+	RET()
+}
+
+// tanh emits tanh8, the rational approximation of tanh32 in package kernels.
+func tanh() {
+	unary("tanh8", 14, []string{"tanh8 sets dst[i] = tanh(x[i]) for i < n with the coefficients",
+		"coef = clamp, tiny², α13, α11, α9, α7, α5, α3, α1, β6, β4, β2, β0, −clamp (see tanh32)."},
+		func(v VecVirtual, coef func(int) Mem) VecVirtual {
+			t, t2, p, q, keep, tmp := YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
+			// t = clamp(v); VMAXPS/VMINPS return their second source for a NaN lane,
+			// which is the clamp here: NaN lanes are restored from v below.
+			VBROADCASTSS(coef(13), tmp)
+			VMAXPS(tmp, v, t)
+			VBROADCASTSS(coef(0), tmp)
+			VMINPS(tmp, t, t)
+			VMULPS(t, t, t2)
+			// p = t·(((((α13·t² + α11)·t² + α9)·t² + α7)·t² + α5)·t² + α3)·t² + α1)
+			VBROADCASTSS(coef(2), p)
+			for i := 3; i <= 8; i++ {
+				VBROADCASTSS(coef(i), tmp)
+				VFMADD213PS(tmp, t2, p) // p = p·t² + tmp
+			}
+			VMULPS(t, p, p)
+			// q = ((β6·t² + β4)·t² + β2)·t² + β0
+			VBROADCASTSS(coef(9), q)
+			for i := 10; i <= 12; i++ {
+				VBROADCASTSS(coef(i), tmp)
+				VFMADD213PS(tmp, t2, q)
+			}
+			VDIVPS(q, p, p)
+			// keep v where v² < tiny² (tanh(v) = v in float32) or v is NaN (unordered).
+			VMULPS(v, v, tmp)
+			VBROADCASTSS(coef(1), keep)
+			VCMPPS(U8(0x19), keep, tmp, keep) // NGE_UQ: not (v² ≥ tiny²), true for NaN
+			VBLENDVPS(keep, v, p, p)
+			return p
+		})
+}
+
+// exp emits exp8, the Cephes float32 exponential: e^x = 2^n·e^r with
+// n = round(x·log₂e) and r = x − n·ln2 (ln2 split in two so r is nearly
+// exact), e^r by a degree-7 polynomial. 2^n is built in two halves so n = 128
+// stays finite; results below the normal range flush to 0, above it give +Inf.
+func exp() {
+	unary("exp8", 13, []string{"exp8 sets dst[i] = exp(x[i]) for i < n with the coefficients",
+		"coef = lo, hi, log₂e, ln2hi, ln2lo, p0…p5, 1, +Inf (see expCoef)."},
+		func(x VecVirtual, coef func(int) Mem) VecVirtual {
+			xc, t, fx, r, y, tmp := YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
+			// VMAXPS/VMINPS return their second source (x, in Intel order) for a
+			// NaN lane, so NaN flows through to the result.
+			VBROADCASTSS(coef(0), tmp)
+			VMAXPS(x, tmp, xc)
+			VBROADCASTSS(coef(1), tmp)
+			VMINPS(xc, tmp, xc)
+			VBROADCASTSS(coef(2), t)
+			VMULPS(t, xc, fx)
+			VROUNDPS(U8(0), fx, fx) // to nearest
+			VMOVAPS(xc, r)
+			VBROADCASTSS(coef(3), tmp)
+			VFNMADD231PS(tmp, fx, r) // r = x − n·ln2hi
+			VBROADCASTSS(coef(4), tmp)
+			VFNMADD231PS(tmp, fx, r) // r −= n·ln2lo
+			// y = ((((p0·r + p1)·r + p2)·r + p3)·r + p4)·r + p5, then y·r² + r + 1
+			VBROADCASTSS(coef(5), y)
+			for i := 6; i <= 10; i++ {
+				VBROADCASTSS(coef(i), tmp)
+				VFMADD213PS(tmp, r, y) // y = y·r + tmp
+			}
+			VMULPS(r, r, t)
+			VBROADCASTSS(coef(11), tmp)
+			VADDPS(tmp, r, tmp)
+			VFMADD213PS(tmp, t, y) // y = y·r² + (r + 1)
+			// y·2^h·2^(n−h) with h = n>>1, each factor built in the exponent field.
+			ni, h, bias := YMM(), YMM(), YMM()
+			VCVTPS2DQ(fx, ni)
+			VPSRAD(U8(1), ni, h)
+			VPSUBD(h, ni, ni)
+			VPCMPEQD(bias, bias, bias)
+			VPSRLD(U8(25), bias, bias) // 127 in every lane
+			for _, e := range []VecVirtual{h, ni} {
+				VPADDD(bias, e, e)
+				VPSLLD(U8(23), e, e)
+				VMULPS(e, y, y)
+			}
+			// Outside [lo, hi]: 0 below, +Inf above (ordered compares: NaN stays).
+			VBROADCASTSS(coef(0), tmp)
+			VCMPPS(U8(0x11), tmp, x, t) // x < lo
+			VANDNPS(y, t, y)
+			VBROADCASTSS(coef(1), tmp)
+			VCMPPS(U8(0x1e), tmp, x, t) // x > hi
+			VBROADCASTSS(coef(12), tmp)
+			VBLENDVPS(t, tmp, y, y)
+			return y
+		})
+}
+
+// transpose emits transpose8: eight rows of src become eight columns of dst,
+// one 8×8 block at a time in registers.
+func transpose() {
+	TEXT("transpose8", NOSPLIT, "func(dst *float32, ldd int, src *float32, lds int, blocks int)")
+	Pragma("noescape")
+	Doc("transpose8 sets dst[j][i] = src[i][j] for i < 8, j < 8·blocks; strides count float32s.")
+	dst := Load(Param("dst"), GP64())
+	ldd := Load(Param("ldd"), GP64())
+	src := Load(Param("src"), GP64())
+	lds := Load(Param("lds"), GP64())
+	n := Load(Param("blocks"), GP64())
+	SHLQ(U8(2), ldd)
+	SHLQ(U8(2), lds)
+	lds3, ldd3 := GP64(), GP64()
+	LEAQ(Mem{Base: lds, Index: lds, Scale: 2}, lds3)
+	LEAQ(Mem{Base: ldd, Index: ldd, Scale: 2}, ldd3)
+	// Row i of a block is at base + (i/4)·4·stride + {0, 1, 2, 3}·stride.
+	at := func(base, hi, stride, stride3 Register, i int) Mem {
+		b := base
+		if i >= 4 {
+			b = hi
+		}
+		switch i % 4 {
+		case 0:
+			return Mem{Base: b}
+		case 1:
+			return Mem{Base: b, Index: stride, Scale: 1}
+		case 2:
+			return Mem{Base: b, Index: stride, Scale: 2}
+		default:
+			return Mem{Base: b, Index: stride3, Scale: 1}
+		}
+	}
+	srcHi, dstHi := GP64(), GP64()
+	LEAQ(Mem{Base: src, Index: lds, Scale: 4}, srcHi)
+
+	Label("transpose_loop")
+	TESTQ(n, n)
+	JZ(LabelRef("transpose_done"))
+	row := make([]VecVirtual, 8)
+	for i := range row {
+		row[i] = YMM()
+		VMOVUPS(at(src, srcHi, lds, lds3, i), row[i])
+	}
+	// Interleave pairs of rows, then pairs of pairs, then swap 128-bit halves.
+	t := make([]VecVirtual, 8)
+	for i := 0; i < 8; i += 2 {
+		t[i], t[i+1] = YMM(), YMM()
+		VUNPCKLPS(row[i+1], row[i], t[i])
+		VUNPCKHPS(row[i+1], row[i], t[i+1])
+	}
+	s := make([]VecVirtual, 8)
+	for g := 0; g < 8; g += 4 {
+		for h := 0; h < 2; h++ {
+			s[g+2*h], s[g+2*h+1] = YMM(), YMM()
+			VSHUFPS(U8(0x44), t[g+2+h], t[g+h], s[g+2*h])
+			VSHUFPS(U8(0xee), t[g+2+h], t[g+h], s[g+2*h+1])
+		}
+	}
+	LEAQ(Mem{Base: dst, Index: ldd, Scale: 4}, dstHi)
+	for j := 0; j < 8; j++ {
+		o := YMM()
+		imm := U8(0x20)
+		if j >= 4 {
+			imm = U8(0x31)
+		}
+		VPERM2F128(imm, s[4+j%4], s[j%4], o)
+		VMOVUPS(o, at(dst, dstHi, ldd, ldd3, j))
+	}
+	ADDQ(U8(32), src)
+	ADDQ(U8(32), srcHi)
+	LEAQ(Mem{Base: dst, Index: ldd, Scale: 8}, dst)
 	DECQ(n)
-	JMP(LabelRef("tanh_loop"))
-	Label("tanh_done")
+	JMP(LabelRef("transpose_loop"))
+	Label("transpose_done")
+	VZEROUPPER()
+	RET()
+}
+
+// axpy emits axpy8: y += α·x, 8 lanes at a time with FMA and the last n mod 8
+// through mask.
+func axpy() {
+	TEXT("axpy8", NOSPLIT, "func(y, x *float32, n int, alpha float32, mask *[8]int32)")
+	Pragma("noescape")
+	Doc("axpy8 sets y[i] += alpha·x[i] for i < n; mask selects the first n mod 8 lanes.")
+	y := Load(Param("y"), GP64())
+	x := Load(Param("x"), GP64())
+	n := Load(Param("n"), GP64())
+	alpha := YMM()
+	VBROADCASTSS(Load(Param("alpha"), XMM()), alpha)
+	mask := YMM()
+	VMOVDQU(Mem{Base: Load(Param("mask"), GP64())}, mask)
+	Label("axpy_loop")
+	CMPQ(n, U8(8))
+	JL(LabelRef("axpy_tail"))
+	v := YMM()
+	VMOVUPS(Mem{Base: y}, v)
+	VFMADD231PS(Mem{Base: x}, alpha, v)
+	VMOVUPS(v, Mem{Base: y})
+	ADDQ(U8(32), x)
+	ADDQ(U8(32), y)
+	SUBQ(U8(8), n)
+	JMP(LabelRef("axpy_loop"))
+	Label("axpy_tail")
+	w, u := YMM(), YMM()
+	VMASKMOVPS(Mem{Base: y}, mask, w)
+	VMASKMOVPS(Mem{Base: x}, mask, u)
+	VFMADD231PS(u, alpha, w)
+	VMASKMOVPS(w, mask, Mem{Base: y})
 	VZEROUPPER()
 	RET()
 }
