@@ -11,7 +11,7 @@ FUZZTIME ?= 5s
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/makemore
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/makemore
 
 train: build
 	./$(BIN) train

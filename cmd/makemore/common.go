@@ -69,7 +69,12 @@ func loadModel(workDir string) (*model.Model, model.Meta, error) {
 	return model.Load(path)
 }
 
+// quiet is --quiet: no progress or log lines, only results and errors.
+var quiet bool
+
 // logf prints progress and diagnostics to stderr, keeping stdout for results.
 func logf(format string, args ...any) {
-	fmt.Fprintf(os.Stderr, format+"\n", args...)
+	if !quiet {
+		fmt.Fprintf(os.Stderr, format+"\n", args...)
+	}
 }

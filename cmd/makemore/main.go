@@ -27,7 +27,7 @@ func usagef(format string, args ...any) error {
 
 func main() {
 	root := newRootCmd()
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	if err == nil {
 		return
 	}
@@ -35,7 +35,7 @@ func main() {
 	var ue usageError
 	switch {
 	case errors.As(err, &ue):
-		fmt.Fprintf(os.Stderr, "Run 'makemore --help' for usage.\n")
+		fmt.Fprintf(os.Stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		os.Exit(exitUsage)
 	case errors.Is(err, errInterrupted):
 		os.Exit(exitInterrupted)
@@ -55,9 +55,13 @@ Without --input-file it uses the bundled names.txt (32,257 US baby names of 2018
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.PersistentFlags().BoolVarP(&quiet, "quiet", "q", false, "print only results and errors: no progress or log lines on stderr")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newTrainCmd(), newEvalCmd(), newSampleCmd(), newGradcheckCmd())
+	root.AddCommand(newTrainCmd(), newEvalCmd(), newSampleCmd(), newScoreCmd(), newGradcheckCmd(), newPlotCmd(), newVersionCmd())
 	for _, c := range root.Commands() {
+		if c.Args != nil {
+			continue
+		}
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usagef("%s takes no arguments, got %q", cmd.Name(), args)

@@ -79,7 +79,7 @@ func TestTrainEvalSample(t *testing.T) {
 	}
 	csv, _ := os.ReadFile(filepath.Join(dir1, "loss.csv"))
 	lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
-	if len(lines) != 3001 || lines[0] != "step,loss,learning_rate" || !strings.HasSuffix(lines[3000], ",0.01") {
+	if len(lines) != 3001 || lines[0] != "step,loss,learning_rate,val_loss" || !regexp.MustCompile(`^2999,[0-9.]+,0\.01,[0-9.]+$`).MatchString(lines[3000]) {
 		t.Errorf("loss.csv: %d lines, first %q, last %q", len(lines), lines[0], lines[len(lines)-1])
 	}
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 
@@ -11,48 +12,178 @@ import (
 	"github.com/spf13/cobra"
 )
 
+type sampleFlags struct {
+	input, workDir, prefix string
+	n, topK                int
+	seed                   uint64
+	temperature            float64
+	unique, mark, asJSON   bool
+}
+
 func newSampleCmd() *cobra.Command {
-	var (
-		workDir string
-		n       int
-		seed    uint64
-	)
+	var f sampleFlags
 	cmd := &cobra.Command{
 		Use:   "sample",
 		Short: "Make up new words with a trained model, one per line on stdout",
 		Long: `Sample draws words one character at a time from the model's predicted
 distribution, until the model predicts the end of the word or the word reaches the
-length of the longest training word.`,
+length of the longest training word.
+
+Each word is also sorted into makemore.py's groups: in the training split, in val
+or test, or new. That needs the words file the model was trained on (-i, default
+the bundled names.txt); a summary goes to stderr, and --mark adds the group to
+each line. --json prints one object per line: {"name", "logprob", "truncated",
+"split"}, where logprob is the natural log of the probability the model itself
+(temperature 1, all characters) gives the name and its end.`,
 		Example: `  makemore sample -n 5
-  makemore sample -o runs/words -n 100 --seed 7`,
-		RunE: func(*cobra.Command, []string) error {
-			if n < 0 {
-				return usagef("--num-samples must be 0 or more, got %d", n)
-			}
-			m, meta, err := loadModel(workDir)
-			if err != nil {
-				return err
-			}
-			vocab, err := data.ParseVocab(meta.Vocab)
-			if err != nil {
-				return fmt.Errorf("%s: %v; the file is damaged", checkpointPath(workDir), err)
-			}
-			pool, err := newPool(1) // one row at a time: nothing to split
-			if err != nil {
-				return err
-			}
-			defer pool.Close()
-			s := sample.New(m, model.NewEvaluator(m, pool), vocab, meta.MaxWordLen)
-			r := data.NewRand(seed, data.StreamSample)
-			out := bufio.NewWriter(os.Stdout)
-			for range n {
-				fmt.Fprintln(out, s.Word(r))
-			}
-			return out.Flush()
-		},
+  makemore sample --prefix ma --unique -n 10     # ten different names starting with "ma"
+  makemore sample --temperature 0.5 --top-k 5    # safer, more typical names
+  makemore sample -o runs/words -i words.txt --mark --seed 7
+  makemore sample --json -n 3`,
+		RunE: func(*cobra.Command, []string) error { return runSample(f) },
 	}
-	cmd.Flags().StringVarP(&workDir, "work-dir", "o", "out", "directory holding model.safetensors")
-	cmd.Flags().IntVarP(&n, "num-samples", "n", 20, "how many words to make up")
-	cmd.Flags().Uint64Var(&seed, "seed", 42, "seed of the sampling generator")
+	fl := cmd.Flags()
+	fl.StringVarP(&f.workDir, "work-dir", "o", "out", "directory holding model.safetensors")
+	fl.StringVarP(&f.input, "input-file", "i", "", "the words file the model was trained on, to mark samples (default: the bundled names.txt)")
+	fl.IntVarP(&f.n, "num-samples", "n", 20, "how many words to make up")
+	fl.Uint64Var(&f.seed, "seed", 42, "seed of the sampling generator")
+	fl.Float64VarP(&f.temperature, "temperature", "t", 1, "divide the logits by this: below 1 safer, above 1 wilder")
+	fl.IntVarP(&f.topK, "top-k", "k", 0, "draw only from the k likeliest characters at each step (0: all)")
+	fl.StringVarP(&f.prefix, "prefix", "p", "", "start every word with these characters")
+	fl.BoolVarP(&f.unique, "unique", "u", false, "print no word twice")
+	fl.BoolVar(&f.mark, "mark", false, "add a tab and the word's group (train, val, test or new) to each line")
+	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object per word instead of text")
 	return cmd
+}
+
+// maxDrawsPerWord bounds --unique: past it the model keeps repeating itself.
+const maxDrawsPerWord = 100
+
+func runSample(f sampleFlags) error {
+	if f.n < 0 {
+		return usagef("--num-samples must be 0 or more, got %d", f.n)
+	}
+	m, meta, err := loadModel(f.workDir)
+	if err != nil {
+		return err
+	}
+	vocab, err := data.ParseVocab(meta.Vocab)
+	if err != nil {
+		return fmt.Errorf("%s: %v; the file is damaged", checkpointPath(f.workDir), err)
+	}
+	opts := sample.Options{Temperature: f.temperature, TopK: f.topK}
+	for _, r := range f.prefix {
+		t, ok := vocab.Token(r)
+		if !ok {
+			return usagef("--prefix: %q is not in the model's vocabulary %q", r, vocab.String())
+		}
+		opts.Prefix = append(opts.Prefix, t)
+	}
+	if err := opts.Validate(vocab.Size()); err != nil {
+		return usagef("--%v", err)
+	}
+	groups, err := wordGroups(f.input, meta)
+	if err != nil {
+		return err
+	}
+	if groups == nil && f.mark {
+		return usagef("--mark needs the words file the model was trained on: pass it with -i")
+	}
+	pool, err := newPool(1) // one row at a time: nothing to split
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	s := sample.New(m, model.NewEvaluator(m, pool), vocab, meta.MaxWordLen)
+	r := data.NewRand(f.seed, data.StreamSample)
+
+	out := bufio.NewWriter(os.Stdout)
+	enc := json.NewEncoder(out)
+	seen := map[string]bool{}
+	counts := map[string]int{}
+	for printed, draws := 0, 0; printed < f.n; draws++ {
+		if f.unique && draws >= maxDrawsPerWord*f.n {
+			out.Flush()
+			return fmt.Errorf("--unique: only %d different words in %d draws; ask for fewer with -n, or widen the choice with --temperature or --top-k", printed, draws)
+		}
+		w := s.Draw(r, opts)
+		name := vocab.Decode(w.Tokens)
+		if f.unique && seen[name] {
+			continue
+		}
+		seen[name] = true
+		printed++
+		group := groups.of(name)
+		counts[group]++
+		switch {
+		case f.asJSON:
+			err = enc.Encode(struct {
+				Name      string  `json:"name"`
+				LogProb   float64 `json:"logprob"`
+				Truncated bool    `json:"truncated"`
+				Split     string  `json:"split,omitempty"`
+			}{name, w.LogProb, w.Truncated, group})
+		case f.mark:
+			_, err = fmt.Fprintf(out, "%s\t%s\n", name, group)
+		default:
+			_, err = fmt.Fprintln(out, name)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := out.Flush(); err != nil {
+		return err
+	}
+	if groups != nil && f.n > 0 {
+		logf("makemore: %d samples: %d in train, %d in val, %d in test, %d new",
+			f.n, counts["train"], counts["val"], counts["test"], counts["new"])
+	} else if f.n > 0 {
+		logf("makemore: pass the words file the model was trained on with -i to see which samples are new")
+	}
+	return nil
+}
+
+// groups says which split a word belongs to, first match of train, val, test.
+type groups map[string]string
+
+// of is the group of w: "train", "val", "test" or "new"; "" when unknown.
+func (g groups) of(w string) string {
+	if g == nil {
+		return ""
+	}
+	if s, ok := g[w]; ok {
+		return s
+	}
+	return "new"
+}
+
+// wordGroups rebuilds the split the model was trained on. It returns nil
+// without an error when no words file was given and the bundled one is not
+// the model's: the words can still be sampled, just not grouped.
+func wordGroups(input string, meta model.Meta) (groups, error) {
+	words, err := readWords(input)
+	if err != nil {
+		return nil, err
+	}
+	if input == "" && words.SHA256 != meta.WordsSHA256 {
+		return nil, nil
+	}
+	if _, err := checkWords(words, meta); err != nil {
+		return nil, err
+	}
+	sp, err := data.SplitWords(words.Name, words.Words, meta.Seed)
+	if err != nil {
+		return nil, err
+	}
+	g := groups{}
+	for _, part := range []struct {
+		name  string
+		words []string
+	}{{"test", sp.Test}, {"val", sp.Val}, {"train", sp.Train}} { // later parts win
+		for _, w := range part.words {
+			g[w] = part.name
+		}
+	}
+	return g, nil
 }

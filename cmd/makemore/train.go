@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -17,7 +18,9 @@ import (
 	"time"
 
 	"github.com/makemore/makemore/internal/data"
+	"github.com/makemore/makemore/internal/fileio"
 	"github.com/makemore/makemore/internal/kernels"
+	"github.com/makemore/makemore/internal/lossplot"
 	"github.com/makemore/makemore/internal/model"
 	"github.com/makemore/makemore/internal/train"
 	"github.com/schollz/progressbar/v3"
@@ -33,7 +36,9 @@ type trainFlags struct {
 	embd, hidden, blk int
 	threads           int
 	checkpointEvery   int
+	evalEvery         int
 	resume            bool
+	asJSON            bool
 }
 
 // resumeFixed are the flags a resumed run takes from the checkpoint instead.
@@ -79,7 +84,9 @@ interrupted (Ctrl-C or SIGTERM: the current step finishes first, exit code 130);
 	fl.IntVar(&f.hidden, "n-hidden", 200, "hidden units")
 	fl.IntVar(&f.blk, "block-size", 3, "context length in characters")
 	fl.IntVar(&f.checkpointEvery, "checkpoint-every", 50000, "save a resumable checkpoint every N steps (0: only at the end)")
+	fl.IntVar(&f.evalEvery, "eval-every", 1000, "probe the val loss every N steps, into loss.csv and the plot (0: never)")
 	fl.BoolVar(&f.resume, "resume", false, "continue the run saved in the work dir")
+	fl.BoolVar(&f.asJSON, "json", false, `print one JSON object {"train","val","steps","seconds","checkpoint"} instead of text`)
 	addThreadsFlag(cmd, &f.threads)
 	return cmd
 }
@@ -98,6 +105,8 @@ func (f *trainFlags) validate() error {
 		return usagef("--lr-decay-step must be 0 or more, got %d", f.decayStep)
 	case f.checkpointEvery < 0:
 		return usagef("--checkpoint-every must be 0 or more, got %d", f.checkpointEvery)
+	case f.evalEvery < 0:
+		return usagef("--eval-every must be 0 or more, got %d", f.evalEvery)
 	}
 	for _, s := range []struct {
 		flag string
@@ -231,6 +240,7 @@ func runTrain(ctx context.Context, f trainFlags, stepsSet bool) error {
 	defer log.f.Close()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	probe := train.NewValProbe(m, pool, sp.train, sp.val)
 	start, startStep := time.Now(), tr.Step
 	prog := newProgress(tr.Step, meta.MaxSteps)
 	for tr.Step < meta.MaxSteps && ctx.Err() == nil {
@@ -241,7 +251,11 @@ func runTrain(ctx context.Context, f trainFlags, stepsSet bool) error {
 			log.flush()
 			return err
 		}
-		log.add(step, loss, lr)
+		val := math.NaN()
+		if f.evalEvery > 0 && tr.Step%f.evalEvery == 0 {
+			val = probe.Loss()
+		}
+		log.add(step, loss, lr, val)
 		prog.update(tr.Step, loss)
 		if f.checkpointEvery > 0 && tr.Step%f.checkpointEvery == 0 && tr.Step < meta.MaxSteps {
 			if err := log.flush(); err != nil {
@@ -266,12 +280,24 @@ func runTrain(ctx context.Context, f trainFlags, stepsSet bool) error {
 		return err
 	}
 	logf("makemore: saved %s", path)
+	if err := writePlot(f.workDir); err != nil {
+		return fmt.Errorf("%v (the model is saved)", err)
+	}
 	if interrupted {
 		logf("makemore: interrupted at step %d of %d; continue with: makemore train --resume -o %s%s", tr.Step, meta.MaxSteps, f.workDir, inputArg(f.input))
 		return errInterrupted
 	}
-	fmt.Printf("train %.4f\n", ev.Loss(sp.train.X, sp.train.Y))
-	fmt.Printf("val %.4f\n", ev.Loss(sp.val.X, sp.val.Y))
+	res := struct {
+		Train      float64 `json:"train"`
+		Val        float64 `json:"val"`
+		Steps      int     `json:"steps"`
+		Seconds    float64 `json:"seconds"`
+		Checkpoint string  `json:"checkpoint"`
+	}{ev.Loss(sp.train.X, sp.train.Y), ev.Loss(sp.val.X, sp.val.Y), tr.Step, time.Since(start).Seconds(), path}
+	if f.asJSON {
+		return json.NewEncoder(os.Stdout).Encode(res)
+	}
+	fmt.Printf("train %.4f\nval %.4f\n", res.Train, res.Val)
 	return nil
 }
 
@@ -291,7 +317,7 @@ type lossLog struct {
 	buf  []byte
 }
 
-const lossHeader = "step,loss,learning_rate\n"
+const lossHeader = lossplot.Header + "\n"
 
 // openLossLog opens the log for a run at step from: the lines of earlier steps
 // are kept (a resumed run continues the log), any later ones dropped.
@@ -300,7 +326,7 @@ func openLossLog(path string, from int) (*lossLog, error) {
 	if from > 0 {
 		old, err := os.ReadFile(path)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%s: cannot read the loss log: %v", path, data.Unwrap(err))
+			return nil, fmt.Errorf("%s: cannot read the loss log: %v", path, fileio.Cause(err))
 		}
 		for _, line := range bytes.SplitAfter(old, []byte("\n")) {
 			comma := bytes.IndexByte(line, ',')
@@ -312,7 +338,7 @@ func openLossLog(path string, from int) (*lossLog, error) {
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot write the loss log: %v", path, data.Unwrap(err))
+		return nil, fmt.Errorf("%s: cannot write the loss log: %v", path, fileio.Cause(err))
 	}
 	l := &lossLog{path: path, f: f, w: bufio.NewWriterSize(f, 1<<16)}
 	l.w.WriteString(lossHeader)
@@ -320,19 +346,25 @@ func openLossLog(path string, from int) (*lossLog, error) {
 	return l, nil
 }
 
-func (l *lossLog) add(step int, loss, lr float32) {
+// add logs step's minibatch loss and learning rate, and the val loss probed
+// after it unless val is NaN.
+func (l *lossLog) add(step int, loss, lr float32, val float64) {
 	b := strconv.AppendInt(l.buf[:0], int64(step), 10)
 	b = append(b, ',')
 	b = strconv.AppendFloat(b, float64(loss), 'f', 6, 32)
 	b = append(b, ',')
 	b = strconv.AppendFloat(b, float64(lr), 'g', -1, 32)
+	b = append(b, ',')
+	if !math.IsNaN(val) {
+		b = strconv.AppendFloat(b, val, 'f', 6, 64)
+	}
 	l.buf = append(b, '\n')
 	l.w.Write(l.buf)
 }
 
 func (l *lossLog) flush() error {
 	if err := l.w.Flush(); err != nil {
-		return fmt.Errorf("%s: cannot write the loss log: %v", l.path, data.Unwrap(err))
+		return fmt.Errorf("%s: cannot write the loss log: %v", l.path, fileio.Cause(err))
 	}
 	return nil
 }
@@ -347,7 +379,7 @@ type progress struct {
 
 func newProgress(first, last int) *progress {
 	p := &progress{first: first, last: last, start: time.Now()}
-	if isTerminal(os.Stderr) && os.Getenv("NO_COLOR") == "" {
+	if !quiet && isTerminal(os.Stderr) && os.Getenv("NO_COLOR") == "" {
 		p.bar = progressbar.NewOptions(last,
 			progressbar.OptionSetWriter(os.Stderr),
 			progressbar.OptionSetDescription("training"),

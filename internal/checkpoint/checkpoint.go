@@ -16,10 +16,11 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/makemore/makemore/internal/fileio"
 )
 
 // Tensor is one named float32 tensor.
@@ -123,68 +124,10 @@ func Write(path string, tensors []Tensor, meta map[string]string) error {
 	if err != nil {
 		return fmt.Errorf("%s: cannot save: %v", path, err)
 	}
-	if err := writeAtomic(path, b); err != nil {
-		return fmt.Errorf("%s: cannot save the checkpoint: %v; check that the directory exists, is writable and has free space", path, bare(err))
+	if err := fileio.WriteAtomic(path, b); err != nil {
+		return fmt.Errorf("%s: cannot save the checkpoint: %v; check that the directory exists, is writable and has free space", path, fileio.Cause(err))
 	}
 	return nil
-}
-
-func writeAtomic(path string, b []byte) (err error) {
-	// The temporary file must be in the same directory: rename is only atomic
-	// within one file system.
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	// CreateTemp makes the file private; a checkpoint is meant to be shared.
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		return err
-	}
-	// Without this, the rename can reach the disk before the data, and a
-	// crash leaves an empty or partial file under the final name.
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	// The rename lives in the directory; sync it so the new file survives a crash.
-	d, err := os.Open(dir)
-	if err != nil {
-		return nil // the new file is in place; only its durability is uncertain
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, errors.ErrUnsupported) {
-		return err
-	}
-	return nil
-}
-
-// bare drops the operation and path from os errors, because our own message
-// already names the file and the temporary name would only confuse.
-func bare(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	var le *os.LinkError
-	if errors.As(err, &le) {
-		return le.Err
-	}
-	return err
 }
 
 // Read loads a file written by Write (or any F32 safetensors file carrying a
@@ -193,7 +136,7 @@ func bare(err error) error {
 func Read(path string) ([]Tensor, map[string]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: cannot read the checkpoint: %v; check the path, or train a model first", path, bare(err))
+		return nil, nil, fmt.Errorf("%s: cannot read the checkpoint: %v; check the path, or train a model first", path, fileio.Cause(err))
 	}
 	return Parse(path, b)
 }

@@ -14,6 +14,8 @@ import (
 	"os"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/makemore/makemore/internal/fileio"
 )
 
 // MaxLineBytes bounds one line of a words file: a longer line means the file is
@@ -34,25 +36,16 @@ func ReadFile(path string) (*File, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%s: no such file; pass an existing words file with --input-file", path)
 		}
-		return nil, fmt.Errorf("%s: cannot read: %v", path, Unwrap(err))
+		return nil, fmt.Errorf("%s: cannot read: %v", path, fileio.Cause(err))
 	}
 	if fi.IsDir() {
 		return nil, fmt.Errorf("%s: is a directory; pass a words file (one word per line) with --input-file", path)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot read: %v", path, Unwrap(err))
+		return nil, fmt.Errorf("%s: cannot read: %v", path, fileio.Cause(err))
 	}
 	return Parse(path, b)
-}
-
-// Unwrap drops the "open PATH:" prefix of err so messages name the file once.
-func Unwrap(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // Parse validates the bytes of a words file: one word per line, CRLF accepted,

@@ -1,24 +1,50 @@
 // Package sample makes up new words with a trained model, one character at a
-// time, as the lecture's sampling loop does.
+// time, as the lecture's sampling loop does, and scores given words.
 package sample
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/model"
 )
 
-// Sampler draws words from a model in eval mode (calibrated batchnorm).
+// Sampler draws and scores words with a model in eval mode (calibrated
+// batchnorm). It is used from one goroutine at a time.
 type Sampler struct {
 	m      *model.Model
 	ev     *model.Evaluator
 	vocab  *data.Vocab
 	maxLen int       // characters before a word is cut off
 	ctx    []int32   // [Block] current context
-	probs  []float64 // [Vocab]
-	out    []int
+	probs  []float64 // [Vocab] the distribution drawn from
+	logits []float64 // [Vocab] scaled logits
+	sorted []float64 // [Vocab] scratch for top-k
+}
+
+// Options shape the distribution each character is drawn from.
+type Options struct {
+	// Temperature divides the logits: below 1 sharpens the distribution
+	// towards the likeliest characters, above 1 flattens it; 1 is the model's.
+	Temperature float64
+	// TopK keeps only the k likeliest characters at each step (0: all).
+	TopK int
+	// Prefix is the characters every word starts with.
+	Prefix []int
+}
+
+// Sample is one drawn word.
+type Sample struct {
+	Tokens []int
+	// LogProb is the natural log of the probability the model itself
+	// (temperature 1, every character) gives the word and its end.
+	LogProb float64
+	// Truncated is set when the word hit the length cap before the model
+	// ended it; LogProb then covers the characters only.
+	Truncated bool
 }
 
 // New returns a Sampler that stops a word at the boundary token or after
@@ -26,51 +52,126 @@ type Sampler struct {
 // predicts the boundary terminates.
 func New(m *model.Model, ev *model.Evaluator, vocab *data.Vocab, maxLen int) *Sampler {
 	return &Sampler{m: m, ev: ev, vocab: vocab, maxLen: max(maxLen, 1),
-		ctx: make([]int32, m.Block), probs: make([]float64, m.Vocab)}
+		ctx: make([]int32, m.Block), probs: make([]float64, m.Vocab), logits: make([]float64, m.Vocab)}
 }
 
-// Word draws one word with r.
-func (s *Sampler) Word(r *rand.Rand) string {
-	clear(s.ctx)
-	s.out = s.out[:0]
-	for len(s.out) < s.maxLen {
-		logits := s.ev.Logits(s.ctx, 1)
-		t := draw(r, softmax(s.probs, logits))
-		if t == data.Boundary {
-			break
+// Validate reports options that cannot be sampled with.
+func (o Options) Validate(vocabSize int) error {
+	switch {
+	case !(o.Temperature > 0) || math.IsInf(o.Temperature, 0):
+		return fmt.Errorf("temperature must be a finite number above 0, got %v", o.Temperature)
+	case o.TopK < 0:
+		return fmt.Errorf("top-k must be 0 (all) or more, got %d", o.TopK)
+	}
+	for _, t := range o.Prefix {
+		if t <= data.Boundary || t >= vocabSize {
+			return fmt.Errorf("prefix token %d is not a character of the vocabulary", t)
 		}
-		s.out = append(s.out, t)
-		copy(s.ctx, s.ctx[1:])
-		s.ctx[len(s.ctx)-1] = int32(t)
 	}
-	return s.vocab.Decode(s.out)
+	return nil
 }
 
-// softmax writes p[V] = softmax(logits[V]) in float64 and returns p.
-func softmax(p []float64, logits []float32) []float64 {
-	mx := logits[0]
-	for _, v := range logits {
-		mx = max(mx, v)
+// Draw draws one word with r. The cap grows to fit a longer prefix.
+func (s *Sampler) Draw(r *rand.Rand, o Options) Sample {
+	clear(s.ctx)
+	out := Sample{Tokens: slices.Clone(o.Prefix)}
+	for _, t := range o.Prefix {
+		out.LogProb += s.step(t)
 	}
-	var sum float64
+	for {
+		if len(out.Tokens) >= max(s.maxLen, len(o.Prefix)) {
+			out.Truncated = true
+			return out
+		}
+		logits := s.ev.Logits(s.ctx, 1)
+		t := draw(r, s.distribution(logits, o))
+		out.LogProb += logSoftmax(logits, t)
+		if t == data.Boundary {
+			return out
+		}
+		out.Tokens = append(out.Tokens, t)
+		s.push(t)
+	}
+}
+
+// LogProb is the natural log of the probability the model gives the word
+// tokens followed by its end, and the number of predictions that took
+// (len(tokens)+1).
+func (s *Sampler) LogProb(tokens []int) (float64, int) {
+	clear(s.ctx)
+	var lp float64
+	for _, t := range tokens {
+		lp += s.step(t)
+	}
+	return lp + s.step(data.Boundary), len(tokens) + 1
+}
+
+// step returns log p(t | context) and moves t into the context.
+func (s *Sampler) step(t int) float64 {
+	lp := logSoftmax(s.ev.Logits(s.ctx, 1), t)
+	s.push(t)
+	return lp
+}
+
+func (s *Sampler) push(t int) {
+	copy(s.ctx, s.ctx[1:])
+	s.ctx[len(s.ctx)-1] = int32(t)
+}
+
+// distribution writes the probabilities to draw from, softmax(logits/T) over
+// the top k logits, into s.probs (float64, so that no draw is lost to
+// rounding) and returns it.
+func (s *Sampler) distribution(logits []float32, o Options) []float64 {
+	l := s.logits
 	for i, v := range logits {
-		p[i] = math.Exp(float64(v - mx))
-		sum += p[i]
+		l[i] = float64(v) / o.Temperature
 	}
-	for i := range p {
-		p[i] /= sum
+	if o.TopK > 0 && o.TopK < len(l) {
+		// Ties at the k-th value all stay in, so the cut never depends on order.
+		s.sorted = append(s.sorted[:0], l...)
+		slices.Sort(s.sorted)
+		cut := s.sorted[len(l)-o.TopK]
+		for i, v := range l {
+			if v < cut {
+				l[i] = math.Inf(-1)
+			}
+		}
 	}
-	return p
+	mx := slices.Max(l)
+	var sum float64
+	for i, v := range l {
+		s.probs[i] = math.Exp(v - mx)
+		sum += s.probs[i]
+	}
+	for i := range s.probs {
+		s.probs[i] /= sum
+	}
+	return s.probs
+}
+
+// logSoftmax is log softmax(logits)[t], from the log-sum-exp.
+func logSoftmax(logits []float32, t int) float64 {
+	mx := float64(slices.Max(logits))
+	var sum float64
+	for _, v := range logits {
+		sum += math.Exp(float64(v) - mx)
+	}
+	return float64(logits[t]) - mx - math.Log(sum)
 }
 
 // draw picks index i with probability p[i].
 func draw(r *rand.Rand, p []float64) int {
 	u := r.Float64()
+	last := 0
 	for i, v := range p {
+		if v == 0 {
+			continue
+		}
 		if u < v {
 			return i
 		}
 		u -= v
+		last = i
 	}
-	return len(p) - 1 // u landed in the rounding slack at the top
+	return last // u landed in the rounding slack at the top
 }

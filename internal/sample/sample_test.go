@@ -2,7 +2,8 @@ package sample
 
 import (
 	"testing"
-	"unicode/utf8"
+	"math"
+	"slices"
 
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/kernels"
@@ -19,13 +20,15 @@ func newSampler(t *testing.T, maxLen int) (*Sampler, *model.Model) {
 	return New(m, model.NewEvaluator(m, pool), v, maxLen), m
 }
 
+var plain = Options{Temperature: 1}
+
 func TestSamplingIsSeeded(t *testing.T) {
 	s, _ := newSampler(t, 20)
 	draw := func() []string {
 		r := data.NewRand(5, data.StreamSample)
 		var out []string
 		for range 10 {
-			out = append(out, s.Word(r))
+			out = append(out, s.vocab.Decode(s.Draw(r, plain).Tokens))
 		}
 		return out
 	}
@@ -43,8 +46,9 @@ func TestSamplingIsBounded(t *testing.T) {
 	m.B2[data.Boundary] = -1e30
 	r := data.NewRand(1, data.StreamSample)
 	for range 5 {
-		if w := s.Word(r); utf8.RuneCountInString(w) != 7 {
-			t.Fatalf("word %q: want exactly the cap of 7 characters", w)
+		w := s.Draw(r, plain)
+		if len(w.Tokens) != 7 || !w.Truncated {
+			t.Fatalf("word %v (truncated %v): want exactly the cap of 7 characters", w.Tokens, w.Truncated)
 		}
 	}
 }
@@ -60,6 +64,65 @@ func TestDrawFollowsProbabilities(t *testing.T) {
 	for i, c := range counts {
 		if got := float64(c) / n; got < p[i]-0.01 || got > p[i]+0.01 {
 			t.Errorf("index %d drawn %.3f of the time, want %.2f", i, got, p[i])
+		}
+	}
+}
+
+// A drawn word's log-probability is the one LogProb gives the same word, and
+// both are the sum of the per-character log-softmax values.
+func TestLogProbOfDrawnWords(t *testing.T) {
+	s, m := newSampler(t, 20)
+	m.B2[data.Boundary] = 1 // end words early enough to finish
+	r := data.NewRand(3, data.StreamSample)
+	for range 20 {
+		w := s.Draw(r, plain)
+		if w.Truncated {
+			continue
+		}
+		lp, n := s.LogProb(w.Tokens)
+		if n != len(w.Tokens)+1 || math.Abs(lp-w.LogProb) > 1e-12 || !(lp < 0) {
+			t.Fatalf("word %v: drawn with log p %v, LogProb %v over %d predictions", w.Tokens, w.LogProb, lp, n)
+		}
+	}
+	// By hand for a two-character word: context ..., ..a, .ab.
+	tok := []int{1, 2}
+	want := logSoftmax(s.ev.Logits([]int32{0, 0, 0}, 1), 1) +
+		logSoftmax(s.ev.Logits([]int32{0, 0, 1}, 1), 2) +
+		logSoftmax(s.ev.Logits([]int32{0, 1, 2}, 1), data.Boundary)
+	if got, _ := s.LogProb(tok); math.Abs(got-want) > 1e-12 {
+		t.Fatalf("LogProb %v, by hand %v", got, want)
+	}
+}
+
+func TestPrefixTopKAndTemperature(t *testing.T) {
+	s, _ := newSampler(t, 12)
+	r := data.NewRand(4, data.StreamSample)
+	for range 20 {
+		w := s.Draw(r, Options{Temperature: 1.5, Prefix: []int{2, 3}})
+		if len(w.Tokens) < 2 || w.Tokens[0] != 2 || w.Tokens[1] != 3 {
+			t.Fatalf("word %v does not start with the prefix [2 3]", w.Tokens)
+		}
+	}
+	// top-k 1 is greedy decoding: the same word whatever the seed.
+	greedy := s.Draw(data.NewRand(1, data.StreamSample), Options{Temperature: 1, TopK: 1})
+	for seed := uint64(2); seed < 6; seed++ {
+		if w := s.Draw(data.NewRand(seed, data.StreamSample), Options{Temperature: 1, TopK: 1}); !slices.Equal(w.Tokens, greedy.Tokens) {
+			t.Fatalf("top-k 1 gave %v and %v", greedy.Tokens, w.Tokens)
+		}
+	}
+	// A tiny temperature is greedy too.
+	if w := s.Draw(data.NewRand(9, data.StreamSample), Options{Temperature: 1e-6}); !slices.Equal(w.Tokens, greedy.Tokens) {
+		t.Fatalf("temperature 1e-6 gave %v, greedy %v", w.Tokens, greedy.Tokens)
+	}
+	// top-k 2 never draws outside the two likeliest characters.
+	logits := []float32{0.5, 2, -1, 1}
+	p := s.distribution(logits, Options{Temperature: 1, TopK: 2})
+	if p[0] != 0 || p[2] != 0 || math.Abs(p[1]+p[3]-1) > 1e-12 || !(p[1] > p[3]) {
+		t.Fatalf("top-2 distribution %v", p)
+	}
+	for _, o := range []Options{{Temperature: 0}, {Temperature: math.Inf(1)}, {Temperature: 1, TopK: -1}, {Temperature: 1, Prefix: []int{0}}, {Temperature: 1, Prefix: []int{4}}} {
+		if o.Validate(4) == nil {
+			t.Errorf("options %+v accepted", o)
 		}
 	}
 }

@@ -94,3 +94,29 @@ func TestStepAllocatesNothing(t *testing.T) {
 		t.Fatalf("%v allocations per step, want 0", n)
 	}
 }
+
+// The probe scores the weights with statistics of its own: the model's stored
+// statistics stay as they were, and it agrees with a full eval when its
+// samples cover the whole split.
+func TestValProbe(t *testing.T) {
+	tr, pool, ds := newTrainer(2, model.Config{Block: 3, Embd: 4, Hidden: 32}, 200)
+	defer pool.Close()
+	run(t, tr, 200)
+	m := tr.Model
+	for j := range m.BNMean {
+		m.BNMean[j], m.BNVar[j] = 0.25, 3
+	}
+	p := NewValProbe(m, pool, ds, ds) // ds is smaller than ProbeRows: both samples are all of it
+	got := p.Loss()
+	if m.BNMean[0] != 0.25 || m.BNVar[0] != 3 {
+		t.Fatal("the probe changed the model's batchnorm statistics")
+	}
+	if again := p.Loss(); again != got {
+		t.Fatalf("probe gave %v then %v on the same weights", got, again)
+	}
+	ev := model.NewEvaluator(m, pool)
+	ev.Calibrate(ds.X)
+	if want := ev.Loss(ds.X, ds.Y); got != want {
+		t.Fatalf("probe loss %v, full eval %v", got, want)
+	}
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/makemore/makemore/internal/fileio"
+	"github.com/makemore/makemore/internal/lossplot"
+	"github.com/spf13/cobra"
+)
+
+func newPlotCmd() *cobra.Command {
+	var workDir string
+	cmd := &cobra.Command{
+		Use:   "plot",
+		Short: "Draw WORK-DIR/loss.png from the loss log",
+		Long: `Plot reads WORK-DIR/loss.csv and draws WORK-DIR/loss.png: log10 of the minibatch
+loss averaged over 1,000-step windows (smaller for short runs), the val loss probed
+every --eval-every steps, and a dashed line where the learning rate decays.
+makemore train draws it too; plot redraws it, for example during a run.`,
+		Example: `  makemore plot
+  makemore plot -o runs/words`,
+		RunE: func(*cobra.Command, []string) error {
+			if err := writePlot(workDir); err != nil {
+				return err
+			}
+			logf("makemore: wrote %s", filepath.Join(workDir, "loss.png"))
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&workDir, "work-dir", "o", "out", "directory holding loss.csv")
+	return cmd
+}
+
+// writePlot draws WORK-DIR/loss.png from WORK-DIR/loss.csv, replacing the old
+// picture atomically.
+func writePlot(workDir string) error {
+	csv, png := filepath.Join(workDir, "loss.csv"), filepath.Join(workDir, "loss.png")
+	b, err := os.ReadFile(csv)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%s: no loss log; run 'makemore train -o %s' first, or pass the work dir with -o", csv, workDir)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: cannot read the loss log: %v", csv, fileio.Cause(err))
+	}
+	l, err := lossplot.Parse(csv, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	img, err := lossplot.Render(l)
+	if err != nil {
+		return fmt.Errorf("%s: cannot draw the plot: %v", png, err)
+	}
+	if err := fileio.WriteAtomic(png, img); err != nil {
+		return fmt.Errorf("%s: cannot write the plot: %v; check that the directory is writable and has free space", png, fileio.Cause(err))
+	}
+	return nil
+}

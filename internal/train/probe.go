@@ -1,0 +1,44 @@
+package train
+
+import (
+	"github.com/makemore/makemore/internal/data"
+	"github.com/makemore/makemore/internal/kernels"
+	"github.com/makemore/makemore/internal/model"
+)
+
+// ProbeRows is how many contexts a ValProbe calibrates on and scores: enough
+// for a val loss steady to about ±0.01 between probes, few enough that probing
+// every thousand steps costs a few percent of the training time.
+const ProbeRows = 2048
+
+// ValProbe estimates the val loss while training runs, as makemore.py does
+// every few hundred steps. Training uses batch statistics, so the probe first
+// calibrates batchnorm on a fixed sample of training contexts, into statistics
+// of its own: the model's stored ones are left alone. Both samples are fixed
+// (the first ProbeRows contexts of each split, which are in shuffled-word
+// order), so a probe depends only on the weights and a resumed run logs the
+// same values.
+type ValProbe struct {
+	ev         *model.Evaluator
+	calX       []int32 // [≤ProbeRows × Block] training contexts for the statistics
+	valX, valY []int32 // [≤ProbeRows × Block], [≤ProbeRows] val examples
+}
+
+// NewValProbe returns a probe of m's weights on the given splits.
+func NewValProbe(m *model.Model, pool *kernels.Pool, trainSet, val *data.Dataset) *ValProbe {
+	shadow := &model.Model{Config: m.Config, Params: m.Params,
+		BNMean: make([]float32, m.Hidden), BNVar: make([]float32, m.Hidden)}
+	nt, nv := min(ProbeRows, len(trainSet.Y)), min(ProbeRows, len(val.Y))
+	return &ValProbe{
+		ev:   model.NewEvaluator(shadow, pool),
+		calX: trainSet.X[:nt*m.Block],
+		valX: val.X[:nv*m.Block],
+		valY: val.Y[:nv],
+	}
+}
+
+// Loss is the current estimate of the val loss.
+func (p *ValProbe) Loss() float64 {
+	p.ev.Calibrate(p.calX)
+	return p.ev.Loss(p.valX, p.valY)
+}
