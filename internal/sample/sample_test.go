@@ -1,9 +1,9 @@
 package sample
 
 import (
-	"testing"
 	"math"
 	"slices"
+	"testing"
 
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/kernels"
