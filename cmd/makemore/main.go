@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -34,7 +35,7 @@ func main() {
 	fmt.Fprintf(os.Stderr, "makemore: %v\n", err)
 	var ue usageError
 	switch {
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command "): // cobra's own usage error
 		fmt.Fprintf(os.Stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		os.Exit(exitUsage)
 	case errors.Is(err, errInterrupted):
@@ -58,7 +59,14 @@ Without --input-file it uses the bundled names.txt (32,257 US baby names of 2018
 	root.PersistentFlags().BoolVarP(&quiet, "quiet", "q", false, "print only results and errors: no progress or log lines on stderr")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newTrainCmd(), newEvalCmd(), newSampleCmd(), newScoreCmd(), newGradcheckCmd(), newPlotCmd(), newVersionCmd())
+	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			// Runnable, so that cobra checks its arguments: an unknown shell is then
+			// a usage error instead of a help page and exit code 0.
+			c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+			continue
+		}
 		if c.Args != nil {
 			continue
 		}
