@@ -284,7 +284,8 @@ func runTrain(ctx context.Context, f trainFlags, stepsSet bool) error {
 		return fmt.Errorf("%v (the model is saved)", err)
 	}
 	if interrupted {
-		logf("makemore: interrupted at step %d of %d; continue with: makemore train --resume -o %s%s", tr.Step, meta.MaxSteps, f.workDir, inputArg(f.input))
+		// Printed even with --quiet: like an error, it explains the exit code.
+		fmt.Fprintf(os.Stderr, "makemore: interrupted at step %d of %d; continue with: makemore train --resume -o %s%s\n", tr.Step, meta.MaxSteps, f.workDir, inputArg(f.input))
 		return errInterrupted
 	}
 	res := struct {

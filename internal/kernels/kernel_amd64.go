@@ -14,6 +14,24 @@ func tile4x24(k int, a *float32, ars int, acs int, b *float32, ldb int, c *float
 //go:noescape
 func tile4x8(k int, a *float32, ars int, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32, mask *[8]int32)
 
+// tile2x24 computes a 2×24 tile of c = bias + a·b (see gemmAVX2).
+// Strides ars, acs, ldb and ldc count float32s; bias may be nil.
+//
+//go:noescape
+func tile2x24(k int, a *float32, ars int, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32)
+
+// tile2x8 computes a 2×8 tile of c = bias + a·b (see gemmAVX2).
+// Strides ars, acs, ldb and ldc count float32s; bias may be nil.
+//
+//go:noescape
+func tile2x8(k int, a *float32, ars int, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32, mask *[8]int32)
+
+// tile1x24 computes a 1×24 tile of c = bias + a·b (see gemmAVX2).
+// Strides ars, acs, ldb and ldc count float32s; bias may be nil.
+//
+//go:noescape
+func tile1x24(k int, a *float32, ars int, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32)
+
 // tile1x8 computes a 1×8 tile of c = bias + a·b (see gemmAVX2).
 // Strides ars, acs, ldb and ldc count float32s; bias may be nil.
 //

@@ -156,6 +156,168 @@ tile4x8_store:
 	VZEROUPPER
 	RET
 
+// func tile2x24(k int, a *float32, ars int, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32)
+// Requires: AVX, FMA3
+TEXT ·tile2x24(SB), NOSPLIT, $0-72
+	MOVQ    k+0(FP), AX
+	MOVQ    a+8(FP), CX
+	MOVQ    ars+16(FP), DX
+	MOVQ    acs+24(FP), BX
+	MOVQ    b+32(FP), SI
+	MOVQ    ldb+40(FP), DI
+	SHLQ    $0x02, DX
+	SHLQ    $0x02, BX
+	SHLQ    $0x02, DI
+	MOVQ    bias+64(FP), R8
+	TESTQ   R8, R8
+	JZ      tile2x24_zero
+	VMOVUPS (R8), Y0
+	VMOVAPS Y0, Y3
+	VMOVUPS 32(R8), Y1
+	VMOVAPS Y1, Y4
+	VMOVUPS 64(R8), Y2
+	VMOVAPS Y2, Y5
+	JMP     tile2x24_loop
+
+tile2x24_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+tile2x24_loop:
+	TESTQ        AX, AX
+	JZ           tile2x24_store
+	VMOVUPS      (SI), Y6
+	VMOVUPS      32(SI), Y7
+	VMOVUPS      64(SI), Y8
+	VBROADCASTSS (CX), Y9
+	VFMADD231PS  Y6, Y9, Y0
+	VFMADD231PS  Y7, Y9, Y1
+	VFMADD231PS  Y8, Y9, Y2
+	VBROADCASTSS (CX)(DX*1), Y9
+	VFMADD231PS  Y6, Y9, Y3
+	VFMADD231PS  Y7, Y9, Y4
+	VFMADD231PS  Y8, Y9, Y5
+	ADDQ         BX, CX
+	ADDQ         DI, SI
+	DECQ         AX
+	JMP          tile2x24_loop
+
+tile2x24_store:
+	MOVQ    c+48(FP), AX
+	MOVQ    ldc+56(FP), CX
+	SHLQ    $0x02, CX
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y3, (AX)
+	VMOVUPS Y4, 32(AX)
+	VMOVUPS Y5, 64(AX)
+	VZEROUPPER
+	RET
+
+// func tile2x8(k int, a *float32, ars int, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32, mask *[8]int32)
+// Requires: AVX, FMA3
+TEXT ·tile2x8(SB), NOSPLIT, $0-80
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       ars+16(FP), DX
+	MOVQ       acs+24(FP), BX
+	MOVQ       b+32(FP), SI
+	MOVQ       ldb+40(FP), DI
+	SHLQ       $0x02, DX
+	SHLQ       $0x02, BX
+	SHLQ       $0x02, DI
+	MOVQ       mask+72(FP), R8
+	VMOVDQU    (R8), Y0
+	MOVQ       bias+64(FP), R8
+	TESTQ      R8, R8
+	JZ         tile2x8_zero
+	VMASKMOVPS (R8), Y0, Y1
+	VMOVAPS    Y1, Y2
+	JMP        tile2x8_loop
+
+tile2x8_zero:
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+
+tile2x8_loop:
+	TESTQ        AX, AX
+	JZ           tile2x8_store
+	VMASKMOVPS   (SI), Y0, Y3
+	VBROADCASTSS (CX), Y4
+	VFMADD231PS  Y3, Y4, Y1
+	VBROADCASTSS (CX)(DX*1), Y4
+	VFMADD231PS  Y3, Y4, Y2
+	ADDQ         BX, CX
+	ADDQ         DI, SI
+	DECQ         AX
+	JMP          tile2x8_loop
+
+tile2x8_store:
+	MOVQ       c+48(FP), AX
+	MOVQ       ldc+56(FP), CX
+	SHLQ       $0x02, CX
+	VMASKMOVPS Y1, Y0, (AX)
+	ADDQ       CX, AX
+	VMASKMOVPS Y2, Y0, (AX)
+	VZEROUPPER
+	RET
+
+// func tile1x24(k int, a *float32, ars int, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32)
+// Requires: AVX, FMA3
+TEXT ·tile1x24(SB), NOSPLIT, $0-72
+	MOVQ    k+0(FP), AX
+	MOVQ    a+8(FP), CX
+	MOVQ    ars+16(FP), DX
+	MOVQ    acs+24(FP), BX
+	MOVQ    b+32(FP), SI
+	MOVQ    ldb+40(FP), DI
+	SHLQ    $0x02, DX
+	SHLQ    $0x02, BX
+	SHLQ    $0x02, DI
+	MOVQ    bias+64(FP), DX
+	TESTQ   DX, DX
+	JZ      tile1x24_zero
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	JMP     tile1x24_loop
+
+tile1x24_zero:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+
+tile1x24_loop:
+	TESTQ        AX, AX
+	JZ           tile1x24_store
+	VMOVUPS      (SI), Y3
+	VMOVUPS      32(SI), Y4
+	VMOVUPS      64(SI), Y5
+	VBROADCASTSS (CX), Y6
+	VFMADD231PS  Y3, Y6, Y0
+	VFMADD231PS  Y4, Y6, Y1
+	VFMADD231PS  Y5, Y6, Y2
+	ADDQ         BX, CX
+	ADDQ         DI, SI
+	DECQ         AX
+	JMP          tile1x24_loop
+
+tile1x24_store:
+	MOVQ    c+48(FP), AX
+	MOVQ    ldc+56(FP), CX
+	SHLQ    $0x02, CX
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VZEROUPPER
+	RET
+
 // func tile1x8(k int, a *float32, ars int, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32, mask *[8]int32)
 // Requires: AVX, FMA3
 TEXT ·tile1x8(SB), NOSPLIT, $0-80

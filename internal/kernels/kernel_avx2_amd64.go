@@ -1,10 +1,6 @@
 package kernels
 
-import (
-	"unsafe"
-
-	"golang.org/x/sys/cpu"
-)
+import "golang.org/x/sys/cpu"
 
 //go:generate sh -c "cd asm && go run . -out ../kernel_amd64.s -stubs ../kernel_amd64.go -pkg kernels"
 
@@ -36,10 +32,10 @@ var laneMasks = func() (m [9][8]int32) {
 	return m
 }()
 
-// gemmAVX2 covers rows [lo, hi) of c with 4×24 register tiles, 4×8 masked
-// tiles for the columns left over, and 1×8 masked tiles for the last rows.
-// Every tile starts from the bias and adds a[i][p]·b[p][j] in increasing p with
-// FMA, so no element depends on the tile it falls in.
+// gemmAVX2 covers rows [lo, hi) of c with 4×24 register tiles and 4×8 masked
+// tiles for the columns left over, then 2- and 1-row tiles of the same widths
+// for the last rows. Every tile starts from the bias and adds a[i][p]·b[p][j]
+// in increasing p with FMA, so no element depends on the tile it falls in.
 func gemmAVX2(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
 	if lo >= hi || n == 0 {
 		return
@@ -53,33 +49,36 @@ func gemmAVX2(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
 	_ = c[(hi-1)*n+n-1]
 	_ = a[(hi-1)*ars+(k-1)*acs]
 	_ = b[(k-1)*n+n-1]
-	var bp *float32
 	if bias != nil {
 		_ = bias[n-1]
-		bp = unsafe.SliceData(bias)
 	}
 	biasAt := func(j int) *float32 {
-		if bp == nil {
+		if bias == nil {
 			return nil
 		}
 		return &bias[j]
 	}
 	i := lo
-	for ; i+4 <= hi; i += 4 {
-		j := 0
-		for ; j+24 <= n; j += 24 {
-			tile4x24(k, &a[i*ars], ars, acs, &b[j], n, &c[i*n+j], n, biasAt(j))
-		}
-		for ; j < n; j += 8 {
-			tile4x8(k, &a[i*ars], ars, acs, &b[j], n, &c[i*n+j], n, biasAt(j), &laneMasks[min(8, n-j)])
-		}
-	}
-	for ; i < hi; i++ {
-		for j := 0; j < n; j += 8 {
-			tile1x8(k, &a[i*ars], ars, acs, &b[j], n, &c[i*n+j], n, biasAt(j), &laneMasks[min(8, n-j)])
+	for _, t := range tiles {
+		for ; i+t.rows <= hi; i += t.rows {
+			j := 0
+			for ; j+24 <= n; j += 24 {
+				t.wide(k, &a[i*ars], ars, acs, &b[j], n, &c[i*n+j], n, biasAt(j))
+			}
+			for ; j < n; j += 8 {
+				t.masked(k, &a[i*ars], ars, acs, &b[j], n, &c[i*n+j], n, biasAt(j), &laneMasks[min(8, n-j)])
+			}
 		}
 	}
 }
+
+// tiles are the register tiles by height, tallest first: a 4-row tile reads
+// each b vector once for four rows, and the shorter ones finish the last rows.
+var tiles = []struct {
+	rows   int
+	wide   func(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32)
+	masked func(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32, mask *[8]int32)
+}{{4, tile4x24, tile4x8}, {2, tile2x24, tile2x8}, {1, tile1x24, tile1x8}}
 
 var tanhCoef = [14]float32{tanhClamp, tanhTiny * tanhTiny, alpha13, alpha11, alpha9, alpha7, alpha5, alpha3, alpha1,
 	beta6, beta4, beta2, beta0, -tanhClamp}

@@ -14,6 +14,9 @@ import (
 func main() {
 	tile(4, 3, false)
 	tile(4, 1, true)
+	tile(2, 3, false)
+	tile(2, 1, true)
+	tile(1, 3, false)
 	tile(1, 1, true)
 	tanh()
 	exp()
