@@ -32,14 +32,15 @@ func main() {
 	if err == nil {
 		return
 	}
+	if errors.Is(err, errInterrupted) {
+		os.Exit(exitInterrupted) // train has said where it stopped and how to resume
+	}
 	fmt.Fprintf(os.Stderr, "makemore: %v\n", err)
 	var ue usageError
 	switch {
 	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command "): // cobra's own usage error
 		fmt.Fprintf(os.Stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		os.Exit(exitUsage)
-	case errors.Is(err, errInterrupted):
-		os.Exit(exitInterrupted)
 	default:
 		os.Exit(exitError)
 	}

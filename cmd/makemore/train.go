@@ -51,8 +51,9 @@ func newTrainCmd() *cobra.Command {
 		Short: "Train the model and save it in the work dir",
 		Long: `Train runs minibatch SGD with the hand-written backward pass, calibrates the
 batchnorm statistics over the whole training split, saves the model to
-WORK-DIR/model.safetensors and the minibatch losses to WORK-DIR/loss.csv, and prints
-the train and val loss on stdout.
+WORK-DIR/model.safetensors, and prints the train and val loss on stdout.
+WORK-DIR/loss.csv logs every step (step, loss, learning_rate, val_loss: a val loss
+probed every --eval-every steps), and WORK-DIR/loss.png plots it.
 
 The checkpoint is also saved every --checkpoint-every steps and when training is
 interrupted (Ctrl-C or SIGTERM: the current step finishes first, exit code 130);
