@@ -25,7 +25,7 @@ vet:
 # against a float64 reference in the same binary.
 test: vet
 	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -race ./internal/kernels ./internal/train
+	$(GO) test -count=1 -race ./internal/kernels ./internal/model ./internal/train
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/checkpoint
 	$(GO) test -run='^$$' -fuzz=FuzzParseWords -fuzztime=$(FUZZTIME) ./internal/data
 
