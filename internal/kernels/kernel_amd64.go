@@ -8,6 +8,12 @@ package kernels
 //go:noescape
 func tile4x24(k int, a *float32, ars int, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32)
 
+// tile8x8 computes a 8×8 tile of c = bias + a·b (see gemmAVX2).
+// Strides ars, acs, ldb and ldc count float32s; bias may be nil.
+//
+//go:noescape
+func tile8x8(k int, a *float32, ars int, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32, mask *[8]int32)
+
 // tile4x8 computes a 4×8 tile of c = bias + a·b (see gemmAVX2).
 // Strides ars, acs, ldb and ldc count float32s; bias may be nil.
 //

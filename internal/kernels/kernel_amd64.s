@@ -95,6 +95,93 @@ tile4x24_store:
 	VZEROUPPER
 	RET
 
+// func tile8x8(k int, a *float32, ars int, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32, mask *[8]int32)
+// Requires: AVX, FMA3
+TEXT ·tile8x8(SB), NOSPLIT, $0-80
+	MOVQ       k+0(FP), AX
+	MOVQ       a+8(FP), CX
+	MOVQ       ars+16(FP), DX
+	MOVQ       acs+24(FP), BX
+	MOVQ       b+32(FP), SI
+	MOVQ       ldb+40(FP), DI
+	SHLQ       $0x02, DX
+	SHLQ       $0x02, BX
+	SHLQ       $0x02, DI
+	MOVQ       mask+72(FP), R8
+	VMOVDQU    (R8), Y0
+	LEAQ       (DX)(DX*2), R8
+	LEAQ       (CX)(DX*4), R9
+	MOVQ       bias+64(FP), R10
+	TESTQ      R10, R10
+	JZ         tile8x8_zero
+	VMASKMOVPS (R10), Y0, Y1
+	VMOVAPS    Y1, Y2
+	VMOVAPS    Y1, Y3
+	VMOVAPS    Y1, Y4
+	VMOVAPS    Y1, Y5
+	VMOVAPS    Y1, Y6
+	VMOVAPS    Y1, Y7
+	VMOVAPS    Y1, Y8
+	JMP        tile8x8_loop
+
+tile8x8_zero:
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+
+tile8x8_loop:
+	TESTQ        AX, AX
+	JZ           tile8x8_store
+	VMASKMOVPS   (SI), Y0, Y9
+	VBROADCASTSS (CX), Y10
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (CX)(DX*1), Y10
+	VFMADD231PS  Y9, Y10, Y2
+	VBROADCASTSS (CX)(DX*2), Y10
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (CX)(R8*1), Y10
+	VFMADD231PS  Y9, Y10, Y4
+	VBROADCASTSS (R9), Y10
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (R9)(DX*1), Y10
+	VFMADD231PS  Y9, Y10, Y6
+	VBROADCASTSS (R9)(DX*2), Y10
+	VFMADD231PS  Y9, Y10, Y7
+	VBROADCASTSS (R9)(R8*1), Y10
+	VFMADD231PS  Y9, Y10, Y8
+	ADDQ         BX, CX
+	ADDQ         BX, R9
+	ADDQ         DI, SI
+	DECQ         AX
+	JMP          tile8x8_loop
+
+tile8x8_store:
+	MOVQ       c+48(FP), AX
+	MOVQ       ldc+56(FP), CX
+	SHLQ       $0x02, CX
+	VMASKMOVPS Y1, Y0, (AX)
+	ADDQ       CX, AX
+	VMASKMOVPS Y2, Y0, (AX)
+	ADDQ       CX, AX
+	VMASKMOVPS Y3, Y0, (AX)
+	ADDQ       CX, AX
+	VMASKMOVPS Y4, Y0, (AX)
+	ADDQ       CX, AX
+	VMASKMOVPS Y5, Y0, (AX)
+	ADDQ       CX, AX
+	VMASKMOVPS Y6, Y0, (AX)
+	ADDQ       CX, AX
+	VMASKMOVPS Y7, Y0, (AX)
+	ADDQ       CX, AX
+	VMASKMOVPS Y8, Y0, (AX)
+	VZEROUPPER
+	RET
+
 // func tile4x8(k int, a *float32, ars int, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32, mask *[8]int32)
 // Requires: AVX, FMA3
 TEXT ·tile4x8(SB), NOSPLIT, $0-80

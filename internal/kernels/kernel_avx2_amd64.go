@@ -32,9 +32,9 @@ var laneMasks = func() (m [9][8]int32) {
 	return m
 }()
 
-// gemmAVX2 covers rows [lo, hi) of c with 4×24 register tiles and 4×8 masked
-// tiles for the columns left over, then 2- and 1-row tiles of the same widths
-// for the last rows. Every tile starts from the bias and adds a[i][p]·b[p][j]
+// gemmAVX2 covers rows [lo, hi) of c with 4×24 register tiles and masked
+// 8-wide tiles for the columns left over, then 2- and 1-row tiles of the same
+// widths for the last rows. Every tile starts from the bias and adds a[i][p]·b[p][j]
 // in increasing p with FMA, so no element depends on the tile it falls in.
 func gemmAVX2(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
 	if lo >= hi || n == 0 {
@@ -59,6 +59,19 @@ func gemmAVX2(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
 		return &bias[j]
 	}
 	i := lo
+	// Eight rows at a time where there are eight: two 4×24 tiles, and for the
+	// columns left over an 8×8 tile, whose eight accumulators keep both FMA
+	// units busy where a 4×8 one would wait on each FMA's latency.
+	for ; i+8 <= hi; i += 8 {
+		j := 0
+		for ; j+24 <= n; j += 24 {
+			tile4x24(k, &a[i*ars], ars, acs, &b[j], n, &c[i*n+j], n, biasAt(j))
+			tile4x24(k, &a[(i+4)*ars], ars, acs, &b[j], n, &c[(i+4)*n+j], n, biasAt(j))
+		}
+		for ; j < n; j += 8 {
+			tile8x8(k, &a[i*ars], ars, acs, &b[j], n, &c[i*n+j], n, biasAt(j), &laneMasks[min(8, n-j)])
+		}
+	}
 	for _, t := range tiles {
 		for ; i+t.rows <= hi; i += t.rows {
 			j := 0

@@ -13,6 +13,7 @@ import (
 
 func main() {
 	tile(4, 3, false)
+	tile(8, 1, true)
 	tile(4, 1, true)
 	tile(2, 3, false)
 	tile(2, 1, true)
@@ -71,10 +72,16 @@ func tile(rows, vecs int, masked bool) {
 			acc[r][v] = YMM()
 		}
 	}
-	var ars3 GPVirtual
-	if rows == 4 {
+	// Row r of a is at a + (r/4)·4·ars + (r%4)·ars: a second base pointer a4
+	// serves rows 4–7, so that every row is one addressing mode away.
+	var ars3, a4 GPVirtual
+	if rows >= 4 {
 		ars3 = GP64()
 		LEAQ(Mem{Base: ars, Index: ars, Scale: 2}, ars3)
+	}
+	if rows == 8 {
+		a4 = GP64()
+		LEAQ(Mem{Base: a, Index: ars, Scale: 4}, a4)
 	}
 	bias := Load(Param("bias"), GP64())
 	TESTQ(bias, bias)
@@ -94,15 +101,19 @@ func tile(rows, vecs int, masked bool) {
 	}
 
 	rowA := func(r int) Mem {
-		switch r {
+		base := a
+		if r >= 4 {
+			base = a4
+		}
+		switch r % 4 {
 		case 0:
-			return Mem{Base: a}
+			return Mem{Base: base}
 		case 1:
-			return Mem{Base: a, Index: ars, Scale: 1}
+			return Mem{Base: base, Index: ars, Scale: 1}
 		case 2:
-			return Mem{Base: a, Index: ars, Scale: 2}
+			return Mem{Base: base, Index: ars, Scale: 2}
 		default:
-			return Mem{Base: a, Index: ars3, Scale: 1}
+			return Mem{Base: base, Index: ars3, Scale: 1}
 		}
 	}
 
@@ -122,6 +133,9 @@ func tile(rows, vecs int, masked bool) {
 		}
 	}
 	ADDQ(acs, a)
+	if rows == 8 {
+		ADDQ(acs, a4)
+	}
 	ADDQ(ldb, b)
 	DECQ(k)
 	JMP(LabelRef(name + "_loop"))
