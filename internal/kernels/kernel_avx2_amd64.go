@@ -120,29 +120,24 @@ func axpyAVX2(y []float32, alpha float32, x []float32) {
 	}
 }
 
-// transposeAVX2 moves 8×8 blocks through registers and the ragged right and
-// bottom edges one element at a time.
+// transposeAVX2 moves 8×8 blocks through registers. The ragged right and
+// bottom edges are covered by one more block each, shifted back to end at the
+// edge: it rewrites some elements with the values they already have, which
+// costs less than a scalar tail. Matrices under 8 on a side go the portable way.
 func transposeAVX2(dst, src []float32, r, c int) {
-	if r == 0 || c == 0 {
+	if r < 8 || c < 8 {
+		transposePortable(dst, src, r, c)
 		return
 	}
 	_ = dst[r*c-1]
 	_ = src[r*c-1]
-	rows, cols := r/8*8, c/8*8
-	for i := 0; i < rows; i += 8 {
-		if cols > 0 {
-			transpose8(&dst[i], r, &src[i*c], c, cols/8)
+	for i := 0; ; i = min(i+8, r-8) {
+		transpose8(&dst[i], r, &src[i*c], c, c/8)
+		if c%8 != 0 {
+			transpose8(&dst[(c-8)*r+i], r, &src[i*c+c-8], c, 1)
 		}
-		for ii := i; ii < i+8; ii++ {
-			for j := cols; j < c; j++ {
-				dst[j*r+ii] = src[ii*c+j]
-			}
-		}
-	}
-	for i := rows; i < r; i++ {
-		row := src[i*c : (i+1)*c]
-		for j, v := range row {
-			dst[j*r+i] = v
+		if i == r-8 {
+			return
 		}
 	}
 }

@@ -162,10 +162,13 @@ func tile(rows, vecs int, masked bool) {
 }
 
 // unary emits name(dst, x *float32, n int, coef *[ncoef]float32, mask *[8]int32),
-// which sets dst[i] = f(x[i]) for i < n: whole vectors, then the last n mod 8
-// lanes loaded and stored through mask, so every element takes the same path.
-// body gets x in a vector and the coefficient table and returns f(x).
-func unary(name string, ncoef int, doc []string, body func(x VecVirtual, coef func(int) Mem) VecVirtual) {
+// which sets dst[i] = f(x[i]) for i < n: lanes vectors at a time, then single
+// vectors, then the last n mod 8 elements loaded and stored through mask, so
+// every element takes the same arithmetic. body gets vectors of x and the
+// coefficient table and returns f of each; it should interleave its steps
+// across the vectors, so that their long dependency chains overlap instead of
+// filling the scheduler with one chain's waiting instructions.
+func unary(name string, ncoef, lanes int, doc []string, body func(xs []VecVirtual, coef func(int) Mem) []VecVirtual) {
 	TEXT(name, NOSPLIT, "func(dst, x *float32, n int, coef *["+itoa(ncoef)+"]float32, mask *[8]int32)")
 	Pragma("noescape")
 	Doc(doc...)
@@ -174,59 +177,99 @@ func unary(name string, ncoef int, doc []string, body func(x VecVirtual, coef fu
 	n := Load(Param("n"), GP64())
 	cf := Load(Param("coef"), GP64())
 	coef := func(i int) Mem { return Mem{Base: cf, Disp: 4 * i} }
+
+	loop := func(label string, width int) {
+		Label(name + label)
+		CMPQ(n, U32(8*width))
+		JL(LabelRef(name + label + "_done"))
+		xs := vecs(width)
+		for i, x := range xs {
+			VMOVUPS(Mem{Base: src, Disp: 32 * i}, x)
+		}
+		for i, y := range body(xs, coef) {
+			VMOVUPS(y, Mem{Base: dst, Disp: 32 * i})
+		}
+		ADDQ(U32(32*width), src)
+		ADDQ(U32(32*width), dst)
+		SUBQ(U32(8*width), n)
+		JMP(LabelRef(name + label))
+		Label(name + label + "_done")
+	}
+	if lanes > 1 {
+		loop("_wide", lanes)
+	}
+	loop("_one", 1)
 	mask := YMM()
 	VMOVDQU(Mem{Base: Load(Param("mask"), GP64())}, mask)
-
-	Label(name + "_loop")
-	CMPQ(n, U8(8))
-	JL(LabelRef(name + "_tail"))
 	x := YMM()
-	VMOVUPS(Mem{Base: src}, x)
-	VMOVUPS(body(x, coef), Mem{Base: dst})
-	ADDQ(U8(32), src)
-	ADDQ(U8(32), dst)
-	SUBQ(U8(8), n)
-	JMP(LabelRef(name + "_loop"))
-	Label(name + "_tail")
-	x = YMM()
 	VMASKMOVPS(Mem{Base: src}, mask, x)
-	VMASKMOVPS(body(x, coef), mask, Mem{Base: dst})
+	VMASKMOVPS(body([]VecVirtual{x}, coef)[0], mask, Mem{Base: dst})
 	VZEROUPPER()
 	RET()
 }
 
-// tanh emits tanh8, the rational approximation of tanh32 in package kernels.
+// vecs returns n fresh vector registers.
+func vecs(n int) []VecVirtual {
+	v := make([]VecVirtual, n)
+	for i := range v {
+		v[i] = YMM()
+	}
+	return v
+}
+
+// tanh emits tanh8, the rational approximation of tanh32 in package kernels,
+// two vectors at a time.
 func tanh() {
-	unary("tanh8", 14, []string{"tanh8 sets dst[i] = tanh(x[i]) for i < n with the coefficients",
+	unary("tanh8", 14, 2, []string{"tanh8 sets dst[i] = tanh(x[i]) for i < n with the coefficients",
 		"coef = clamp, tiny², α13, α11, α9, α7, α5, α3, α1, β6, β4, β2, β0, −clamp (see tanh32)."},
-		func(v VecVirtual, coef func(int) Mem) VecVirtual {
-			t, t2, p, q, keep, tmp := YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
+		func(v []VecVirtual, coef func(int) Mem) []VecVirtual {
+			n := len(v)
+			t, t2, p, q, keep := vecs(n), vecs(n), vecs(n), vecs(n), vecs(n)
+			c := YMM() // one coefficient at a time, shared by the vectors
 			// t = clamp(v); VMAXPS/VMINPS return their second source for a NaN lane,
 			// which is the clamp here: NaN lanes are restored from v below.
-			VBROADCASTSS(coef(13), tmp)
-			VMAXPS(tmp, v, t)
-			VBROADCASTSS(coef(0), tmp)
-			VMINPS(tmp, t, t)
-			VMULPS(t, t, t2)
+			VBROADCASTSS(coef(13), c)
+			for i := range v {
+				VMAXPS(c, v[i], t[i])
+			}
+			VBROADCASTSS(coef(0), c)
+			for i := range v {
+				VMINPS(c, t[i], t[i])
+				VMULPS(t[i], t[i], t2[i])
+			}
 			// p = t·(((((α13·t² + α11)·t² + α9)·t² + α7)·t² + α5)·t² + α3)·t² + α1)
-			VBROADCASTSS(coef(2), p)
-			for i := 3; i <= 8; i++ {
-				VBROADCASTSS(coef(i), tmp)
-				VFMADD213PS(tmp, t2, p) // p = p·t² + tmp
+			// and q = ((β6·t² + β4)·t² + β2)·t² + β0, q's steps among p's.
+			VBROADCASTSS(coef(2), c)
+			for i := range v {
+				VMOVAPS(c, p[i])
 			}
-			VMULPS(t, p, p)
-			// q = ((β6·t² + β4)·t² + β2)·t² + β0
-			VBROADCASTSS(coef(9), q)
-			for i := 10; i <= 12; i++ {
-				VBROADCASTSS(coef(i), tmp)
-				VFMADD213PS(tmp, t2, q)
+			VBROADCASTSS(coef(9), c)
+			for i := range v {
+				VMOVAPS(c, q[i])
 			}
-			VDIVPS(q, p, p)
+			for k := 3; k <= 8; k++ {
+				VBROADCASTSS(coef(k), c)
+				for i := range v {
+					VFMADD213PS(c, t2[i], p[i]) // p = p·t² + c
+				}
+				if k <= 5 {
+					VBROADCASTSS(coef(k+7), c)
+					for i := range v {
+						VFMADD213PS(c, t2[i], q[i])
+					}
+				}
+			}
+			for i := range v {
+				VMULPS(t[i], p[i], p[i])
+				VDIVPS(q[i], p[i], p[i])
+			}
 			// keep v where v² < tiny² (tanh(v) = v in float32) or v is NaN (unordered).
-			VMULPS(v, v, tmp)
-			VBROADCASTSS(coef(1), keep)
-			VCMPPS(U8(0x19), keep, tmp, keep) // NGE_UQ: not (v² ≥ tiny²), true for NaN
-			VBLENDVPS(keep, v, p, p)
+			VBROADCASTSS(coef(1), c)
+			for i := range v {
+				VMULPS(v[i], v[i], keep[i])
+				VCMPPS(U8(0x19), c, keep[i], keep[i]) // NGE_UQ: not (v² ≥ tiny²), true for NaN
+				VBLENDVPS(keep[i], v[i], p[i], p[i])
+			}
 			return p
 		})
 }
@@ -236,9 +279,10 @@ func tanh() {
 // exact), e^r by a degree-7 polynomial. 2^n is built in two halves so n = 128
 // stays finite; results below the normal range flush to 0, above it give +Inf.
 func exp() {
-	unary("exp8", 13, []string{"exp8 sets dst[i] = exp(x[i]) for i < n with the coefficients",
+	unary("exp8", 13, 1, []string{"exp8 sets dst[i] = exp(x[i]) for i < n with the coefficients",
 		"coef = lo, hi, log₂e, ln2hi, ln2lo, p0…p5, 1, +Inf (see expCoef)."},
-		func(x VecVirtual, coef func(int) Mem) VecVirtual {
+		func(xs []VecVirtual, coef func(int) Mem) []VecVirtual {
+			x := xs[0]
 			xc, t, fx, r, y, tmp := YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
 			// VMAXPS/VMINPS return their second source (x, in Intel order) for a
 			// NaN lane, so NaN flows through to the result.
@@ -284,7 +328,7 @@ func exp() {
 			VCMPPS(U8(0x1e), tmp, x, t) // x > hi
 			VBROADCASTSS(coef(12), tmp)
 			VBLENDVPS(t, tmp, y, y)
-			return y
+			return []VecVirtual{y}
 		})
 }
 
