@@ -225,7 +225,7 @@ func Parse(name string, b []byte) ([]Tensor, map[string]string, error) {
 
 	want, ok := meta[checksumKey]
 	if !ok {
-		return fail("no checksum in the metadata, so the data cannot be verified; save it again with makemore")
+		return fail("no makemore checksum in the metadata: not a checkpoint written by makemore train; pass the work dir of a makemore model")
 	}
 	sum := sha256.Sum256(data)
 	if got := "sha256:" + hex.EncodeToString(sum[:]); !strings.EqualFold(got, want) {
