@@ -88,13 +88,7 @@ func CheckFiniteDiff(pool *kernels.Pool, m *model.Model, x, y []int32) []Row {
 			wg.Go(func() {
 				w := p.byName()[t.Name]
 				for i := k; i < len(w); i += len(workers) {
-					orig := w[i]
-					w[i] = orig + fdStep
-					up := p.forward(x, y).loss
-					w[i] = orig - fdStep
-					down := p.forward(x, y).loss
-					w[i] = orig
-					num[i] = (up - down) / (2 * fdStep)
+					num[i] = p.centralDiff(w, i, x, y)
 				}
 			})
 		}
@@ -104,6 +98,18 @@ func CheckFiniteDiff(pool *kernels.Pool, m *model.Model, x, y []int32) []Row {
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// centralDiff is ∂loss/∂w[i] by central differences, w being one of p's
+// tensors: (loss(w[i]+h) − loss(w[i]−h)) / 2h, leaving w[i] as it was.
+func (p *params64) centralDiff(w []float64, i int, x, y []int32) float64 {
+	orig := w[i]
+	w[i] = orig + fdStep
+	up := p.forward(x, y).loss
+	w[i] = orig - fdStep
+	down := p.forward(x, y).loss
+	w[i] = orig
+	return (up - down) / (2 * fdStep)
 }
 
 // fused runs the model's forward and the fused backward pass on one batch.

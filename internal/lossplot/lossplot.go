@@ -116,28 +116,17 @@ func Render(l *Log) ([]byte, error) {
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = true
 
-	curve, err := plotter.NewLine(log10(means))
-	if err != nil {
+	if err := addCurve(p, means, color.RGBA{R: 31, G: 119, B: 180, A: 255}, fmt.Sprintf("minibatch loss, mean of %d steps", w)); err != nil {
 		return nil, err
 	}
-	curve.LineStyle.Width = vg.Points(1.5)
-	curve.LineStyle.Color = color.RGBA{R: 31, G: 119, B: 180, A: 255}
-	p.Add(curve)
-	p.Legend.Add(fmt.Sprintf("minibatch loss, mean of %d steps", w), curve)
-
 	if len(l.Val) > 0 {
 		var xy plotter.XYs
 		for _, v := range l.Val {
 			xy = append(xy, plotter.XY{X: float64(v.Step), Y: v.Loss})
 		}
-		val, err := plotter.NewLine(log10(xy))
-		if err != nil {
+		if err := addCurve(p, xy, color.RGBA{R: 255, G: 127, B: 14, A: 255}, "val loss (probe)"); err != nil {
 			return nil, err
 		}
-		val.LineStyle.Width = vg.Points(1.5)
-		val.LineStyle.Color = color.RGBA{R: 255, G: 127, B: 14, A: 255}
-		p.Add(val)
-		p.Legend.Add("val loss (probe)", val)
 	}
 
 	// A dashed vertical line wherever the learning rate changes.
@@ -165,6 +154,19 @@ func Render(l *Log) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// addCurve draws log10 of the losses xy as a line, with a legend entry.
+func addCurve(p *plot.Plot, xy plotter.XYs, c color.Color, legend string) error {
+	line, err := plotter.NewLine(log10(xy))
+	if err != nil {
+		return err
+	}
+	line.LineStyle.Width = vg.Points(1.5)
+	line.LineStyle.Color = c
+	p.Add(line)
+	p.Legend.Add(legend, line)
+	return nil
 }
 
 // yRange is the vertical extent of what p holds so far, so a marker line

@@ -100,22 +100,7 @@ func tile(rows, vecs int, masked bool) {
 		}
 	}
 
-	rowA := func(r int) Mem {
-		base := a
-		if r >= 4 {
-			base = a4
-		}
-		switch r % 4 {
-		case 0:
-			return Mem{Base: base}
-		case 1:
-			return Mem{Base: base, Index: ars, Scale: 1}
-		case 2:
-			return Mem{Base: base, Index: ars, Scale: 2}
-		default:
-			return Mem{Base: base, Index: ars3, Scale: 1}
-		}
-	}
+	rowA := func(r int) Mem { return rowAt(a, a4, ars, ars3, r) }
 
 	Label(name + "_loop")
 	TESTQ(k, k)
@@ -348,23 +333,6 @@ func transpose() {
 	lds3, ldd3 := GP64(), GP64()
 	LEAQ(Mem{Base: lds, Index: lds, Scale: 2}, lds3)
 	LEAQ(Mem{Base: ldd, Index: ldd, Scale: 2}, ldd3)
-	// Row i of a block is at base + (i/4)·4·stride + {0, 1, 2, 3}·stride.
-	at := func(base, hi, stride, stride3 Register, i int) Mem {
-		b := base
-		if i >= 4 {
-			b = hi
-		}
-		switch i % 4 {
-		case 0:
-			return Mem{Base: b}
-		case 1:
-			return Mem{Base: b, Index: stride, Scale: 1}
-		case 2:
-			return Mem{Base: b, Index: stride, Scale: 2}
-		default:
-			return Mem{Base: b, Index: stride3, Scale: 1}
-		}
-	}
 	srcHi, dstHi := GP64(), GP64()
 	LEAQ(Mem{Base: src, Index: lds, Scale: 4}, srcHi)
 
@@ -374,7 +342,7 @@ func transpose() {
 	row := make([]VecVirtual, 8)
 	for i := range row {
 		row[i] = YMM()
-		VMOVUPS(at(src, srcHi, lds, lds3, i), row[i])
+		VMOVUPS(rowAt(src, srcHi, lds, lds3, i), row[i])
 	}
 	// Interleave pairs of rows, then pairs of pairs, then swap 128-bit halves.
 	t := make([]VecVirtual, 8)
@@ -399,7 +367,7 @@ func transpose() {
 			imm = U8(0x31)
 		}
 		VPERM2F128(imm, s[4+j%4], s[j%4], o)
-		VMOVUPS(o, at(dst, dstHi, ldd, ldd3, j))
+		VMOVUPS(o, rowAt(dst, dstHi, ldd, ldd3, j))
 	}
 	ADDQ(U8(32), src)
 	ADDQ(U8(32), srcHi)
@@ -563,6 +531,26 @@ func streamKernel(name, sig string, rowArgs, colArgs []string, body func(*ops)) 
 	Label(name + "_done")
 	VZEROUPPER()
 	RET()
+}
+
+// rowAt addresses row r < 8 of a matrix whose rows are stride bytes apart:
+// rows 0–3 from base, rows 4–7 from hi = base + 4·stride, each one addressing
+// mode (stride3 = 3·stride), so no row needs a pointer of its own.
+func rowAt(base, hi, stride, stride3 Register, r int) Mem {
+	b := base
+	if r >= 4 {
+		b = hi
+	}
+	switch r % 4 {
+	case 0:
+		return Mem{Base: b}
+	case 1:
+		return Mem{Base: b, Index: stride, Scale: 1}
+	case 2:
+		return Mem{Base: b, Index: stride, Scale: 2}
+	default:
+		return Mem{Base: b, Index: stride3, Scale: 1}
+	}
 }
 
 func itoa(n int) string {
