@@ -53,9 +53,13 @@ func addThreadsFlag(cmd *cobra.Command, threads *int) {
 	cmd.Flags().IntVarP(threads, "threads", "j", defaultThreads(), "worker threads for the matrix products")
 }
 
+// maxThreads bounds --threads: the products are split by rows, so more
+// workers than this only spin; a typo like -j 1000000 must not start a million.
+const maxThreads = 256
+
 func newPool(threads int) (*kernels.Pool, error) {
-	if threads < 1 {
-		return nil, usagef("--threads must be at least 1, got %d", threads)
+	if threads < 1 || threads > maxThreads {
+		return nil, usagef("--threads must be between 1 and %d, got %d", maxThreads, threads)
 	}
 	return kernels.NewPool(threads), nil
 }

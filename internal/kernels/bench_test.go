@@ -45,9 +45,9 @@ func BenchmarkProducts(b *testing.B) {
 						case "NN":
 							pool.MatMul(c, a, bm, bias, s.m, s.k, s.n)
 						case "BT":
-							pool.MatMulBT(c, a, bm, s.m, s.k, s.n)
+							pool.Run(pool.BT(c, a, bm, s.m, s.k, s.n))
 						case "AT":
-							pool.MatMulAT(c, a, bm, s.m, s.k, s.n)
+							pool.Run(AT(c, a, bm, s.m, s.k, s.n))
 						}
 					}
 					b.ReportMetric(2*float64(s.m*s.k*s.n)*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "GFLOP/s")

@@ -91,12 +91,12 @@ func TestProductsAgainstFloat64(t *testing.T) {
 				check(t, "MatMul+bias "+name, c, &want, k)
 
 				want.Mul(dense(m, k, a), dense(n, k, bt).T())
-				pool.MatMulBT(c, a, bt, m, k, n)
-				check(t, "MatMulBT "+name, c, &want, k)
+				pool.Run(pool.BT(c, a, bt, m, k, n))
+				check(t, "BT "+name, c, &want, k)
 
 				want.Mul(dense(k, m, at).T(), dense(k, n, b))
-				pool.MatMulAT(c, at, b, m, k, n)
-				check(t, "MatMulAT "+name, c, &want, k)
+				pool.Run(AT(c, at, b, m, k, n))
+				check(t, "AT "+name, c, &want, k)
 			}
 			pool.Close()
 		}
@@ -117,8 +117,8 @@ func TestThreadCountsAgreeBitwise(t *testing.T) {
 				pool := NewPool(threads)
 				got := [3][]float32{make([]float32, m*n), make([]float32, m*n), make([]float32, k*k)}
 				pool.MatMul(got[0], a, b, bias, m, k, n)
-				pool.MatMulBT(got[1], a, b[:n*k], m, k, n)
-				pool.MatMulAT(got[2], a, a, k, m, k)
+				pool.Run(pool.BT(got[1], a, b[:n*k], m, k, n))
+				pool.Run(AT(got[2], a, a, k, m, k))
 				pool.Close()
 				if threads == 1 {
 					ref = got
@@ -140,11 +140,11 @@ func TestNoAllocations(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	m, k, n := 1024, 30, 200 // large enough to use both workers
 	a, b, c, x := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n), randSlice(r, 1000)
-	pool.MatMulBT(c, a, b, m, k, n) // sizes the scratch once
+	pool.Run(pool.BT(c, a, b, m, k, n)) // sizes the scratch once
 	if got := testing.AllocsPerRun(20, func() {
 		pool.MatMul(c, a, b, b[:n], m, k, n)
-		pool.MatMulBT(c, a, b, m, k, n)
-		pool.MatMulAT(c[:k*n], a, c, k, m, n)
+		pool.Run(pool.BT(c, a, b, m, k, n))
+		pool.Run(AT(c[:k*n], a, c, k, m, n))
 		Tanh(x, x)
 		Exp(x, x)
 		Axpy(x, 0.5, x)
@@ -340,5 +340,32 @@ func TestParallelRunsEveryTaskOnce(t *testing.T) {
 			}
 		}
 		pool.Close()
+	}
+}
+
+// A pair computes the same bits as the two products one after the other, for
+// every thread count, whether each product is split or not.
+func TestPairMatchesRun(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	for _, ks := range sets() {
+		use(t, ks)
+		for _, s := range [][3]int{{32, 27, 200}, {128, 512, 72}, {9, 3, 31}} {
+			m, k, n := s[0], s[1], s[2]
+			a, w, x := randSlice(r, m*k), randSlice(r, n*k), randSlice(r, m*n)
+			wantX, wantW := make([]float32, m*n), make([]float32, k*n)
+			ref := NewPool(1)
+			ref.Run(ref.BT(wantX, a, w, m, k, n))
+			ref.Run(AT(wantW, a, x, k, m, n))
+			ref.Close()
+			for threads := 1; threads <= 4; threads++ {
+				pool := NewPool(threads)
+				gotX, gotW := make([]float32, m*n), make([]float32, k*n)
+				pool.Pair(pool.BT(gotX, a, w, m, k, n), AT(gotW, a, x, k, m, n))
+				pool.Close()
+				if !slices.Equal(gotX, wantX) || !slices.Equal(gotW, wantW) {
+					t.Fatalf("%s %v threads=%d: Pair differs from two Runs", ks.name, s, threads)
+				}
+			}
+		}
 	}
 }

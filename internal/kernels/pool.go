@@ -11,9 +11,9 @@ import (
 // BenchmarkProducts; the default model's training products all stay serial).
 const parallelMin = 1 << 18
 
-// tileRows is the row height of the SIMD register tile: row blocks are
-// multiples of it so no worker gets a needless tail.
-const tileRows = 4
+// blockRows is the height of the tallest register tile: row blocks are
+// multiples of it so that no worker gets a needless tail.
+const blockRows = 8
 
 // Pool multiplies matrices on a fixed set of worker goroutines, started once:
 // the caller's goroutine is worker 0, and threads−1 more wait for work. A Pool
@@ -22,15 +22,53 @@ const tileRows = 4
 // Workers spin for a while before they sleep, because waking a sleeping thread
 // costs tens of microseconds here (measured on this VM: a parked worker made a
 // 0.5 ms product no faster on 2 threads), longer than the products themselves.
+//
+// A job's tasks are claimed one at a time, the caller taking them too, and the
+// caller waits only for tasks that were claimed: a worker the OS has not run
+// for a while holds nothing up, it finds the job gone when it wakes.
 type Pool struct {
 	threads int
 	workers []*worker
-	gen     atomic.Uint64 // bumped once per parallel product
-	pending atomic.Int32  // workers still computing the current product
-	job     job           // the product in flight, set before gen is bumped
-	next    atomic.Int64  // the next task of a Parallel job to hand out
-	bt      []float32     // scratch for MatMulBT's transposed operand
+	gen     atomic.Uint64 // bumped once per parallel job
+	claim   atomic.Uint64 // the job's generation, task count and next task: see claimTask
+	done    atomic.Int64  // tasks of the current job finished
+	job     job           // the job in flight: read only by holders of a claimed task
+	bt      []float32     // scratch for BT's transposed operand
 	closed  atomic.Bool
+}
+
+// A claim word packs the job's generation (its low 24 bits), its task count
+// and the next unclaimed task (20 bits each), so that one compare-and-swap
+// both checks that a task belongs to the job a worker saw and takes it.
+const (
+	claimBits = 20
+	claimMask = 1<<claimBits - 1
+	genMask   = 1<<(64-2*claimBits) - 1
+)
+
+// maxTasks is the most tasks one job can have.
+const maxTasks = claimMask
+
+func packClaim(gen uint64, tasks int) uint64 {
+	return (gen&genMask)<<(2*claimBits) | uint64(tasks)<<claimBits
+}
+
+// claimTask takes the next task of job generation gen, if that job is still
+// the current one and has a task left.
+func (p *Pool) claimTask(gen uint64) (int, bool) {
+	for {
+		v := p.claim.Load()
+		if v>>(2*claimBits) != gen&genMask {
+			return 0, false
+		}
+		i, tasks := v&claimMask, v>>claimBits&claimMask
+		if i >= tasks {
+			return 0, false
+		}
+		if p.claim.CompareAndSwap(v, v+1) {
+			return int(i), true
+		}
+	}
 }
 
 // worker is one extra goroutine's parking spot.
@@ -62,13 +100,62 @@ func spinUntil(done func() bool) bool {
 	}
 }
 
-// job is one product, c = a·b + bias in gemmFunc's terms, or, when task is
-// set, a batch of tasks handed out through next.
-type job struct {
+// Product is one matrix product for Run or Pair: C[M×N] = A·B + Bias in
+// gemmFunc's terms (A's element (i, p) at A[i*ars + p*acs]). Make one with NN,
+// AT or Pool.BT.
+type Product struct {
 	c, a, b, bias     []float32
 	m, k, n, ars, acs int
-	task              func(w, i int)
-	tasks             int
+}
+
+// NN is c[m×n] = a[m×k]·b[k×n] + bias[n]; bias may be nil.
+func NN(c, a, b, bias []float32, m, k, n int) Product {
+	return Product{c: c[:m*n], a: a[:m*k], b: b[:k*n], bias: bias, m: m, k: k, n: n, ars: k, acs: 1}
+}
+
+// AT is c[m×n] = a[k×m]ᵀ·b[k×n]: the reduction over k (the batch, for a weight
+// gradient) stays inside one output element, never split across workers.
+func AT(c, a, b []float32, m, k, n int) Product {
+	return Product{c: c[:m*n], a: a[:k*m], b: b[:k*n], m: m, k: k, n: n, ars: 1, acs: m}
+}
+
+// BT is c[m×n] = a[m×k]·b[n×k]ᵀ. It transposes b into the pool's scratch now,
+// so that the same row-streaming kernel serves (k·n moves against m·k·n
+// multiply-adds); the Product is valid until the next BT on the pool.
+func (p *Pool) BT(c, a, b []float32, m, k, n int) Product {
+	if cap(p.bt) < k*n {
+		p.bt = make([]float32, k*n)
+	}
+	bt := p.bt[:k*n]
+	kernels.transpose(bt, b[:n*k], n, k)
+	return NN(c, a, bt, nil, m, k, n)
+}
+
+// blocks is how many row blocks x is split into on t threads: one below
+// parallelMin multiply-adds, where waking a worker and moving the operands
+// to its cache costs more than the split saves.
+func (x *Product) blocks(t int) int {
+	if t == 1 || x.m*x.k*x.n < parallelMin {
+		return 1
+	}
+	return max(1, min(t, x.m/(2*blockRows)))
+}
+
+// rows is block i of the n blocks of x's rows: contiguous, a multiple of
+// blockRows high except the last.
+func (x *Product) rows(i, n int) (lo, hi int) {
+	per := (x.m + n - 1) / n
+	per = (per + blockRows - 1) / blockRows * blockRows
+	return min(i*per, x.m), min((i+1)*per, x.m)
+}
+
+// job is what the workers run: the row blocks of one or two products, or a
+// batch of Parallel tasks, handed out through claim.
+type job struct {
+	prods  [2]Product
+	blocks [2]int // row blocks of each product, 0 for no product
+	task   func(w, i int)
+	tasks  int
 }
 
 // NewPool starts a pool of threads workers (at least 1).
@@ -83,7 +170,7 @@ func NewPool(threads int) *Pool {
 }
 
 func (p *Pool) loop(w int, wk *worker) {
-	var seen uint64 // gen is 0 until the first product, which may come before this goroutine runs
+	var seen uint64 // gen is 0 until the first job, which may come before this goroutine runs
 	for {
 		spinUntil(func() bool { return p.gen.Load() != seen })
 		if p.gen.Load() == seen {
@@ -98,8 +185,19 @@ func (p *Pool) loop(w int, wk *worker) {
 			return
 		}
 		seen = p.gen.Load()
-		p.runBlock(w)
-		p.pending.Add(-1)
+		p.work(w, seen)
+	}
+}
+
+// work runs tasks of job generation gen until none are left to claim.
+func (p *Pool) work(w int, gen uint64) {
+	for i, ok := p.claimTask(gen); ok; i, ok = p.claimTask(gen) {
+		if t := p.job.task; t != nil {
+			t(w, i)
+		} else {
+			p.job.runTask(i)
+		}
+		p.done.Add(1)
 	}
 }
 
@@ -120,26 +218,46 @@ func (p *Pool) Close() {
 }
 
 // MatMul sets c[m×n] = a[m×k]·b[k×n] + bias[n]; bias may be nil.
-func (p *Pool) MatMul(c, a, b, bias []float32, m, k, n int) {
-	p.run(job{c: c[:m*n], a: a[:m*k], b: b[:k*n], bias: bias, m: m, k: k, n: n, ars: k, acs: 1})
-}
+func (p *Pool) MatMul(c, a, b, bias []float32, m, k, n int) { p.Run(NN(c, a, b, bias, m, k, n)) }
 
-// MatMulAT sets c[m×n] = a[k×m]ᵀ·b[k×n]: the reduction over k (the batch, for a
-// weight gradient) stays inside one output element, never split across workers.
-func (p *Pool) MatMulAT(c, a, b []float32, m, k, n int) {
-	p.run(job{c: c[:m*n], a: a[:k*m], b: b[:k*n], m: m, k: k, n: n, ars: 1, acs: m})
-}
+// Run computes x, split into row blocks across the workers when it is big
+// enough.
+func (p *Pool) Run(x Product) { p.run(x, Product{}) }
 
-// MatMulBT sets c[m×n] = a[m×k]·b[n×k]ᵀ. b is transposed into scratch first so
-// the same row-streaming kernel serves; bᵀ costs k·n moves against m·k·n
-// multiply-adds.
-func (p *Pool) MatMulBT(c, a, b []float32, m, k, n int) {
-	if cap(p.bt) < k*n {
-		p.bt = make([]float32, k*n)
+// Pair computes x and y together, their row blocks spread over the workers as
+// one batch: two products that are each too small to split still run side by
+// side on two cores.
+func (p *Pool) Pair(x, y Product) { p.run(x, y) }
+
+func (p *Pool) run(x, y Product) {
+	j := job{prods: [2]Product{x, y}}
+	for i := range j.prods {
+		if x := &j.prods[i]; x.m > 0 && x.n > 0 {
+			j.blocks[i] = x.blocks(p.threads)
+			j.tasks += j.blocks[i]
+		}
 	}
-	bt := p.bt[:k*n]
-	kernels.transpose(bt, b[:n*k], n, k)
-	p.run(job{c: c[:m*n], a: a[:m*k], b: bt, m: m, k: k, n: n, ars: k, acs: 1})
+	if j.tasks <= 1 || p.threads == 1 {
+		for i := range j.tasks {
+			j.runTask(i)
+		}
+		return
+	}
+	p.start(j)
+}
+
+// runTask computes task i of a product job: a row block of the first product,
+// or, past its blocks, of the second.
+func (j *job) runTask(i int) {
+	x := 0
+	if i >= j.blocks[0] {
+		x, i = 1, i-j.blocks[0]
+	}
+	pr := &j.prods[x]
+	lo, hi := pr.rows(i, j.blocks[x])
+	if lo < hi {
+		kernels.gemm(pr.c, pr.a, pr.b, pr.bias, lo, hi, pr.k, pr.n, pr.ars, pr.acs)
+	}
 }
 
 // MatMul sets c[m×n] = a[m×k]·b[k×n] + bias[n] on the calling goroutine
@@ -155,59 +273,37 @@ func MatMul(c, a, b, bias []float32, m, k, n int) {
 // task can use per-worker scratch. Tasks go out in order to whichever worker
 // is free, so a result must not depend on w: write task i's result to slot i.
 func (p *Pool) Parallel(tasks int, task func(w, i int)) {
-	if p.threads == 1 || tasks == 1 {
+	if p.threads == 1 || tasks <= 1 {
 		for i := range tasks {
 			task(0, i)
 		}
 		return
 	}
-	p.next.Store(0)
-	p.start(job{task: task, tasks: tasks})
-}
-
-func (p *Pool) run(j job) {
-	if j.m == 0 || j.n == 0 {
+	if tasks <= maxTasks {
+		p.start(job{task: task, tasks: tasks})
 		return
 	}
-	if p.threads == 1 || j.m*j.k*j.n < parallelMin || j.m < 2*tileRows {
-		kernels.gemm(j.c, j.a, j.b, j.bias, 0, j.m, j.k, j.n, j.ars, j.acs)
-		return
+	for first := 0; first < tasks; first += maxTasks { // a job holds at most maxTasks
+		p.start(job{task: func(w, i int) { task(w, first+i) }, tasks: min(maxTasks, tasks-first)})
 	}
-	p.start(j)
 }
 
-// start runs j on every worker, the caller as worker 0, and waits for all.
+// start runs j's tasks on the workers and the caller, and returns when every
+// task is done.
 func (p *Pool) start(j job) {
+	gen := p.gen.Load() + 1
 	p.job = j
-	p.pending.Store(int32(len(p.workers)))
-	p.gen.Add(1)
+	p.done.Store(0)
+	p.claim.Store(packClaim(gen, j.tasks)) // publishes the job to claimers
+	p.gen.Store(gen)
 	for _, wk := range p.workers {
 		if wk.parked.CompareAndSwap(true, false) {
 			wk.wake <- struct{}{}
 		}
 	}
-	p.runBlock(0)
-	for !spinUntil(func() bool { return p.pending.Load() == 0 }) {
-		runtime.Gosched() // a worker is waking from sleep: let it have the CPU
+	p.work(0, gen)
+	for !spinUntil(func() bool { return p.done.Load() == int64(j.tasks) }) {
+		runtime.Gosched() // a worker holding a task is not running: let it have the CPU
 	}
 	p.job = job{} // drop the references to the caller's slices
-}
-
-// runBlock computes worker w's block of rows of p.job: contiguous, a multiple
-// of tileRows high, the last one short; or, for a Parallel job, takes tasks
-// until none are left.
-func (p *Pool) runBlock(w int) {
-	j := &p.job
-	if j.task != nil {
-		for i := p.next.Add(1) - 1; i < int64(j.tasks); i = p.next.Add(1) - 1 {
-			j.task(w, int(i))
-		}
-		return
-	}
-	per := (j.m + p.threads - 1) / p.threads
-	per = (per + tileRows - 1) / tileRows * tileRows
-	lo, hi := min(w*per, j.m), min((w+1)*per, j.m)
-	if lo < hi {
-		kernels.gemm(j.c, j.a, j.b, j.bias, lo, hi, j.k, j.n, j.ars, j.acs)
-	}
 }
