@@ -56,8 +56,9 @@ each line. --json prints one object per line: {"name", "logprob", "truncated",
 	return cmd
 }
 
-// maxDrawsPerWord bounds --unique: past it the model keeps repeating itself.
-const maxDrawsPerWord = 100
+// maxStaleDraws bounds --unique: this many draws in a row without a new word
+// means the model has little left to say.
+const maxStaleDraws = 1000
 
 func runSample(f sampleFlags) error {
 	if f.n < 0 {
@@ -101,17 +102,18 @@ func runSample(f sampleFlags) error {
 	enc := json.NewEncoder(out)
 	seen := map[string]bool{}
 	counts := map[string]int{}
-	for printed, draws := 0, 0; printed < f.n; draws++ {
-		if f.unique && draws >= maxDrawsPerWord*f.n {
+	for printed, stale := 0, 0; printed < f.n; {
+		if f.unique && stale == maxStaleDraws {
 			out.Flush()
-			return fmt.Errorf("--unique: only %d different words in %d draws; ask for fewer with -n, or widen the choice with --temperature or --top-k", printed, draws)
+			return fmt.Errorf("--unique: no new word in the last %d draws, after %d different ones; ask for fewer with -n, or widen the choice with --temperature or --top-k", stale, printed)
 		}
 		w := s.Draw(r, opts)
 		name := vocab.Decode(w.Tokens)
 		if f.unique && seen[name] {
+			stale++
 			continue
 		}
-		seen[name] = true
+		seen[name], stale = true, 0
 		printed++
 		group := groups.of(name)
 		counts[group]++

@@ -112,13 +112,23 @@ func (f *trainFlags) validate() error {
 	for _, s := range []struct {
 		flag string
 		v    int
-	}{{"--n-embd", f.embd}, {"--n-hidden", f.hidden}, {"--block-size", f.blk}} {
-		if s.v < 1 {
-			return usagef("%s must be at least 1, got %d", s.flag, s.v)
+		max  int
+	}{{"--n-embd", f.embd, model.MaxDim}, {"--n-hidden", f.hidden, model.MaxDim}, {"--block-size", f.blk, model.MaxBlock}, {"--batch-size", f.batch, maxBatch}} {
+		if s.v < 1 || s.v > s.max {
+			return usagef("%s must be between 1 and %d, got %d", s.flag, s.max, s.v)
 		}
+	}
+	if f.batch*f.hidden > maxBatchHidden {
+		return usagef("--batch-size %d × --n-hidden %d is more than %d activations a layer; use a smaller batch", f.batch, f.hidden, maxBatchHidden)
 	}
 	return nil
 }
+
+// Limits on a training batch: its activations must fit in memory many times over.
+const (
+	maxBatch       = 1 << 16
+	maxBatchHidden = 1 << 26
+)
 
 // run is one training run: what it trains on and where it stands.
 type run struct {
@@ -136,7 +146,11 @@ func newRun(f trainFlags) (*run, error) {
 		return nil, err
 	}
 	vocab := data.NewVocab(words.Words)
-	m := model.New(model.Config{Vocab: vocab.Size(), Block: f.blk, Embd: f.embd, Hidden: f.hidden})
+	cfg := model.Config{Vocab: vocab.Size(), Block: f.blk, Embd: f.embd, Hidden: f.hidden}
+	if err := cfg.Validate(); err != nil {
+		return nil, usagef("%s: %v", words.Name, err)
+	}
+	m := model.New(cfg)
 	m.Init(data.NewRand(f.seed, data.StreamInit))
 	return &run{
 		words: words,
@@ -229,6 +243,11 @@ func runTrain(ctx context.Context, f trainFlags, stepsSet bool) error {
 	// sampling; the statistics are not trained, so resuming is unaffected.
 	save := func() error {
 		ev.Calibrate(sp.train.X)
+		if !m.Finite() {
+			// The last update overflowed: the forward pass of the next step would
+			// have reported it, but there is none before this save.
+			return &train.DivergedError{Step: tr.Step, Loss: float32(math.NaN()), LR: sched.At(tr.Step)}
+		}
 		meta.Step = tr.Step
 		meta.RNGState = hex.EncodeToString(tr.RNGState())
 		return m.Save(path, meta)
@@ -281,8 +300,10 @@ func runTrain(ctx context.Context, f trainFlags, stepsSet bool) error {
 		return err
 	}
 	logf("makemore: saved %s", path)
-	if err := writePlot(f.workDir); err != nil {
-		return fmt.Errorf("%v (the model is saved)", err)
+	if tr.Step > 0 { // a plot needs a step to draw
+		if err := writePlot(f.workDir); err != nil {
+			return fmt.Errorf("%v (the model is saved)", err)
+		}
 	}
 	if interrupted {
 		// Printed even with --quiet: like an error, it explains the exit code.
@@ -338,14 +359,16 @@ func openLossLog(path string, from int) (*lossLog, error) {
 			}
 		}
 	}
-	f, err := os.Create(path)
+	// The kept lines are rewritten atomically and only then appended to, so a
+	// crash early in a resumed run cannot lose the history.
+	if err := fileio.WriteAtomic(path, append([]byte(lossHeader), kept...)); err != nil {
+		return nil, fmt.Errorf("%s: cannot write the loss log: %v", path, fileio.Cause(err))
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%s: cannot write the loss log: %v", path, fileio.Cause(err))
 	}
-	l := &lossLog{path: path, f: f, w: bufio.NewWriterSize(f, 1<<16)}
-	l.w.WriteString(lossHeader)
-	l.w.Write(kept)
-	return l, nil
+	return &lossLog{path: path, f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
 }
 
 // add logs step's minibatch loss and learning rate, and the val loss probed

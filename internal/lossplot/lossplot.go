@@ -4,7 +4,6 @@
 package lossplot
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"image/color"
@@ -37,20 +36,26 @@ type Point struct {
 	Loss float64
 }
 
-// Parse reads a loss log; name labels errors.
+// Parse reads a loss log; name labels errors. A last line without its
+// newline is one still being written, and is left out.
 func Parse(name string, r io.Reader) (*Log, error) {
-	sc := bufio.NewScanner(r)
-	if !sc.Scan() || strings.TrimSpace(sc.Text()) != Header {
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("%s: %v", name, err)
-		}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	if len(lines) == 0 || strings.TrimSpace(lines[0]) != Header {
 		return nil, fmt.Errorf("%s: not a makemore loss log (the first line must be %q)", name, Header)
 	}
 	l := &Log{}
-	for line := 2; sc.Scan(); line++ {
-		f := strings.Split(strings.TrimSpace(sc.Text()), ",")
+	for n, text := range lines[1:] {
+		if !strings.HasSuffix(text, "\n") {
+			break
+		}
+		line := n + 2
+		f := strings.Split(strings.TrimSpace(text), ",")
 		bad := func(what string) error {
-			return fmt.Errorf("%s:%d: %s in %q; the log is damaged: train again to rewrite it", name, line, what, sc.Text())
+			return fmt.Errorf("%s:%d: %s in %q; the log is damaged: train again to rewrite it", name, line, what, strings.TrimSpace(text))
 		}
 		if len(f) != 4 {
 			return nil, bad("want 4 fields")
@@ -72,9 +77,6 @@ func Parse(name string, r io.Reader) (*Log, error) {
 			}
 			l.Val = append(l.Val, Point{Step: step + 1, Loss: v})
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
 	}
 	if len(l.Step) == 0 {
 		return nil, fmt.Errorf("%s: no steps logged yet; train first", name)
@@ -104,11 +106,8 @@ func (l *Log) Means(w int) plotter.XYs {
 
 // Render draws the log as a PNG image.
 func Render(l *Log) ([]byte, error) {
-	w := Window(len(l.Loss))
+	w := Window(len(l.Loss)) // at most len(l.Loss): one window at least
 	means := l.Means(w)
-	if len(means) == 0 {
-		means = l.Means(len(l.Loss))
-	}
 	p := plot.New()
 	p.Title.Text = "makemore training loss"
 	p.X.Label.Text = "step"
@@ -173,8 +172,11 @@ func addCurve(p *plot.Plot, xy plotter.XYs, c color.Color, legend string) error 
 // spans the curves without stretching the axis.
 func yRange(p *plot.Plot) (lo, hi float64) {
 	lo, hi = p.Y.Min, p.Y.Max
-	if !(hi > lo) {
-		lo, hi = lo-0.5, lo+0.5
+	switch {
+	case math.IsInf(lo, 0) || math.IsInf(hi, 0): // nothing drawn: no positive loss
+		return -1, 1
+	case !(hi > lo):
+		return lo - 0.5, lo + 0.5
 	}
 	return lo, hi
 }

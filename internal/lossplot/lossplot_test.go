@@ -82,3 +82,19 @@ func TestRenderDrawsAPNG(t *testing.T) {
 		}
 	}
 }
+
+// A line still being written is left out, and a log whose losses are all 0
+// (no logarithm to draw) still renders.
+func TestPartialLineAndZeroLosses(t *testing.T) {
+	l, err := Parse("loss.csv", strings.NewReader(Header+"\n0,3.1,0.1,\n1,3.0,0.1,\n2,2.9"))
+	if err != nil || len(l.Step) != 2 {
+		t.Fatalf("parsed %v, %v; want the two complete lines", l, err)
+	}
+	l, err = Parse("loss.csv", strings.NewReader(Header+"\n0,0,0.1,\n1,0,0.01,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Render(l); err != nil {
+		t.Fatalf("all-zero losses: %v", err)
+	}
+}

@@ -129,5 +129,8 @@ func Load(path string) (*Model, Meta, error) {
 		}
 		copy(w.Data, ts[i].Data)
 	}
+	if !m.Finite() {
+		return nil, Meta{}, fmt.Errorf("%s: holds weights that are not finite numbers (NaN or Inf), from a run that diverged; train again with a lower --learning-rate", path)
+	}
 	return m, meta, nil
 }

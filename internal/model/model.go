@@ -36,17 +36,43 @@ func (c Config) NumParams() int {
 	return c.Vocab*c.Embd + c.In()*c.Hidden + 3*c.Hidden + c.Hidden*c.Vocab + c.Vocab
 }
 
+// Limits on a model's shape, so that a typo or a damaged file gives an error
+// instead of an allocation that cannot succeed.
+const (
+	MaxDim    = 1 << 16 // vocabulary, n-embd, n-hidden
+	MaxBlock  = 1 << 10 // context length
+	MaxParams = 1 << 28 // 1 GiB of float32 weights
+)
+
 // Validate reports a shape the model cannot have.
 func (c Config) Validate() error {
 	for _, f := range []struct {
 		name string
 		v    int
-	}{{"vocabulary size", c.Vocab}, {"block size", c.Block}, {"n-embd", c.Embd}, {"n-hidden", c.Hidden}} {
-		if f.v < 1 {
-			return fmt.Errorf("%s must be at least 1, got %d", f.name, f.v)
+		max  int
+	}{{"vocabulary size", c.Vocab, MaxDim}, {"block size", c.Block, MaxBlock}, {"n-embd", c.Embd, MaxDim}, {"n-hidden", c.Hidden, MaxDim}} {
+		if f.v < 1 || f.v > f.max {
+			return fmt.Errorf("%s must be between 1 and %d, got %d", f.name, f.max, f.v)
 		}
 	}
+	// Within the limits above every term fits an int64 easily.
+	if n := c.NumParams(); n > MaxParams {
+		return fmt.Errorf("%d parameters is more than the %d this build trains; use a smaller n-embd, n-hidden or block size", n, MaxParams)
+	}
 	return nil
+}
+
+// Finite reports whether every weight and batchnorm statistic is a finite
+// number: after a diverged step, some are not.
+func (m *Model) Finite() bool {
+	for _, t := range m.Tensors() {
+		for _, v := range t.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Params holds the trainable tensors (or their gradients: the same layout).

@@ -151,3 +151,42 @@ func TestEvalSameForEveryThreadCount(t *testing.T) {
 		}
 	}
 }
+
+// A checkpoint of a diverged run is refused on load, naming the cause.
+func TestLoadRefusesNonFiniteWeights(t *testing.T) {
+	cfg := Config{Vocab: 5, Block: 2, Embd: 3, Hidden: 4}
+	meta := Meta{Vocab: "abcd", MaxWordLen: 9, WordsSHA256: strings.Repeat("ab", 32), BatchSize: 4, LR: 0.1, LRDecay: 0.1}
+	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(-1))} {
+		m := testModel(cfg)
+		if !m.Finite() {
+			t.Fatal("a fresh model is not finite")
+		}
+		m.W2[3] = bad
+		if m.Finite() {
+			t.Fatalf("a model with %v reports finite", bad)
+		}
+		path := filepath.Join(t.TempDir(), "m.safetensors")
+		if err := m.Save(path, meta); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := Load(path); err == nil || !strings.Contains(err.Error(), "not finite") {
+			t.Fatalf("loading weights with %v: err %v", bad, err)
+		}
+	}
+}
+
+func TestConfigLimits(t *testing.T) {
+	for _, c := range []Config{
+		{Vocab: 27, Block: 3, Embd: 10, Hidden: 0},
+		{Vocab: 27, Block: MaxBlock + 1, Embd: 10, Hidden: 200},
+		{Vocab: 27, Block: 3, Embd: MaxDim + 1, Hidden: 200},
+		{Vocab: 27, Block: 1024, Embd: 65536, Hidden: 65536}, // each in range, far too many parameters
+	} {
+		if c.Validate() == nil {
+			t.Errorf("%+v accepted", c)
+		}
+	}
+	if err := (Config{Vocab: 27, Block: 3, Embd: 10, Hidden: 200}).Validate(); err != nil {
+		t.Errorf("lecture defaults refused: %v", err)
+	}
+}

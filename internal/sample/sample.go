@@ -122,9 +122,11 @@ func (s *Sampler) push(t int) {
 // the top k logits, into s.probs (float64, so that no draw is lost to
 // rounding) and returns it.
 func (s *Sampler) distribution(logits []float32, o Options) []float64 {
-	l := s.logits
+	// Shift by the maximum before dividing, so that a tiny temperature sends
+	// the others to −Inf rather than everything to ±Inf.
+	l, mx := s.logits, float64(slices.Max(logits))
 	for i, v := range logits {
-		l[i] = float64(v) / o.Temperature
+		l[i] = (float64(v) - mx) / o.Temperature
 	}
 	if o.TopK > 0 && o.TopK < len(l) {
 		// Ties at the k-th value all stay in, so the cut never depends on order.
@@ -137,10 +139,9 @@ func (s *Sampler) distribution(logits []float32, o Options) []float64 {
 			}
 		}
 	}
-	mx := slices.Max(l)
 	var sum float64
 	for i, v := range l {
-		s.probs[i] = math.Exp(v - mx)
+		s.probs[i] = math.Exp(v) // v ≤ 0, and 0 for the likeliest
 		sum += s.probs[i]
 	}
 	for i := range s.probs {

@@ -110,9 +110,11 @@ func TestPrefixTopKAndTemperature(t *testing.T) {
 			t.Fatalf("top-k 1 gave %v and %v", greedy.Tokens, w.Tokens)
 		}
 	}
-	// A tiny temperature is greedy too.
-	if w := s.Draw(data.NewRand(9, data.StreamSample), Options{Temperature: 1e-6}); !slices.Equal(w.Tokens, greedy.Tokens) {
-		t.Fatalf("temperature 1e-6 gave %v, greedy %v", w.Tokens, greedy.Tokens)
+	// A tiny temperature is greedy too, down to the smallest float64s.
+	for _, temp := range []float64{1e-6, 1e-30, 1e-310} {
+		if w := s.Draw(data.NewRand(9, data.StreamSample), Options{Temperature: temp}); !slices.Equal(w.Tokens, greedy.Tokens) {
+			t.Fatalf("temperature %g gave %v, greedy %v", temp, w.Tokens, greedy.Tokens)
+		}
 	}
 	// top-k 2 never draws outside the two likeliest characters.
 	logits := []float32{0.5, 2, -1, 1}
