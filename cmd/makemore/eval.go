@@ -69,15 +69,16 @@ batchnorm statistics. The words file must be the one the model was trained on.`,
 // checkWords makes sure words is the file the checkpoint was trained on, so
 // that the rebuilt split is the same, and returns the checkpoint's vocabulary.
 func checkWords(words *data.File, meta model.Meta) (*data.Vocab, error) {
-	if words.SHA256 != meta.WordsSHA256 {
-		return nil, fmt.Errorf("%s: not the words file this model was trained on (sha256 %.12s…, checkpoint has %.12s…); pass the training file with -i", words.Name, words.SHA256, meta.WordsSHA256)
-	}
 	vocab, err := data.ParseVocab(meta.Vocab)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint: %v; the file is damaged", err)
 	}
+	// The character set first: when it differs, it says more than the hash.
 	if miss := vocab.Missing(words.Words); len(miss) > 0 {
-		return nil, fmt.Errorf("%s: characters %q are not in the model's vocabulary; pass the file the model was trained on", words.Name, string(miss))
+		return nil, fmt.Errorf("%s: characters %q are not in the model's vocabulary %q; pass the words file the model was trained on with -i", words.Name, string(miss), vocab.String())
+	}
+	if words.SHA256 != meta.WordsSHA256 {
+		return nil, fmt.Errorf("%s: not the words file this model was trained on (sha256 %.12s…, checkpoint has %.12s…); pass the training file with -i", words.Name, words.SHA256, meta.WordsSHA256)
 	}
 	return vocab, nil
 }
