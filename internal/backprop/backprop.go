@@ -63,8 +63,7 @@ func CrossEntropyBackward(dlogits, probs []float32, y []int32, v int) {
 // x [B×In], w [In×Out], y [B×Out]:
 // dx[B×In] = dy·wᵀ, dw[In×Out] = xᵀ·dy, dbias[Out] = column sums of dy.
 // The two products are independent and of equal size, so they run as a pair:
-// at the lecture's size each is too small to split, but two cores can each
-// take one.
+// the workers take their row blocks as one job.
 func LinearBackward(pool *kernels.Pool, dx, dw, dbias, dy, x, w []float32, b, in, out int) {
 	pool.Pair(pool.BT(dx, dy, w, b, out, in), kernels.AT(dw, x, dy, in, b, out))
 	kernels.ColSums(dbias, dy, b, out)

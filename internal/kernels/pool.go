@@ -225,19 +225,23 @@ func (p *Pool) MatMul(c, a, b, bias []float32, m, k, n int) { p.Run(NN(c, a, b, 
 func (p *Pool) Run(x Product) { p.run(x, Product{}) }
 
 // Pair computes x and y together, their row blocks spread over the workers as
-// one batch: two products that are each too small to split still run side by
-// side on two cores.
+// one job: one wait for both instead of one each.
 func (p *Pool) Pair(x, y Product) { p.run(x, y) }
 
 func (p *Pool) run(x, y Product) {
 	j := job{prods: [2]Product{x, y}}
+	small := true
 	for i := range j.prods {
 		if x := &j.prods[i]; x.m > 0 && x.n > 0 {
 			j.blocks[i] = x.blocks(p.threads)
 			j.tasks += j.blocks[i]
+			small = small && x.m*x.k*x.n < parallelMin
 		}
 	}
-	if j.tasks <= 1 || p.threads == 1 {
+	// Products below parallelMin stay with the caller even as a pair: measured
+	// at the lecture's size, moving their operands between the cores' caches
+	// cost about what the second core saved, and on some runs far more.
+	if j.tasks <= 1 || p.threads == 1 || small {
 		for i := range j.tasks {
 			j.runTask(i)
 		}
