@@ -18,6 +18,10 @@ import (
 	"github.com/makemore/makemore/internal/fileio"
 )
 
+// MaxFileBytes bounds a words file, which is read whole: 1 GiB is a hundred
+// million names, far more than a model this size learns from.
+const MaxFileBytes = 1 << 30
+
 // MaxLineBytes bounds one line of a words file: a longer line means the file is
 // not a list of words, and reading it whole could exhaust memory.
 const MaxLineBytes = 1 << 16
@@ -36,14 +40,17 @@ func ReadFile(path string) (*File, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%s: no such file; pass an existing words file with --input-file", path)
 		}
-		return nil, fmt.Errorf("%s: cannot read: %v", path, fileio.Cause(err))
+		return nil, fmt.Errorf("%s: cannot read: %v; check the path and its permissions", path, fileio.Cause(err))
 	}
 	if fi.IsDir() {
 		return nil, fmt.Errorf("%s: is a directory; pass a words file (one word per line) with --input-file", path)
 	}
+	if fi.Size() > MaxFileBytes {
+		return nil, fmt.Errorf("%s: %d bytes is more than a words file this tool reads (%d); pass a list of words, one per line", path, fi.Size(), MaxFileBytes)
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot read: %v", path, fileio.Cause(err))
+		return nil, fmt.Errorf("%s: cannot read: %v; check the path and its permissions", path, fileio.Cause(err))
 	}
 	return Parse(path, b)
 }
