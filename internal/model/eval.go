@@ -118,15 +118,12 @@ func (e *Evaluator) logits(w int, x []int32, n int) []float32 {
 	return logits
 }
 
-// Logits runs the eval-mode forward pass on n ≤ ChunkRows contexts x[n×Block]
+// Logits runs the eval-mode forward pass on n ≤ 1024 contexts x[n×Block]
 // and returns logits[n×Vocab], valid until the next call.
 func (e *Evaluator) Logits(x []int32, n int) []float32 {
 	e.foldBatchnorm()
 	return e.logits(0, x, n)
 }
-
-// ChunkRows is the most contexts one Logits call takes.
-const ChunkRows = evalChunk
 
 // Loss is the mean cross-entropy over all examples (x[N×Block], y[N]) in eval mode.
 func (e *Evaluator) Loss(x, y []int32) float64 {
