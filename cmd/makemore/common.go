@@ -10,6 +10,7 @@ import (
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/model"
+	"github.com/makemore/makemore/internal/sample"
 	"github.com/spf13/cobra"
 )
 
@@ -64,13 +65,29 @@ func newPool(threads int) (*kernels.Pool, error) {
 	return kernels.NewPool(threads), nil
 }
 
-// loadModel reads the checkpoint of a work dir, with a hint when there is none.
-func loadModel(workDir string) (*model.Model, model.Meta, error) {
+// loadModel reads the checkpoint of a work dir, with a hint when there is
+// none, and the vocabulary stored in it.
+func loadModel(workDir string) (*model.Model, model.Meta, *data.Vocab, error) {
 	path := checkpointPath(workDir)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, model.Meta{}, fmt.Errorf("%s: no checkpoint; run 'makemore train -o %s' first, or pass the work dir with -o", path, workDir)
+		return nil, model.Meta{}, nil, fmt.Errorf("%s: no checkpoint; run 'makemore train -o %s' first, or pass the work dir with -o", path, workDir)
 	}
-	return model.Load(path)
+	m, meta, err := model.Load(path)
+	if err != nil {
+		return nil, model.Meta{}, nil, err
+	}
+	vocab, err := data.ParseVocab(meta.Vocab)
+	if err != nil {
+		return nil, model.Meta{}, nil, fmt.Errorf("%s: %v; the file is damaged", path, err)
+	}
+	return m, meta, vocab, nil
+}
+
+// newSampler returns a sampler of m, on a pool of its own to close: one
+// worker, since it runs one row at a time and there is nothing to split.
+func newSampler(m *model.Model, meta model.Meta, vocab *data.Vocab) (*sample.Sampler, *kernels.Pool) {
+	pool := kernels.NewPool(1)
+	return sample.New(m, model.NewEvaluator(m, pool), vocab, meta.MaxWordLen), pool
 }
 
 // quiet is --quiet: no progress or log lines, only results and errors.

@@ -30,7 +30,7 @@ batchnorm statistics. The words file must be the one the model was trained on.`,
 				return err
 			}
 			defer pool.Close()
-			m, meta, err := loadModel(workDir)
+			m, meta, vocab, err := loadModel(workDir)
 			if err != nil {
 				return err
 			}
@@ -38,8 +38,7 @@ batchnorm statistics. The words file must be the one the model was trained on.`,
 			if err != nil {
 				return err
 			}
-			vocab, err := checkWords(words, meta)
-			if err != nil {
+			if err := checkWords(words, meta, vocab); err != nil {
 				return err
 			}
 			sp, err := buildSplits(words, vocab, m.Block, meta.Seed)
@@ -66,19 +65,15 @@ batchnorm statistics. The words file must be the one the model was trained on.`,
 	return cmd
 }
 
-// checkWords makes sure words is the file the checkpoint was trained on, so
-// that the rebuilt split is the same, and returns the checkpoint's vocabulary.
-func checkWords(words *data.File, meta model.Meta) (*data.Vocab, error) {
-	vocab, err := data.ParseVocab(meta.Vocab)
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint: %v; the file is damaged", err)
-	}
+// checkWords makes sure words is the file the checkpoint (meta, with its
+// vocabulary) was trained on, so that the rebuilt split is the same.
+func checkWords(words *data.File, meta model.Meta, vocab *data.Vocab) error {
 	// The character set first: when it differs, it says more than the hash.
 	if miss := vocab.Missing(words.Words); len(miss) > 0 {
-		return nil, fmt.Errorf("%s: characters %q are not in the model's vocabulary %q; pass the words file the model was trained on with -i", words.Name, string(miss), vocab.String())
+		return fmt.Errorf("%s: characters %q are not in the model's vocabulary %q; pass the words file the model was trained on with -i", words.Name, string(miss), vocab.String())
 	}
 	if words.SHA256 != meta.WordsSHA256 {
-		return nil, fmt.Errorf("%s: not the words file this model was trained on (sha256 %.12s…, checkpoint has %.12s…); pass the training file with -i", words.Name, words.SHA256, meta.WordsSHA256)
+		return fmt.Errorf("%s: not the words file this model was trained on (sha256 %.12s…, checkpoint has %.12s…); pass the training file with -i", words.Name, words.SHA256, meta.WordsSHA256)
 	}
-	return vocab, nil
+	return nil
 }

@@ -64,13 +64,9 @@ func runSample(f sampleFlags) error {
 	if f.n < 0 {
 		return usagef("--num-samples must be 0 or more, got %d", f.n)
 	}
-	m, meta, err := loadModel(f.workDir)
+	m, meta, vocab, err := loadModel(f.workDir)
 	if err != nil {
 		return err
-	}
-	vocab, err := data.ParseVocab(meta.Vocab)
-	if err != nil {
-		return fmt.Errorf("%s: %v; the file is damaged", checkpointPath(f.workDir), err)
 	}
 	opts := sample.Options{Temperature: f.temperature, TopK: f.topK}
 	for _, r := range f.prefix {
@@ -83,19 +79,15 @@ func runSample(f sampleFlags) error {
 	if err := opts.Validate(vocab.Size()); err != nil {
 		return usagef("--%v", err)
 	}
-	groups, err := wordGroups(f.input, meta)
+	groups, err := wordGroups(f.input, meta, vocab)
 	if err != nil {
 		return err
 	}
 	if groups == nil && f.mark {
 		return usagef("--mark needs the words file the model was trained on: pass it with -i")
 	}
-	pool, err := newPool(1) // one row at a time: nothing to split
-	if err != nil {
-		return err
-	}
+	s, pool := newSampler(m, meta, vocab)
 	defer pool.Close()
-	s := sample.New(m, model.NewEvaluator(m, pool), vocab, meta.MaxWordLen)
 	r := data.NewRand(f.seed, data.StreamSample)
 
 	out := bufio.NewWriter(os.Stdout)
@@ -163,7 +155,7 @@ func (g groups) of(w string) string {
 // wordGroups rebuilds the split the model was trained on. It returns nil
 // without an error when no words file was given and the bundled one is not
 // the model's: the words can still be sampled, just not grouped.
-func wordGroups(input string, meta model.Meta) (groups, error) {
+func wordGroups(input string, meta model.Meta, vocab *data.Vocab) (groups, error) {
 	words, err := readWords(input)
 	if err != nil {
 		return nil, err
@@ -171,7 +163,7 @@ func wordGroups(input string, meta model.Meta) (groups, error) {
 	if input == "" && words.SHA256 != meta.WordsSHA256 {
 		return nil, nil
 	}
-	if _, err := checkWords(words, meta); err != nil {
+	if err := checkWords(words, meta, vocab); err != nil {
 		return nil, err
 	}
 	sp, err := data.SplitWords(words.Name, words.Words, meta.Seed)

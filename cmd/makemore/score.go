@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/makemore/makemore/internal/data"
-	"github.com/makemore/makemore/internal/model"
 	"github.com/makemore/makemore/internal/sample"
 	"github.com/spf13/cobra"
 )
@@ -39,20 +38,12 @@ scored. --json prints one object per line: {"name", "nll", "predictions", "logpr
   makemore score --json olivia`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, meta, err := loadModel(workDir)
+			m, meta, vocab, err := loadModel(workDir)
 			if err != nil {
 				return err
 			}
-			vocab, err := data.ParseVocab(meta.Vocab)
-			if err != nil {
-				return fmt.Errorf("%s: %v; the file is damaged", checkpointPath(workDir), err)
-			}
-			pool, err := newPool(1)
-			if err != nil {
-				return err
-			}
+			s, pool := newSampler(m, meta, vocab)
 			defer pool.Close()
-			s := sample.New(m, model.NewEvaluator(m, pool), vocab, meta.MaxWordLen)
 			names := args
 			if len(names) == 0 {
 				if names, err = readLines(cmd.InOrStdin()); err != nil {

@@ -173,7 +173,7 @@ func newRun(f trainFlags) (*run, error) {
 
 // resumeRun continues the run saved in the work dir.
 func resumeRun(f trainFlags, stepsSet bool) (*run, error) {
-	m, meta, err := loadModel(f.workDir)
+	m, meta, vocab, err := loadModel(f.workDir)
 	if err != nil {
 		return nil, err
 	}
@@ -181,8 +181,7 @@ func resumeRun(f trainFlags, stepsSet bool) (*run, error) {
 	if err != nil {
 		return nil, err
 	}
-	vocab, err := checkWords(words, meta)
-	if err != nil {
+	if err := checkWords(words, meta, vocab); err != nil {
 		return nil, err
 	}
 	state, err := hex.DecodeString(meta.RNGState)

@@ -1,6 +1,10 @@
 package kernels
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 //go:generate sh -c "cd asm && go run . -out ../kernel_amd64.s -stubs ../kernel_amd64.go -pkg kernels"
 
@@ -32,9 +36,9 @@ var laneMasks = func() (m [9][8]int32) {
 	return m
 }()
 
-// gemmAVX2 covers rows [lo, hi) of c with 4×24 register tiles and masked
-// 8-wide tiles for the columns left over, then 2- and 1-row tiles of the same
-// widths for the last rows. Every tile starts from the bias and adds a[i][p]·b[p][j]
+// gemmAVX2 covers rows [lo, hi) of c with the tallest register tiles that
+// fit (see tiles): 24 columns at a time, then masked 8-wide tiles for the
+// columns left over. Every tile starts from the bias and adds a[i][p]·b[p][j]
 // in increasing p with FMA, so no element depends on the tile it falls in.
 func gemmAVX2(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
 	if lo >= hi || n == 0 {
@@ -59,19 +63,6 @@ func gemmAVX2(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
 		return &bias[j]
 	}
 	i := lo
-	// Eight rows at a time where there are eight: two 4×24 tiles, and for the
-	// columns left over an 8×8 tile, whose eight accumulators keep both FMA
-	// units busy where a 4×8 one would wait on each FMA's latency.
-	for ; i+8 <= hi; i += 8 {
-		j := 0
-		for ; j+24 <= n; j += 24 {
-			tile4x24(k, &a[i*ars], ars, acs, &b[j], n, &c[i*n+j], n, biasAt(j))
-			tile4x24(k, &a[(i+4)*ars], ars, acs, &b[j], n, &c[(i+4)*n+j], n, biasAt(j))
-		}
-		for ; j < n; j += 8 {
-			tile8x8(k, &a[i*ars], ars, acs, &b[j], n, &c[i*n+j], n, biasAt(j), &laneMasks[min(8, n-j)])
-		}
-	}
 	for _, t := range tiles {
 		for ; i+t.rows <= hi; i += t.rows {
 			j := 0
@@ -85,13 +76,23 @@ func gemmAVX2(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
 	}
 }
 
-// tiles are the register tiles by height, tallest first: a 4-row tile reads
-// each b vector once for four rows, and the shorter ones finish the last rows.
+// tiles are the register tiles by height, tallest first: a taller tile reads
+// each b vector once for more rows, and the shorter ones finish the last rows.
+// For the columns left over, the 8×8 tile's eight accumulators keep both FMA
+// units busy where a 4×8 one would wait on each FMA's latency.
 var tiles = []struct {
 	rows   int
 	wide   func(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32)
 	masked func(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32, mask *[8]int32)
-}{{4, tile4x24, tile4x8}, {2, tile2x24, tile2x8}, {1, tile1x24, tile1x8}}
+}{{8, tile8x24, tile8x8}, {4, tile4x24, tile4x8}, {2, tile2x24, tile2x8}, {1, tile1x24, tile1x8}}
+
+// tile8x24 is two 4×24 tiles, one above the other: 8×24 accumulators would
+// need more vector registers than there are.
+func tile8x24(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int, bias *float32) {
+	tile4x24(k, a, ars, acs, b, ldb, c, ldc, bias)
+	tile4x24(k, (*float32)(unsafe.Add(unsafe.Pointer(a), 4*ars*4)), ars, acs, b, ldb,
+		(*float32)(unsafe.Add(unsafe.Pointer(c), 4*ldc*4)), ldc, bias)
+}
 
 var tanhCoef = [14]float32{tanhClamp, tanhTiny * tanhTiny, alpha13, alpha11, alpha9, alpha7, alpha5, alpha3, alpha1,
 	beta6, beta4, beta2, beta0, -tanhClamp}

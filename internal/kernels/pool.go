@@ -258,18 +258,21 @@ func (j *job) runTask(i int) {
 		x, i = 1, i-j.blocks[0]
 	}
 	pr := &j.prods[x]
-	lo, hi := pr.rows(i, j.blocks[x])
-	if lo < hi {
-		kernels.gemm(pr.c, pr.a, pr.b, pr.bias, lo, hi, pr.k, pr.n, pr.ars, pr.acs)
+	pr.compute(pr.rows(i, j.blocks[x]))
+}
+
+// compute fills rows [lo, hi) of x's result.
+func (x *Product) compute(lo, hi int) {
+	if lo < hi && x.n > 0 {
+		kernels.gemm(x.c, x.a, x.b, x.bias, lo, hi, x.k, x.n, x.ars, x.acs)
 	}
 }
 
 // MatMul sets c[m×n] = a[m×k]·b[k×n] + bias[n] on the calling goroutine
 // alone, for use inside a Parallel task; bias may be nil.
 func MatMul(c, a, b, bias []float32, m, k, n int) {
-	if m > 0 && n > 0 {
-		kernels.gemm(c[:m*n], a[:m*k], b[:k*n], bias, 0, m, k, n, k, 1)
-	}
+	x := NN(c, a, b, bias, m, k, n)
+	x.compute(0, m)
 }
 
 // Parallel calls task(w, i) once for every i in [0, tasks), spread over the
