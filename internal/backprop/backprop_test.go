@@ -18,9 +18,10 @@ func testBatch(t testing.TB) (*model.Model, []int32, []int32) {
 	m := model.New(cfg)
 	r := rand.New(rand.NewPCG(1, 2))
 	m.Init(r)
-	for i := range m.BNGain {
-		m.BNGain[i] = float32(1 + 0.3*r.NormFloat64())
-		m.BNBias[i] = float32(0.3 * r.NormFloat64())
+	gain, bias := m.Tensor("bngain"), m.Tensor("bnbias")
+	for i := range gain {
+		gain[i] = float32(1 + 0.3*r.NormFloat64())
+		bias[i] = float32(0.3 * r.NormFloat64())
 	}
 	const b = 5
 	x := make([]int32, b*cfg.Block)
@@ -50,7 +51,7 @@ func TestFusedMatchesStepByStep(t *testing.T) {
 	pool := kernels.NewPool(2)
 	defer pool.Close()
 	m, x, y := testBatch(t)
-	checkRows(t, CheckFused(pool, m, x, y), 5+7)
+	checkRows(t, CheckFused(pool, m, x, y), 6+7) // emb, embcat, hprebn, hpreact, h, logits; the parameters
 }
 
 func TestFusedMatchesFiniteDifferences(t *testing.T) {
@@ -64,17 +65,20 @@ func TestFusedMatchesFiniteDifferences(t *testing.T) {
 // agreeing with it would prove nothing.
 func TestStepByStepMatchesFiniteDifferences(t *testing.T) {
 	m, x, y := testBatch(t)
-	p := toFloat64(m)
+	w := toFloat64(m.Weights)
 	_, grads := StepByStep(m, x, y)
 	got := map[string][]float64{}
 	for _, g := range grads {
 		got[g.Name] = g.Grad
 	}
-	for name, w := range p.byName() {
-		for i := range w {
-			num := p.centralDiff(w, i, x, y)
-			if d := got[name][i] - num; d > 1e-7 || d < -1e-7 {
-				t.Fatalf("%s[%d]: step-by-step %.9g, finite difference %.9g", name, i, got[name][i], num)
+	for _, p := range m.Net.Params {
+		if len(got[p.Name]) != p.Len() {
+			t.Fatalf("the reference gives %d gradient values for %s, want %d", len(got[p.Name]), p.Name, p.Len())
+		}
+		for i, g := range got[p.Name] {
+			num := centralDiff(m, w, p.Off+i, x, y)
+			if d := g - num; d > 1e-7 || d < -1e-7 {
+				t.Fatalf("%s[%d]: step-by-step %.9g, finite difference %.9g", p.Name, i, g, num)
 			}
 		}
 	}
@@ -85,7 +89,7 @@ func TestForwardLossMatchesReference(t *testing.T) {
 	pool := kernels.NewPool(1)
 	defer pool.Close()
 	m, x, y := testBatch(t)
-	a := model.NewActivations(m.Config, len(y))
+	a := model.NewActivations(m.Net, len(y))
 	copy(a.X, x)
 	copy(a.Y, y)
 	got := m.Forward(pool, a)

@@ -45,27 +45,23 @@ func compare(name string, got []float32, want []float64) Row {
 }
 
 // CheckFused compares the fused backward pass on the batch (x, y) with the
-// step-by-step float64 reference, for every tensor the fused pass produces.
+// step-by-step float64 reference, for every activation (the last first) and
+// every parameter.
 func CheckFused(pool *kernels.Pool, m *model.Model, x, y []int32) []Row {
 	g := fused(pool, m, x, y)
-	_, ref := StepByStep(m, x, y)
-	want := map[string][]float64{}
-	for _, n := range ref {
-		want[n.Name] = n.Grad
+	got := map[string][]float32{}
+	for i, d := range g.Acts {
+		got[m.Net.ActName(i)] = d
 	}
+	for _, t := range m.Net.Params {
+		got[t.Name] = t.Of(g.Weights)
+	}
+	_, ref := StepByStep(m, x, y)
 	var rows []Row
-	add := func(name string, got []float32) {
-		r := compare(name, got, want[name])
+	for _, n := range ref {
+		r := compare(n.Name, got[n.Name], n.Grad)
 		r.Approx = r.MaxDiff <= MaxFusedDiff
 		rows = append(rows, r)
-	}
-	add("logits", g.Logits)
-	add("h", g.H)
-	add("hpreact", g.Hpreact)
-	add("hprebn", g.Hprebn)
-	add("embcat", g.Embcat)
-	for _, t := range g.Params.Tensors(m.Config) {
-		add(t.Name, t.Data)
 	}
 	return rows
 }
@@ -73,52 +69,51 @@ func CheckFused(pool *kernels.Pool, m *model.Model, x, y []int32) []Row {
 // CheckFiniteDiff compares the fused gradient of every parameter with central
 // finite differences of the float64 reference loss on the batch (x, y). The
 // differences are spread over the pool's thread count, each goroutine
-// perturbing its own copy of the parameters.
+// perturbing its own copy of the weights.
 func CheckFiniteDiff(pool *kernels.Pool, m *model.Model, x, y []int32) []Row {
 	g := fused(pool, m, x, y)
-	workers := make([]*params64, pool.Threads())
+	workers := make([][]float64, pool.Threads())
 	for i := range workers {
-		workers[i] = toFloat64(m)
+		workers[i] = toFloat64(m.Weights)
 	}
 	var rows []Row
-	for _, t := range g.Params.Tensors(m.Config) {
-		num := make([]float64, len(t.Data))
+	for _, t := range m.Net.Params {
+		num := make([]float64, t.Len())
 		var wg sync.WaitGroup
-		for k, p := range workers {
+		for k, w := range workers {
 			wg.Go(func() {
-				w := p.byName()[t.Name]
-				for i := k; i < len(w); i += len(workers) {
-					num[i] = p.centralDiff(w, i, x, y)
+				for i := k; i < len(num); i += len(workers) {
+					num[i] = centralDiff(m, w, t.Off+i, x, y)
 				}
 			})
 		}
 		wg.Wait()
-		r := compare(t.Name, t.Data, num)
+		r := compare(t.Name, t.Of(g.Weights), num)
 		r.Approx = r.RelErr <= MaxRelErr
 		rows = append(rows, r)
 	}
 	return rows
 }
 
-// centralDiff is ∂loss/∂w[i] by central differences, w being one of p's
-// tensors: (loss(w[i]+h) − loss(w[i]−h)) / 2h, leaving w[i] as it was.
-func (p *params64) centralDiff(w []float64, i int, x, y []int32) float64 {
+// centralDiff is ∂loss/∂w[i] by central differences of the reference loss:
+// (loss(w[i]+h) − loss(w[i]−h)) / 2h, leaving w[i] as it was.
+func centralDiff(m *model.Model, w []float64, i int, x, y []int32) float64 {
 	orig := w[i]
 	w[i] = orig + fdStep
-	up := p.forward(x, y).loss
+	up, _ := referencePass(m, w, x, y)
 	w[i] = orig - fdStep
-	down := p.forward(x, y).loss
+	down, _ := referencePass(m, w, x, y)
 	w[i] = orig
 	return (up - down) / (2 * fdStep)
 }
 
 // fused runs the model's forward and the fused backward pass on one batch.
 func fused(pool *kernels.Pool, m *model.Model, x, y []int32) *Grads {
-	a := model.NewActivations(m.Config, len(y))
+	a := model.NewActivations(m.Net, len(y))
 	copy(a.X, x)
 	copy(a.Y, y)
 	m.Forward(pool, a)
-	g := NewGrads(m.Config, len(y))
+	g := NewGrads(m.Net, len(y))
 	Backward(pool, m, a, g)
 	return g
 }

@@ -1,14 +1,10 @@
 package model
 
-import (
-	"math"
-
-	"github.com/makemore/makemore/internal/kernels"
-)
+import "github.com/makemore/makemore/internal/kernels"
 
 // evalChunk rows go through the eval-mode forward pass at a time, a chunk per
 // Parallel task: enough work to outweigh handing a task out, small enough that
-// a worker's hprebn stays in cache. Chunk boundaries do not move with the
+// a worker's activations stay in cache. Chunk boundaries do not move with the
 // thread count, and per-chunk sums are added in chunk order, so results are
 // the same for every Pool size.
 const evalChunk = 1024
@@ -16,127 +12,120 @@ const evalChunk = 1024
 // Evaluator runs the eval-mode forward pass (calibrated batchnorm statistics)
 // over any number of rows, a chunk at a time on each worker, reusing buffers.
 type Evaluator struct {
-	m     *Model
-	pool  *kernels.Pool
-	bufs  []evalBuffers // one per worker
-	scale []float32     // [Hidden] γ/√(var+Eps)
-	shift []float32     // [Hidden] β − mean·scale
-}
-
-// evalBuffers is one worker's scratch for a chunk.
-type evalBuffers struct {
-	embcat []float32 // [chunk × In]
-	hidden []float32 // [chunk × Hidden]
-	logits []float32 // [chunk × Vocab], then the probabilities
+	m      *Model
+	pool   *kernels.Pool
+	acts   [][][]float32 // per worker, per activation (as Activations.Acts): [evalChunk·T × C]
+	states []any         // per node, its eval state (see Preparer), shared by the workers
 }
 
 // NewEvaluator returns an Evaluator of m that runs on pool.
 func NewEvaluator(m *Model, pool *kernels.Pool) *Evaluator {
-	e := &Evaluator{m: m, pool: pool, scale: make([]float32, m.Hidden), shift: make([]float32, m.Hidden)}
+	net := m.Net
+	e := &Evaluator{m: m, pool: pool, states: make([]any, len(net.Nodes))}
+	for i, n := range net.Nodes {
+		if p, ok := n.Layer.(Preparer); ok {
+			e.states[i] = p.NewEvalState()
+		}
+	}
 	for range pool.Threads() {
-		e.bufs = append(e.bufs, evalBuffers{
-			embcat: make([]float32, evalChunk*m.In()),
-			hidden: make([]float32, evalChunk*m.Hidden),
-			logits: make([]float32, evalChunk*m.Vocab),
-		})
+		acts := make([][]float32, len(net.Nodes)+1)
+		acts[0] = make([]float32, evalChunk*m.Block*net.Embed.Embd)
+		for i, n := range net.Nodes {
+			if IsView(n.Layer) {
+				acts[i+1] = acts[i]
+			} else {
+				acts[i+1] = make([]float32, evalChunk*n.Out.Size())
+			}
+		}
+		e.acts = append(e.acts, acts)
 	}
 	return e
 }
 
-// preact fills worker w's hidden[n×H] with hprebn = embcat·W1 + b1 for the
-// n ≤ evalChunk contexts x[n×Block].
-func (e *Evaluator) preact(w int, x []int32, n int) []float32 {
-	m, buf := e.m, &e.bufs[w]
-	emb := buf.embcat[:n*m.In()]
-	m.embed(emb, x[:n*m.Block])
-	hid := buf.hidden[:n*m.Hidden]
-	// hprebn[n×H] = embcat[n×In]·W1[In×H] + b1[H]
-	kernels.MatMul(hid, emb, m.W1, m.B1, n, m.In(), m.Hidden)
-	return hid
+func (e *Evaluator) exec() Exec { return Exec{Weights: e.m.Weights, Stats: e.m.Stats} }
+
+// prepare readies the eval state of nodes [0, upto) from the current weights
+// and statistics.
+func (e *Evaluator) prepare(upto int) {
+	for i, n := range e.m.Net.Nodes[:upto] {
+		if p, ok := n.Layer.(Preparer); ok {
+			p.Prepare(e.exec(), e.states[i])
+		}
+	}
+}
+
+// run passes the n ≤ evalChunk contexts x[n×Block] through the embedding and
+// nodes [0, upto) in worker w's buffers, and returns the last output:
+// node upto's input [n·T × C], or the logits when upto is every node.
+func (e *Evaluator) run(w int, x []int32, n, upto int) []float32 {
+	m, acts := e.m, e.acts[w]
+	emb := n * m.Block * m.Net.Embed.Embd
+	m.Net.Embed.Forward(m.Weights, x[:n*m.Block], acts[0][:emb])
+	out := acts[0][:emb]
+	for i, nd := range m.Net.Nodes[:upto] {
+		in := out
+		out = acts[i+1][:n*nd.Out.Size()]
+		nd.Eval(e.exec(), e.states[i], in, out, n*nd.In.T)
+	}
+	return out
 }
 
 // chunks is the number of evalChunk-row chunks in rows.
 func chunks(rows int) int { return (rows + evalChunk - 1) / evalChunk }
 
-// Calibrate sets the model's batchnorm statistics to the mean and the
-// Bessel-corrected variance of hprebn over all contexts x[N×Block], as the
-// lecture does after training. Sums run in float64.
+// Calibrate sets the model's statistics from all contexts x[N×Block], as
+// the lecture does after training: each calibrated layer in turn, over its
+// input with the layers before it already calibrated, which is what one
+// training-mode pass over the whole split would see.
 func (e *Evaluator) Calibrate(x []int32) {
 	m := e.m
-	H, rows := m.Hidden, len(x)/m.Block
+	rows := len(x) / m.Block
 	nc := chunks(rows)
-	part := make([]float64, 2*nc*H) // per chunk: Σx[H], then Σx²[H]
-	e.pool.Parallel(nc, func(w, c int) {
-		start := c * evalChunk
-		n := min(evalChunk, rows-start)
-		hid := e.preact(w, x[start*m.Block:], n)
-		sum, sq := part[2*c*H:(2*c+1)*H], part[(2*c+1)*H:(2*c+2)*H]
-		for i := range n {
-			for j, v := range hid[i*H : (i+1)*H] {
-				sum[j] += float64(v)
-				sq[j] += float64(v) * float64(v)
+	for k, nd := range m.Net.Nodes {
+		cal, ok := nd.Layer.(Calibrator)
+		if !ok {
+			continue
+		}
+		e.prepare(k)
+		plen := cal.PartLen()
+		part := make([]float64, nc*plen) // per chunk, in chunk order
+		e.pool.Parallel(nc, func(w, c int) {
+			start := c * evalChunk
+			n := min(evalChunk, rows-start)
+			in := e.run(w, x[start*m.Block:], n, k)
+			cal.Accumulate(part[c*plen:(c+1)*plen], in, n*nd.In.T)
+		})
+		sums := make([]float64, plen)
+		for c := range nc {
+			for j, v := range part[c*plen : (c+1)*plen] {
+				sums[j] += v
 			}
 		}
-	})
-	sum, sq := make([]float64, H), make([]float64, H)
-	for c := range nc {
-		for j := range H {
-			sum[j] += part[2*c*H+j]
-			sq[j] += part[(2*c+1)*H+j]
-		}
+		cal.Finish(m.Stats, sums, rows*nd.In.T)
 	}
-	N := float64(rows)
-	for j := range sum {
-		mean := sum[j] / N
-		m.BNMean[j] = float32(mean)
-		m.BNVar[j] = float32(max(0, (sq[j]-N*mean*mean)/(N-1)))
-	}
-}
-
-// foldBatchnorm turns the calibrated statistics into one affine map per
-// column, scale and shift.
-func (e *Evaluator) foldBatchnorm() {
-	m := e.m
-	for j := range e.scale {
-		e.scale[j] = m.BNGain[j] / float32(math.Sqrt(float64(m.BNVar[j])+Eps))
-		e.shift[j] = m.BNBias[j] - m.BNMean[j]*e.scale[j]
-	}
-}
-
-// logits runs the eval-mode forward pass in worker w's buffers on n ≤
-// evalChunk contexts x[n×Block]; foldBatchnorm must have run.
-func (e *Evaluator) logits(w int, x []int32, n int) []float32 {
-	m := e.m
-	H := m.Hidden
-	hid := e.preact(w, x, n)
-	// h[n×H] = tanh(hprebn·scale[H] + shift[H])
-	kernels.ColAffine(hid, hid, e.scale, e.shift, n, H)
-	kernels.Tanh(hid, hid)
-	logits := e.bufs[w].logits[:n*m.Vocab]
-	// logits[n×V] = h[n×H]·W2[H×V] + b2[V]
-	kernels.MatMul(logits, hid, m.W2, m.B2, n, H, m.Vocab)
-	return logits
 }
 
 // Logits runs the eval-mode forward pass on n ≤ 1024 contexts x[n×Block]
 // and returns logits[n×Vocab], valid until the next call.
 func (e *Evaluator) Logits(x []int32, n int) []float32 {
-	e.foldBatchnorm()
-	return e.logits(0, x, n)
+	all := len(e.m.Net.Nodes)
+	e.prepare(all)
+	return e.run(0, x, n, all)
 }
 
 // Loss is the mean cross-entropy over all examples (x[N×Block], y[N]) in eval mode.
 func (e *Evaluator) Loss(x, y []int32) float64 {
 	m := e.m
+	all := len(m.Net.Nodes)
 	rows := len(y)
 	nc := chunks(rows)
 	part := make([]float64, nc)
-	e.foldBatchnorm()
+	e.prepare(all)
 	e.pool.Parallel(nc, func(w, c int) {
 		start := c * evalChunk
 		n := min(evalChunk, rows-start)
-		logits := e.logits(w, x[start*m.Block:], n)
-		part[c] = softmaxNLL(logits, logits, y[start:start+n], m.Vocab)
+		logits := e.run(w, x[start*m.Block:], n, all)
+		part[c] = m.Net.Loss.Sum(logits, logits, y[start:start+n])
 	})
 	var total float64
 	for _, p := range part {

@@ -33,10 +33,6 @@ type Meta struct {
 
 // Save writes m and meta to path as a safetensors file, atomically.
 func (m *Model) Save(path string, meta Meta) error {
-	var ts []checkpoint.Tensor
-	for _, t := range m.Tensors() {
-		ts = append(ts, checkpoint.Tensor{Name: t.Name, Shape: t.Shape, Data: t.Data})
-	}
 	kv := map[string]string{
 		"format":         FormatName,
 		"format_version": strconv.Itoa(FormatVersion),
@@ -56,7 +52,7 @@ func (m *Model) Save(path string, meta Meta) error {
 		"lr_decay":       strconv.FormatFloat(meta.LRDecay, 'g', -1, 64),
 		"rng_state":      meta.RNGState,
 	}
-	return checkpoint.Write(path, ts, kv)
+	return checkpoint.Write(path, m.Tensors(), kv)
 }
 
 // Load reads a checkpoint written by Save.

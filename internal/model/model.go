@@ -1,24 +1,19 @@
-// Package model is the makemore MLP of "becoming a backprop ninja":
+// Package model is the forward pass of the makemore MLP of "becoming a
+// backprop ninja", as a list of layers described once (Config.Network), each
+// a file of its own with its mirror in package backprop.
 //
-//	emb = C[X]                      [B × Block × Embd]
-//	hprebn = embcat·W1 + b1          [B × Hidden]
-//	hpreact = γ·(hprebn − μ)/σ + β   [B × Hidden]  (batch stats in training, calibrated ones in eval)
-//	h = tanh(hpreact)                [B × Hidden]
-//	logits = h·W2 + b2               [B × Vocab]
-//	loss = cross-entropy(logits, Y)
-//
-// Tensors are flat row-major float32 slices; the trainable ones share one
-// backing array so the optimizer is a single loop.
+// Tensors are flat row-major float32 slices. The trained ones share one
+// backing array, Weights, so that the optimizer is a single loop; the
+// calibrated batchnorm statistics share another, Stats.
 package model
 
 import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-)
 
-// Eps keeps the batchnorm variance away from zero, as in the lecture.
-const Eps = 1e-5
+	"github.com/makemore/makemore/internal/checkpoint"
+)
 
 // Config is the model's shape.
 type Config struct {
@@ -30,11 +25,6 @@ type Config struct {
 
 // In is the width of the concatenated context embedding.
 func (c Config) In() int { return c.Block * c.Embd }
-
-// NumParams counts the trainable parameters (12,297 for the lecture's defaults).
-func (c Config) NumParams() int {
-	return c.Vocab*c.Embd + c.In()*c.Hidden + 3*c.Hidden + c.Hidden*c.Vocab + c.Vocab
-}
 
 // Limits on a model's shape, so that a typo or a damaged file gives an error
 // instead of an allocation that cannot succeed.
@@ -55,120 +45,91 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%s must be between 1 and %d, got %d", f.name, f.max, f.v)
 		}
 	}
-	// Within the limits above every term fits an int64 easily.
-	if n := c.NumParams(); n > MaxParams {
+	// Within the limits above every tensor's size fits an int64 easily.
+	if n := c.Network().NumParams(); n > MaxParams {
 		return fmt.Errorf("%d parameters is more than the %d this build trains; use a smaller n-embd, n-hidden or block size", n, MaxParams)
 	}
 	return nil
 }
 
-// Finite reports whether every weight and batchnorm statistic is a finite
-// number: after a diverged step, some are not.
-func (m *Model) Finite() bool {
+// Model is a network with its weights and calibrated statistics.
+type Model struct {
+	Config
+	Net     *Network
+	Weights []float32 // every parameter of Net.Params, back to back
+	Stats   []float32 // every statistic of Net.Stats, back to back
+}
+
+// New returns a zeroed model of shape c.
+func New(c Config) *Model {
+	net := c.Network()
+	return &Model{Config: c, Net: net, Weights: make([]float32, net.nParams), Stats: make([]float32, net.nStats)}
+}
+
+// NumParams counts the trained values (12,297 for the lecture's defaults).
+func (m *Model) NumParams() int { return m.Net.nParams }
+
+// WithOwnStats returns a model that shares m's weights but has statistics of
+// its own, to calibrate without touching m's.
+func (m *Model) WithOwnStats() *Model {
+	s := *m
+	s.Stats = make([]float32, len(m.Stats))
+	return &s
+}
+
+// Init draws the initial tensors as the table says, in table order: the
+// parameters from r, then the statistics.
+func (m *Model) Init(r *rand.Rand) {
+	fill := func(ts []*Tensor, flat []float32) {
+		for _, t := range ts {
+			d := t.Of(flat)
+			for i := range d {
+				if t.Init.Std > 0 {
+					d[i] = float32(r.NormFloat64() * t.Init.Std)
+				} else {
+					d[i] = float32(t.Init.Fill)
+				}
+			}
+		}
+	}
+	fill(m.Net.Params, m.Weights)
+	fill(m.Net.Stats, m.Stats)
+}
+
+// Tensors lists every stored tensor under the names the lecture and the
+// checkpoint use: the parameters, then the statistics, in table order.
+func (m *Model) Tensors() []checkpoint.Tensor {
+	var out []checkpoint.Tensor
+	for _, part := range []struct {
+		ts   []*Tensor
+		flat []float32
+	}{{m.Net.Params, m.Weights}, {m.Net.Stats, m.Stats}} {
+		for _, t := range part.ts {
+			out = append(out, checkpoint.Tensor{Name: t.Name, Shape: t.Shape, Data: t.Of(part.flat)})
+		}
+	}
+	return out
+}
+
+// Tensor is the stored tensor called name, or nil.
+func (m *Model) Tensor(name string) []float32 {
 	for _, t := range m.Tensors() {
-		for _, v := range t.Data {
+		if t.Name == name {
+			return t.Data
+		}
+	}
+	return nil
+}
+
+// Finite reports whether every weight and statistic is a finite number:
+// after a diverged step, some are not.
+func (m *Model) Finite() bool {
+	for _, flat := range [][]float32{m.Weights, m.Stats} {
+		for _, v := range flat {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 				return false
 			}
 		}
 	}
 	return true
-}
-
-// Params holds the trainable tensors (or their gradients: the same layout).
-type Params struct {
-	Data   []float32 // every tensor below, back to back
-	C      []float32 // [Vocab × Embd]
-	W1     []float32 // [In × Hidden]
-	B1     []float32 // [Hidden]
-	BNGain []float32 // [Hidden]
-	BNBias []float32 // [Hidden]
-	W2     []float32 // [Hidden × Vocab]
-	B2     []float32 // [Vocab]
-}
-
-// Tensor names a tensor and gives its shape.
-type Tensor struct {
-	Name  string
-	Shape []int
-	Data  []float32
-}
-
-// NewParams returns zeroed parameters of shape c.
-func NewParams(c Config) *Params {
-	p := &Params{Data: make([]float32, c.NumParams())}
-	rest := p.Data
-	take := func(n int) []float32 {
-		t := rest[:n:n]
-		rest = rest[n:]
-		return t
-	}
-	p.C = take(c.Vocab * c.Embd)
-	p.W1 = take(c.In() * c.Hidden)
-	p.B1 = take(c.Hidden)
-	p.BNGain = take(c.Hidden)
-	p.BNBias = take(c.Hidden)
-	p.W2 = take(c.Hidden * c.Vocab)
-	p.B2 = take(c.Vocab)
-	return p
-}
-
-// Tensors lists the trainable tensors with the names the lecture and the checkpoint use.
-func (p *Params) Tensors(c Config) []Tensor {
-	return []Tensor{
-		{"C", []int{c.Vocab, c.Embd}, p.C},
-		{"W1", []int{c.In(), c.Hidden}, p.W1},
-		{"b1", []int{c.Hidden}, p.B1},
-		{"bngain", []int{c.Hidden}, p.BNGain},
-		{"bnbias", []int{c.Hidden}, p.BNBias},
-		{"W2", []int{c.Hidden, c.Vocab}, p.W2},
-		{"b2", []int{c.Vocab}, p.B2},
-	}
-}
-
-// Model is the parameters plus the batchnorm statistics calibrated after training.
-type Model struct {
-	Config
-	*Params
-	BNMean []float32 // [Hidden] mean of hprebn over the training split
-	BNVar  []float32 // [Hidden] its Bessel-corrected variance
-}
-
-// New returns a zeroed model of shape c.
-func New(c Config) *Model {
-	return &Model{
-		Config: c,
-		Params: NewParams(c),
-		BNMean: make([]float32, c.Hidden),
-		BNVar:  make([]float32, c.Hidden),
-	}
-}
-
-// Tensors lists every stored tensor: the parameters, then the calibrated statistics.
-func (m *Model) Tensors() []Tensor {
-	return append(m.Params.Tensors(m.Config),
-		Tensor{"bnmean", []int{m.Hidden}, m.BNMean},
-		Tensor{"bnvar", []int{m.Hidden}, m.BNVar})
-}
-
-// Init draws the lecture's initial weights. The biases are small and non-zero
-// and the gain is not one, because an all-zero start can hide a wrong gradient.
-func (m *Model) Init(r *rand.Rand) {
-	normal := func(t []float32, scale float64) {
-		for i := range t {
-			t[i] = float32(r.NormFloat64() * scale)
-		}
-	}
-	normal(m.C, 1)
-	normal(m.W1, (5.0/3)/math.Sqrt(float64(m.In())))
-	normal(m.B1, 0.1)
-	normal(m.W2, 0.1)
-	normal(m.B2, 0.1)
-	for i := range m.BNGain {
-		m.BNGain[i] = 1.1
-	}
-	clear(m.BNBias)
-	for i := range m.BNVar {
-		m.BNMean[i], m.BNVar[i] = 0, 1
-	}
 }

@@ -29,7 +29,7 @@ func randomBatch(r *rand.Rand, cfg Config, b int) (x, y []int32) {
 }
 
 func TestNumParamsOfLectureDefaults(t *testing.T) {
-	if n := (Config{Vocab: 27, Block: 3, Embd: 10, Hidden: 200}).NumParams(); n != 12297 {
+	if n := New(Config{Vocab: 27, Block: 3, Embd: 10, Hidden: 200}).NumParams(); n != 12297 {
 		t.Fatalf("%d parameters, want 12297", n)
 	}
 }
@@ -47,14 +47,18 @@ func TestInitMatchesLecture(t *testing.T) {
 		return math.Sqrt(sq/n - (s/n)*(s/n))
 	}
 	wantW1 := (5.0 / 3) / math.Sqrt(30)
-	if s := std(m.W1); math.Abs(s-wantW1) > 0.03*wantW1 {
+	if s := std(m.Tensor("W1")); math.Abs(s-wantW1) > 0.03*wantW1 {
 		t.Errorf("std(W1) = %.4f, want %.4f", s, wantW1)
 	}
-	if s := std(m.W2); math.Abs(s-0.1) > 0.005 {
+	if s := std(m.Tensor("W2")); math.Abs(s-0.1) > 0.005 {
 		t.Errorf("std(W2) = %.4f, want 0.1", s)
 	}
-	if m.BNGain[0] != 1.1 || m.BNBias[0] != 0 || m.B1[0] == 0 || m.B2[0] == 0 {
-		t.Errorf("gain %v bias %v b1 %v b2 %v", m.BNGain[0], m.BNBias[0], m.B1[0], m.B2[0])
+	gain, bias, b1, b2 := m.Tensor("bngain"), m.Tensor("bnbias"), m.Tensor("b1"), m.Tensor("b2")
+	if gain[0] != 1.1 || bias[0] != 0 || b1[0] == 0 || b2[0] == 0 {
+		t.Errorf("gain %v bias %v b1 %v b2 %v", gain[0], bias[0], b1[0], b2[0])
+	}
+	if m.Tensor("bnmean")[0] != 0 || m.Tensor("bnvar")[0] != 1 {
+		t.Errorf("statistics start at mean %v, var %v", m.Tensor("bnmean")[0], m.Tensor("bnvar")[0])
 	}
 }
 
@@ -66,15 +70,16 @@ func TestEvalWithBatchStatsMatchesTrainForward(t *testing.T) {
 	cfg := Config{Vocab: 11, Block: 4, Embd: 3, Hidden: 17}
 	m := testModel(cfg)
 	x, y := randomBatch(rand.New(rand.NewPCG(5, 6)), cfg, 9)
-	a := NewActivations(cfg, 9)
+	a := NewActivations(m.Net, 9)
 	copy(a.X, x)
 	copy(a.Y, y)
 	train := m.Forward(pool, a)
 	ev := NewEvaluator(m, pool)
 	ev.Calibrate(x)
-	for j := range m.BNMean {
-		if d := math.Abs(float64(m.BNMean[j] - a.Mean[j])); d > 1e-5 {
-			t.Fatalf("bnmean[%d] = %v, batch mean %v", j, m.BNMean[j], a.Mean[j])
+	batchMean := a.Caches[2].(*BatchNormCache).Mean
+	for j, v := range m.Tensor("bnmean") {
+		if d := math.Abs(float64(v - batchMean[j])); d > 1e-5 {
+			t.Fatalf("bnmean[%d] = %v, batch mean %v", j, v, batchMean[j])
 		}
 	}
 	if got := ev.Loss(x, y); math.Abs(got-float64(train)) > 1e-5 {
@@ -82,32 +87,73 @@ func TestEvalWithBatchStatsMatchesTrainForward(t *testing.T) {
 	}
 }
 
-// The chunked eval must not depend on where the chunk boundaries fall.
-func TestEvalLossAcrossChunks(t *testing.T) {
+// The chunked, parallel eval must agree with a plain float64 computation of
+// the lecture's eval-mode forward pass, over more rows than one chunk.
+func TestEvalLossAgainstFloat64(t *testing.T) {
 	pool := kernels.NewPool(2)
 	defer pool.Close()
 	cfg := Config{Vocab: 7, Block: 2, Embd: 5, Hidden: 6}
 	m := testModel(cfg)
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, name := range []string{"bnmean", "bnvar"} { // statistics unlike a fresh model's
+		for j := range m.Tensor(name) {
+			m.Tensor(name)[j] = float32(0.5 + r.Float64())
+		}
+	}
 	n := 2*evalChunk + 17
-	x, y := randomBatch(rand.New(rand.NewPCG(7, 8)), cfg, n)
-	ev := NewEvaluator(m, pool)
-	ev.Calibrate(x)
-	var want float64
-	for i := range n {
-		l := ev.Logits(x[i*cfg.Block:], 1)
-		want += softmaxNLL(l, l, y[i:i+1], cfg.Vocab)
+	x, y := randomBatch(r, cfg, n)
+	want := float64Loss(m, x, y)
+	if got := NewEvaluator(m, pool).Loss(x, y); math.Abs(got-want) > 1e-5 {
+		t.Fatalf("eval loss %.9f, float64 computation %.9f", got, want)
 	}
-	want /= float64(n)
-	if got := ev.Loss(x, y); math.Abs(got-want) > 1e-9 {
-		t.Fatalf("chunked loss %.9f, row by row %.9f", got, want)
+}
+
+// float64Loss is the mean eval-mode cross-entropy of the lecture's MLP,
+// written out with the tensors by name.
+func float64Loss(m *Model, x, y []int32) float64 {
+	f := func(name string) []float64 {
+		var out []float64
+		for _, v := range m.Tensor(name) {
+			out = append(out, float64(v))
+		}
+		return out
 	}
+	C, W1, b1, W2, b2 := f("C"), f("W1"), f("b1"), f("W2"), f("b2")
+	gain, bias, mean, vr := f("bngain"), f("bnbias"), f("bnmean"), f("bnvar")
+	in, H, V := m.In(), m.Hidden, m.Vocab
+	var total float64
+	for i, target := range y {
+		emb := make([]float64, 0, in)
+		for _, tok := range x[i*m.Block : (i+1)*m.Block] {
+			emb = append(emb, C[int(tok)*m.Embd:(int(tok)+1)*m.Embd]...)
+		}
+		h := make([]float64, H)
+		for j := range H {
+			pre := b1[j]
+			for p, e := range emb {
+				pre += e * W1[p*H+j]
+			}
+			h[j] = math.Tanh(gain[j]*(pre-mean[j])/math.Sqrt(vr[j]+Eps) + bias[j])
+		}
+		logits := make([]float64, V)
+		sum := 0.0
+		for k := range V {
+			logits[k] = b2[k]
+			for j, v := range h {
+				logits[k] += v * W2[j*V+k]
+			}
+			sum += math.Exp(logits[k])
+		}
+		total += math.Log(sum) - logits[target]
+	}
+	return total / float64(len(y))
 }
 
 func TestSaveLoadRoundTrip(t *testing.T) {
 	cfg := Config{Vocab: 5, Block: 2, Embd: 3, Hidden: 4}
 	m := testModel(cfg)
-	for i := range m.BNMean {
-		m.BNMean[i], m.BNVar[i] = float32(i)+0.5, float32(i)+1.5
+	for i := range m.Stats {
+		m.Stats[i] = float32(i) + 0.5
 	}
 	meta := Meta{Vocab: "abcd", MaxWordLen: 9, WordsSHA256: strings.Repeat("ab", 32), Seed: 1 << 40, Step: 123, MaxSteps: 200, BatchSize: 4, LR: 0.1, LRDecayStep: 100, LRDecay: 0.1, RNGState: "00ff"}
 	path := filepath.Join(t.TempDir(), "m.safetensors")
@@ -122,7 +168,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		t.Fatalf("loaded %+v %+v, want %+v %+v", got.Config, gotMeta, cfg, meta)
 	}
 	for i, tn := range m.Tensors() {
-		if !slices.Equal(tn.Data, got.Tensors()[i].Data) {
+		if gt := got.Tensors()[i]; gt.Name != tn.Name || !slices.Equal(tn.Data, gt.Data) {
 			t.Errorf("tensor %s differs after the round trip", tn.Name)
 		}
 	}
@@ -133,7 +179,7 @@ func TestEvalSameForEveryThreadCount(t *testing.T) {
 	cfg := Config{Vocab: 7, Block: 2, Embd: 5, Hidden: 6}
 	n := 5*evalChunk + 3
 	x, y := randomBatch(rand.New(rand.NewPCG(9, 9)), cfg, n)
-	var refMean, refVar []float32
+	var refStats []float32
 	var refLoss float64
 	for threads := 1; threads <= 3; threads++ {
 		pool := kernels.NewPool(threads)
@@ -143,10 +189,10 @@ func TestEvalSameForEveryThreadCount(t *testing.T) {
 		loss := ev.Loss(x, y)
 		pool.Close()
 		if threads == 1 {
-			refMean, refVar, refLoss = m.BNMean, m.BNVar, loss
+			refStats, refLoss = m.Stats, loss
 			continue
 		}
-		if !slices.Equal(m.BNMean, refMean) || !slices.Equal(m.BNVar, refVar) || loss != refLoss {
+		if !slices.Equal(m.Stats, refStats) || loss != refLoss {
 			t.Fatalf("threads=%d: calibration or loss differs from threads=1 (loss %v vs %v)", threads, loss, refLoss)
 		}
 	}
@@ -161,7 +207,7 @@ func TestLoadRefusesNonFiniteWeights(t *testing.T) {
 		if !m.Finite() {
 			t.Fatal("a fresh model is not finite")
 		}
-		m.W2[3] = bad
+		m.Tensor("W2")[3] = bad
 		if m.Finite() {
 			t.Fatalf("a model with %v reports finite", bad)
 		}

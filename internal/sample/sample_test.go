@@ -43,7 +43,7 @@ func TestSamplingIsSeeded(t *testing.T) {
 // A model that never predicts the boundary must still stop at the length cap.
 func TestSamplingIsBounded(t *testing.T) {
 	s, m := newSampler(t, 7)
-	m.B2[data.Boundary] = -1e30
+	m.Tensor("b2")[data.Boundary] = -1e30
 	r := data.NewRand(1, data.StreamSample)
 	for range 5 {
 		w := s.Draw(r, plain)
@@ -72,7 +72,7 @@ func TestDrawFollowsProbabilities(t *testing.T) {
 // both are the sum of the per-character log-softmax values.
 func TestLogProbOfDrawnWords(t *testing.T) {
 	s, m := newSampler(t, 20)
-	m.B2[data.Boundary] = 1 // end words early enough to finish
+	m.Tensor("b2")[data.Boundary] = 1 // end words early enough to finish
 	r := data.NewRand(3, data.StreamSample)
 	for range 20 {
 		w := s.Draw(r, plain)

@@ -26,11 +26,9 @@ type ValProbe struct {
 
 // NewValProbe returns a probe of m's weights on the given splits.
 func NewValProbe(m *model.Model, pool *kernels.Pool, trainSet, val *data.Dataset) *ValProbe {
-	shadow := &model.Model{Config: m.Config, Params: m.Params,
-		BNMean: make([]float32, m.Hidden), BNVar: make([]float32, m.Hidden)}
 	nt, nv := min(ProbeRows, len(trainSet.Y)), min(ProbeRows, len(val.Y))
 	return &ValProbe{
-		ev:   model.NewEvaluator(shadow, pool),
+		ev:   model.NewEvaluator(m.WithOwnStats(), pool),
 		calX: trainSet.X[:nt*m.Block],
 		valX: val.X[:nv*m.Block],
 		valY: val.Y[:nv],

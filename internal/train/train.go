@@ -52,8 +52,8 @@ func New(m *model.Model, pool *kernels.Pool, ds *data.Dataset, batch int, src *r
 		data:     ds,
 		src:      src,
 		rng:      rand.New(src),
-		act:      model.NewActivations(m.Config, batch),
-		grads:    backprop.NewGrads(m.Config, batch),
+		act:      model.NewActivations(m.Net, batch),
+		grads:    backprop.NewGrads(m.Net, batch),
 	}
 }
 
@@ -86,7 +86,7 @@ func (t *Trainer) StepOnce() (loss, lr float32, err error) {
 		return loss, lr, &DivergedError{Step: t.Step, Loss: loss, LR: lr}
 	}
 	backprop.Backward(t.pool, t.Model, t.act, t.grads)
-	sgd(t.Model.Data, t.grads.Data, lr)
+	sgd(t.Model.Weights, t.grads.Weights, lr)
 	t.Step++
 	return loss, lr, nil
 }

@@ -61,10 +61,10 @@ func TestThreadCountsGiveIdenticalWeights(t *testing.T) {
 		losses := run(t, tr, 300)
 		pool.Close()
 		if ref == nil {
-			ref, refLoss = tr.Model.Data, losses
+			ref, refLoss = tr.Model.Weights, losses
 			continue
 		}
-		if !slices.Equal(ref, tr.Model.Data) || !slices.Equal(refLoss, losses) {
+		if !slices.Equal(ref, tr.Model.Weights) || !slices.Equal(refLoss, losses) {
 			t.Fatalf("threads %d: weights or losses differ from threads 1", threads)
 		}
 	}
@@ -103,12 +103,12 @@ func TestValProbe(t *testing.T) {
 	defer pool.Close()
 	run(t, tr, 200)
 	m := tr.Model
-	for j := range m.BNMean {
-		m.BNMean[j], m.BNVar[j] = 0.25, 3
+	for j := range m.Stats {
+		m.Stats[j] = 0.25
 	}
 	p := NewValProbe(m, pool, ds, ds) // ds is smaller than ProbeRows: both samples are all of it
 	got := p.Loss()
-	if m.BNMean[0] != 0.25 || m.BNVar[0] != 3 {
+	if slices.ContainsFunc(m.Stats, func(v float32) bool { return v != 0.25 }) {
 		t.Fatal("the probe changed the model's batchnorm statistics")
 	}
 	if again := p.Loss(); again != got {
