@@ -6,7 +6,7 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-//go:generate sh -c "cd asm && go run . -out ../kernel_amd64.s -stubs ../kernel_amd64.go -pkg kernels"
+//go:generate sh -c "cd asm && go run . -out ../kernel_avx2_generated_amd64.s -stubs ../kernel_avx2_generated_amd64.go -pkg kernels"
 
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
