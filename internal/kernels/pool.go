@@ -7,8 +7,8 @@ import (
 )
 
 // parallelMin is the fewest multiply-adds (m·k·n) worth splitting across
-// workers: below it, waking a worker costs more than it saves (measured with
-// BenchmarkProducts; the default model's training products all stay serial).
+// workers: below it, waking a worker costs more than it saves. The default
+// model's training products all stay below it.
 const parallelMin = 1 << 18
 
 // blockRows is the height of the tallest register tile: row blocks are
@@ -20,8 +20,7 @@ const blockRows = 8
 // is used from one goroutine at a time.
 //
 // Workers spin for a while before they sleep, because waking a sleeping thread
-// costs tens of microseconds here (measured on this VM: a parked worker made a
-// 0.5 ms product no faster on 2 threads), longer than the products themselves.
+// costs tens of microseconds, longer than the products themselves.
 //
 // A job's tasks are claimed one at a time, the caller taking them too, and the
 // caller waits only for tasks that were claimed: a worker the OS has not run
@@ -238,9 +237,9 @@ func (p *Pool) run(x, y Product) {
 			small = small && x.m*x.k*x.n < parallelMin
 		}
 	}
-	// Products below parallelMin stay with the caller even as a pair: measured
-	// at the lecture's size, moving their operands between the cores' caches
-	// cost about what the second core saved, and on some runs far more.
+	// Products below parallelMin stay with the caller even as a pair: moving
+	// their operands between the cores' caches costs about what the second
+	// core saves.
 	if j.tasks <= 1 || p.threads == 1 || small {
 		for i := range j.tasks {
 			j.runTask(i)
