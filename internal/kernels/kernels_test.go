@@ -91,12 +91,12 @@ func TestProductsAgainstFloat64(t *testing.T) {
 				check(t, "MatMul+bias "+name, c, &want, k)
 
 				want.Mul(dense(m, k, a), dense(n, k, bt).T())
-				pool.Run(pool.BT(c, a, bt, m, k, n))
-				check(t, "BT "+name, c, &want, k)
+				pool.Run(pool.MulBT(c, a, bt, m, k, n))
+				check(t, "MulBT "+name, c, &want, k)
 
 				want.Mul(dense(k, m, at).T(), dense(k, n, b))
-				pool.Run(AT(c, at, b, m, k, n))
-				check(t, "AT "+name, c, &want, k)
+				pool.Run(MulAT(c, at, b, m, k, n))
+				check(t, "MulAT "+name, c, &want, k)
 			}
 			pool.Close()
 		}
@@ -117,8 +117,8 @@ func TestThreadCountsAgreeBitwise(t *testing.T) {
 				pool := NewPool(threads)
 				got := [3][]float32{make([]float32, m*n), make([]float32, m*n), make([]float32, k*k)}
 				pool.MatMul(got[0], a, b, bias, m, k, n)
-				pool.Run(pool.BT(got[1], a, b[:n*k], m, k, n))
-				pool.Run(AT(got[2], a, a, k, m, k))
+				pool.Run(pool.MulBT(got[1], a, b[:n*k], m, k, n))
+				pool.Run(MulAT(got[2], a, a, k, m, k))
 				pool.Close()
 				if threads == 1 {
 					ref = got
@@ -140,11 +140,11 @@ func TestNoAllocations(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	m, k, n := 1024, 30, 200 // large enough to use both workers
 	a, b, c, x := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n), randSlice(r, 1000)
-	pool.Run(pool.BT(c, a, b, m, k, n)) // sizes the scratch once
+	pool.Run(pool.MulBT(c, a, b, m, k, n)) // sizes the scratch once
 	if got := testing.AllocsPerRun(20, func() {
 		pool.MatMul(c, a, b, b[:n], m, k, n)
-		pool.Run(pool.BT(c, a, b, m, k, n))
-		pool.Run(AT(c[:k*n], a, c, k, m, n))
+		pool.Run(pool.MulBT(c, a, b, m, k, n))
+		pool.Run(MulAT(c[:k*n], a, c, k, m, n))
 		Tanh(x, x)
 		Exp(x, x)
 		Axpy(x, 0.5, x)
@@ -354,13 +354,13 @@ func TestPairMatchesRun(t *testing.T) {
 			a, w, x := randSlice(r, m*k), randSlice(r, n*k), randSlice(r, m*n)
 			wantX, wantW := make([]float32, m*n), make([]float32, k*n)
 			ref := NewPool(1)
-			ref.Run(ref.BT(wantX, a, w, m, k, n))
-			ref.Run(AT(wantW, a, x, k, m, n))
+			ref.Run(ref.MulBT(wantX, a, w, m, k, n))
+			ref.Run(MulAT(wantW, a, x, k, m, n))
 			ref.Close()
 			for threads := 1; threads <= 4; threads++ {
 				pool := NewPool(threads)
 				gotX, gotW := make([]float32, m*n), make([]float32, k*n)
-				pool.Pair(pool.BT(gotX, a, w, m, k, n), AT(gotW, a, x, k, m, n))
+				pool.Pair(pool.MulBT(gotX, a, w, m, k, n), MulAT(gotW, a, x, k, m, n))
 				pool.Close()
 				if !slices.Equal(gotX, wantX) || !slices.Equal(gotW, wantW) {
 					t.Fatalf("%s %v threads=%d: Pair differs from two Runs", ks.name, s, threads)

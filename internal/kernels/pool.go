@@ -32,7 +32,7 @@ type Pool struct {
 	claim   atomic.Uint64 // the job's generation, task count and next task: see claimTask
 	done    atomic.Int64  // tasks of the current job finished
 	job     job           // the job in flight: read only by holders of a claimed task
-	bt      []float32     // scratch for BT's transposed operand
+	bt      []float32     // scratch for MulBT's transposed operand
 	closed  atomic.Bool
 }
 
@@ -100,34 +100,34 @@ func spinUntil(done func() bool) bool {
 }
 
 // Product is one matrix product for Run or Pair: C[M×N] = A·B + Bias in
-// gemmFunc's terms (A's element (i, p) at A[i*ars + p*acs]). Make one with NN,
-// AT or Pool.BT.
+// gemmFunc's terms (A's element (i, p) at A[i*ars + p*acs]). Make one with Mul,
+// MulAT or Pool.MulBT.
 type Product struct {
 	c, a, b, bias     []float32
 	m, k, n, ars, acs int
 }
 
-// NN is c[m×n] = a[m×k]·b[k×n] + bias[n]; bias may be nil.
-func NN(c, a, b, bias []float32, m, k, n int) Product {
+// Mul is c[m×n] = a[m×k]·b[k×n] + bias[n]; bias may be nil.
+func Mul(c, a, b, bias []float32, m, k, n int) Product {
 	return Product{c: c[:m*n], a: a[:m*k], b: b[:k*n], bias: bias, m: m, k: k, n: n, ars: k, acs: 1}
 }
 
-// AT is c[m×n] = a[k×m]ᵀ·b[k×n]: the reduction over k (the batch, for a weight
-// gradient) stays inside one output element, never split across workers.
-func AT(c, a, b []float32, m, k, n int) Product {
+// MulAT is c[m×n] = a[k×m]ᵀ·b[k×n]: the reduction over k (the batch, for a
+// weight gradient) stays inside one output element, never split across workers.
+func MulAT(c, a, b []float32, m, k, n int) Product {
 	return Product{c: c[:m*n], a: a[:k*m], b: b[:k*n], m: m, k: k, n: n, ars: 1, acs: m}
 }
 
-// BT is c[m×n] = a[m×k]·b[n×k]ᵀ. It transposes b into the pool's scratch now,
-// so that the same row-streaming kernel serves (k·n moves against m·k·n
-// multiply-adds); the Product is valid until the next BT on the pool.
-func (p *Pool) BT(c, a, b []float32, m, k, n int) Product {
+// MulBT is c[m×n] = a[m×k]·b[n×k]ᵀ. It transposes b into the pool's scratch
+// now, so that the same row-streaming kernel serves (k·n moves against m·k·n
+// multiply-adds); the Product is valid until the next MulBT on the pool.
+func (p *Pool) MulBT(c, a, b []float32, m, k, n int) Product {
 	if cap(p.bt) < k*n {
 		p.bt = make([]float32, k*n)
 	}
 	bt := p.bt[:k*n]
 	kernels.transpose(bt, b[:n*k], n, k)
-	return NN(c, a, bt, nil, m, k, n)
+	return Mul(c, a, bt, nil, m, k, n)
 }
 
 // blocks is how many row blocks x is split into on t threads: one below
@@ -217,7 +217,7 @@ func (p *Pool) Close() {
 }
 
 // MatMul sets c[m×n] = a[m×k]·b[k×n] + bias[n]; bias may be nil.
-func (p *Pool) MatMul(c, a, b, bias []float32, m, k, n int) { p.Run(NN(c, a, b, bias, m, k, n)) }
+func (p *Pool) MatMul(c, a, b, bias []float32, m, k, n int) { p.Run(Mul(c, a, b, bias, m, k, n)) }
 
 // Run computes x, split into row blocks across the workers when it is big
 // enough.
@@ -270,7 +270,7 @@ func (x *Product) compute(lo, hi int) {
 // MatMul sets c[m×n] = a[m×k]·b[k×n] + bias[n] on the calling goroutine
 // alone, for use inside a Parallel task; bias may be nil.
 func MatMul(c, a, b, bias []float32, m, k, n int) {
-	x := NN(c, a, b, bias, m, k, n)
+	x := Mul(c, a, b, bias, m, k, n)
 	x.compute(0, m)
 }
 
