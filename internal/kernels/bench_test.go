@@ -32,10 +32,10 @@ func BenchmarkProducts(b *testing.B) {
 		}
 	}
 	r := rand.New(rand.NewPCG(1, 1))
-	for _, ks := range sets() {
+	for _, ks := range supportedSets() {
 		for _, threads := range []int{1, 2} {
 			for _, s := range shapes {
-				b.Run(fmt.Sprintf("%s/%s/threads=%d", s.name, ks.name, threads), func(b *testing.B) {
+				b.Run(fmt.Sprintf("%s/%s/threads=%d", s.name, ks.id, threads), func(b *testing.B) {
 					use(b, ks)
 					pool := NewPool(threads)
 					defer pool.Close()
@@ -59,8 +59,8 @@ func BenchmarkProducts(b *testing.B) {
 
 func BenchmarkTanh(b *testing.B) {
 	x := randSlice(rand.New(rand.NewPCG(2, 2)), 32*200)
-	for _, ks := range sets() {
-		b.Run(ks.name, func(b *testing.B) {
+	for _, ks := range supportedSets() {
+		b.Run(ks.id, func(b *testing.B) {
 			for b.Loop() {
 				ks.tanh(x, x)
 			}

@@ -11,10 +11,6 @@ import (
 // model's training products all stay below it.
 const parallelMin = 1 << 18
 
-// blockRows is the height of the tallest register tile: row blocks are
-// multiples of it so that no worker gets a needless tail.
-const blockRows = 8
-
 // Pool multiplies matrices on a fixed set of worker goroutines, started once:
 // the caller's goroutine is worker 0, and threads−1 more wait for work. A Pool
 // is used from one goroutine at a time.
@@ -126,7 +122,7 @@ func (p *Pool) MulBT(c, a, b []float32, m, k, n int) Product {
 		p.bt = make([]float32, k*n)
 	}
 	bt := p.bt[:k*n]
-	kernels.transpose(bt, b[:n*k], n, k)
+	active.transpose(bt, b[:n*k], n, k)
 	return Mul(c, a, bt, nil, m, k, n)
 }
 
@@ -137,14 +133,15 @@ func (x *Product) blocks(t int) int {
 	if t == 1 || x.m*x.k*x.n < parallelMin {
 		return 1
 	}
-	return max(1, min(t, x.m/(2*blockRows)))
+	return max(1, min(t, x.m/(2*active.tileRows)))
 }
 
-// rows is block i of the n blocks of x's rows: contiguous, a multiple of
-// blockRows high except the last.
+// rows is block i of the n blocks of x's rows: contiguous, a multiple of the
+// kernel set's tile height except the last.
 func (x *Product) rows(i, n int) (lo, hi int) {
+	tr := active.tileRows
 	per := (x.m + n - 1) / n
-	per = (per + blockRows - 1) / blockRows * blockRows
+	per = (per + tr - 1) / tr * tr
 	return min(i*per, x.m), min((i+1)*per, x.m)
 }
 
@@ -263,7 +260,7 @@ func (j *job) runTask(i int) {
 // compute fills rows [lo, hi) of x's result.
 func (x *Product) compute(lo, hi int) {
 	if lo < hi && x.n > 0 {
-		kernels.gemm(x.c, x.a, x.b, x.bias, lo, hi, x.k, x.n, x.ars, x.acs)
+		active.gemm(x.c, x.a, x.b, x.bias, lo, hi, x.k, x.n, x.ars, x.acs)
 	}
 }
 
