@@ -133,7 +133,9 @@ func TestNoAllocations(t *testing.T) {
 	m, k, n := 1024, 30, 200 // large enough to use both workers
 	a, b, c, x := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n), randSlice(r, 1000)
 	pool.Run(pool.MulBT(c, a, b, m, k, n)) // sizes the scratch once
-	if got := testing.AllocsPerRun(20, func() {
+	const runs = 20
+	splits := pool.Splits()
+	if got := testing.AllocsPerRun(runs, func() {
 		pool.MatMul(c, a, b, b[:n], m, k, n)
 		pool.Run(pool.MulBT(c, a, b, m, k, n))
 		pool.Run(MulAT(c[:k*n], a, c, k, m, n))
@@ -142,6 +144,11 @@ func TestNoAllocations(t *testing.T) {
 		Axpy(x, 0.5, x)
 	}); got != 0 {
 		t.Fatalf("%v allocations per call, want 0", got)
+	}
+	// MatMul and MulBT split in each call, and AllocsPerRun makes one more to
+	// warm up; MulAT's 30 result rows are too few to split.
+	if got, want := pool.Splits()-splits, uint64(2*(runs+1)); got != want {
+		t.Fatalf("the pool split %d jobs, want %d", got, want)
 	}
 }
 

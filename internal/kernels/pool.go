@@ -29,6 +29,7 @@ type Pool struct {
 	done    atomic.Int64  // tasks of the current job finished
 	job     job           // the job in flight: read only by holders of a claimed task
 	bt      []float32     // scratch for MulBT's transposed operand
+	splits  uint64        // jobs offered to the workers: see Splits
 	closed  atomic.Bool
 }
 
@@ -200,6 +201,11 @@ func (p *Pool) work(w int, gen uint64) {
 // Threads is the number of workers, the caller included.
 func (p *Pool) Threads() int { return p.threads }
 
+// Splits is how many jobs the pool has offered to its workers rather than
+// run on the caller alone: products and pairs big enough to split, and
+// Parallel calls of more than one task (one job per maxTasks tasks).
+func (p *Pool) Splits() uint64 { return p.splits }
+
 // Close stops the workers. It is safe to call more than once.
 func (p *Pool) Close() {
 	if p.closed.Swap(true) {
@@ -294,6 +300,7 @@ func (p *Pool) Parallel(tasks int, task func(w, i int)) {
 // start runs j's tasks on the workers and the caller, and returns when every
 // task is done.
 func (p *Pool) start(j job) {
+	p.splits++
 	gen := p.gen.Load() + 1
 	p.job = j
 	p.done.Store(0)
