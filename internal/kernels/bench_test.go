@@ -12,7 +12,7 @@ import (
 func BenchmarkProducts(b *testing.B) {
 	type shape struct {
 		name    string
-		op      string // "NN" (with bias), "BT" or "AT"
+		op      string // "Mul" (with bias), "MulBT" or "MulAT"
 		m, k, n int
 	}
 	var shapes []shape
@@ -21,33 +21,33 @@ func BenchmarkProducts(b *testing.B) {
 		batch, in, hid, vc int
 	}{{"default", 32, 30, 200, 27}, {"large", 128, 72, 512, 27}, {"eval", 1024, 30, 200, 27}} {
 		shapes = append(shapes,
-			shape{c.cfg + "/hprebn=embcat·W1", "NN", c.batch, c.in, c.hid},
-			shape{c.cfg + "/logits=h·W2", "NN", c.batch, c.hid, c.vc})
+			shape{c.cfg + "/hprebn=embcat·W1", "Mul", c.batch, c.in, c.hid},
+			shape{c.cfg + "/logits=h·W2", "Mul", c.batch, c.hid, c.vc})
 		if c.cfg != "eval" {
 			shapes = append(shapes,
-				shape{c.cfg + "/dh=dlogits·W2ᵀ", "BT", c.batch, c.vc, c.hid},
-				shape{c.cfg + "/dW2=hᵀ·dlogits", "AT", c.hid, c.batch, c.vc},
-				shape{c.cfg + "/dembcat=dhprebn·W1ᵀ", "BT", c.batch, c.hid, c.in},
-				shape{c.cfg + "/dW1=embcatᵀ·dhprebn", "AT", c.in, c.batch, c.hid})
+				shape{c.cfg + "/dh=dlogits·W2ᵀ", "MulBT", c.batch, c.vc, c.hid},
+				shape{c.cfg + "/dW2=hᵀ·dlogits", "MulAT", c.hid, c.batch, c.vc},
+				shape{c.cfg + "/dembcat=dhprebn·W1ᵀ", "MulBT", c.batch, c.hid, c.in},
+				shape{c.cfg + "/dW1=embcatᵀ·dhprebn", "MulAT", c.in, c.batch, c.hid})
 		}
 	}
 	r := rand.New(rand.NewPCG(1, 1))
-	for _, ks := range sets() {
+	for _, ks := range supportedSets() {
 		for _, threads := range []int{1, 2} {
 			for _, s := range shapes {
-				b.Run(fmt.Sprintf("%s/%s/threads=%d", s.name, ks.name, threads), func(b *testing.B) {
+				b.Run(fmt.Sprintf("%s/%s/threads=%d", s.name, ks.id, threads), func(b *testing.B) {
 					use(b, ks)
 					pool := NewPool(threads)
 					defer pool.Close()
 					a, bm, bias, c := randSlice(r, s.m*s.k), randSlice(r, s.k*s.n), randSlice(r, s.n), make([]float32, s.m*s.n)
 					for b.Loop() {
 						switch s.op {
-						case "NN":
+						case "Mul":
 							pool.MatMul(c, a, bm, bias, s.m, s.k, s.n)
-						case "BT":
-							pool.Run(pool.BT(c, a, bm, s.m, s.k, s.n))
-						case "AT":
-							pool.Run(AT(c, a, bm, s.m, s.k, s.n))
+						case "MulBT":
+							pool.Run(pool.MulBT(c, a, bm, s.m, s.k, s.n))
+						case "MulAT":
+							pool.Run(MulAT(c, a, bm, s.m, s.k, s.n))
 						}
 					}
 					b.ReportMetric(2*float64(s.m*s.k*s.n)*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "GFLOP/s")
@@ -59,8 +59,8 @@ func BenchmarkProducts(b *testing.B) {
 
 func BenchmarkTanh(b *testing.B) {
 	x := randSlice(rand.New(rand.NewPCG(2, 2)), 32*200)
-	for _, ks := range sets() {
-		b.Run(ks.name, func(b *testing.B) {
+	for _, ks := range supportedSets() {
+		b.Run(ks.id, func(b *testing.B) {
 			for b.Loop() {
 				ks.tanh(x, x)
 			}

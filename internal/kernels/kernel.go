@@ -1,6 +1,11 @@
 package kernels
 
-import "math"
+import (
+	"fmt"
+	"math"
+	"os"
+	"strings"
+)
 
 // gemmFunc computes rows [lo, hi) of c[m×n] = a·b (+ bias[n] when bias is not
 // nil), where b is [k×n] row-major and a's element (i, p) is at a[i*ars + p*acs]:
@@ -9,11 +14,14 @@ import "math"
 // increasing p, so that the tiling cannot change a result.
 type gemmFunc func(c, a, b, bias []float32, lo, hi, k, n, ars, acs int)
 
-// kernels is the set in use; kernel_avx2_amd64.go replaces it when the CPU allows.
-var kernels = portable
-
+// kernelSet is one implementation of every kernel, for one instruction set.
 type kernelSet struct {
-	name       string
+	id          string      // short and stable, for Use and MAKEMORE_KERNELS
+	description string      // what Kernel reports
+	supported   func() bool // whether this CPU can run the set
+	// tileRows is the height of the set's tallest register tile: the Pool's row
+	// blocks are multiples of it, so that no worker gets a needless tail.
+	tileRows   int
 	gemm       gemmFunc
 	tanh       func(dst, x []float32)
 	exp        func(dst, x []float32)
@@ -26,8 +34,13 @@ type kernelSet struct {
 	tanhGrad   func(out, h, dh []float32)
 }
 
-var portable = kernelSet{
-	name:       "portable",
+var portableSet = kernelSet{
+	id:          "portable",
+	description: "portable",
+	supported:   func() bool { return true },
+	// gemmPortable goes a row at a time and has no tail to avoid; blocks as
+	// tall as the SIMD sets' split a product the same way whichever set runs.
+	tileRows:   8,
 	gemm:       gemmPortable,
 	tanh:       tanhPortable,
 	exp:        expPortable,
@@ -40,8 +53,80 @@ var portable = kernelSet{
 	tanhGrad:   tanhGradPortable,
 }
 
-// Kernel names the kernel set in use.
-func Kernel() string { return kernels.name }
+// active is the kernel set in use. It is a value, not a pointer, so that a
+// kernel call loads its function straight from it.
+var active kernelSet
+
+// envVar is the environment variable that names a kernel set to use instead of
+// the first supported one.
+const envVar = "MAKEMORE_KERNELS"
+
+// envErr is why the package did not start with the set envVar names.
+var envErr error
+
+func init() { envErr = useEnv(os.Getenv(envVar)) }
+
+// useEnv makes the set id names active, or the first supported set if id is
+// empty or names no set this CPU supports.
+func useEnv(id string) error {
+	active = supportedSets()[0]
+	if id == "" {
+		return nil
+	}
+	if err := Use(id); err != nil {
+		return fmt.Errorf("%s: %w; using %s", envVar, err, active.id)
+	}
+	return nil
+}
+
+// supportedSets is candidates without the sets this CPU cannot run. The last
+// candidate is portableSet, so it is never empty.
+func supportedSets() []kernelSet {
+	var s []kernelSet
+	for _, ks := range candidates {
+		if ks.supported() {
+			s = append(s, ks)
+		}
+	}
+	return s
+}
+
+// Kernel describes the kernel set in use.
+func Kernel() string { return active.description }
+
+// Sets lists the identifiers of the kernel sets this CPU supports, the one
+// chosen by default first.
+func Sets() []string {
+	var ids []string
+	for _, ks := range supportedSets() {
+		ids = append(ids, ks.id)
+	}
+	return ids
+}
+
+// Use makes the kernel set with identifier id (one of Sets) the one in use.
+// It is not synchronised with the kernels: call it while no kernel and no
+// Pool is running.
+func Use(id string) error {
+	for _, ks := range supportedSets() {
+		if ks.id == id {
+			active = ks
+			return nil
+		}
+	}
+	supported := strings.Join(Sets(), ", ")
+	for _, ks := range candidates {
+		if ks.id == id {
+			return fmt.Errorf("kernel set %q is not supported by this CPU (it supports %s)", id, supported)
+		}
+	}
+	return fmt.Errorf("unknown kernel set %q (this CPU supports %s)", id, supported)
+}
+
+// EnvError is why the package did not start with the kernel set that the
+// environment variable MAKEMORE_KERNELS names, with the set it uses instead;
+// nil if it did, or if the variable is unset or empty.
+func EnvError() error { return envErr }
 
 func gemmPortable(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
 	for i := lo; i < hi; i++ {
@@ -62,7 +147,7 @@ func gemmPortable(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
 }
 
 // Tanh sets dst[i] = tanh(x[i]) to within a few float32 ulps; dst may be x.
-func Tanh(dst, x []float32) { kernels.tanh(dst[:len(x)], x) }
+func Tanh(dst, x []float32) { active.tanh(dst[:len(x)], x) }
 
 // tanh is a rational approximation, odd degree 13 over even degree 6, on
 // [-tanhClamp, tanhClamp], where float32 tanh has already rounded to ±1 within
@@ -113,7 +198,7 @@ func tanh32(v float32) float32 {
 
 // Exp sets dst[i] = e^x[i]; dst may be x. Results too small for a normal
 // float32 (x < −87.3) may be 0.
-func Exp(dst, x []float32) { kernels.exp(dst[:len(x)], x) }
+func Exp(dst, x []float32) { active.exp(dst[:len(x)], x) }
 
 func expPortable(dst, x []float32) {
 	for i, v := range x {
@@ -136,7 +221,7 @@ var expCoef = [13]float32{
 }
 
 // Axpy sets y[i] += alpha·x[i].
-func Axpy(y []float32, alpha float32, x []float32) { kernels.axpy(y[:len(x)], alpha, x) }
+func Axpy(y []float32, alpha float32, x []float32) { active.axpy(y[:len(x)], alpha, x) }
 
 func axpyPortable(y []float32, alpha float32, x []float32) {
 	for i, v := range x {
@@ -167,29 +252,29 @@ func transposePortable(dst, src []float32, r, c int) {
 // ColSums sets s[cols] to the column sums of x[rows × cols].
 func ColSums(s, x []float32, rows, cols int) {
 	clear(s[:cols])
-	kernels.colSums(s[:cols], x[:rows*cols], rows, cols)
+	active.colSums(s[:cols], x[:rows*cols], rows, cols)
 }
 
 // ColDots sets s[cols] to Σ_i x[i][j]·y[i][j] over x, y [rows × cols].
 func ColDots(s, x, y []float32, rows, cols int) {
 	clear(s[:cols])
-	kernels.colDots(s[:cols], x[:rows*cols], y[:rows*cols], rows, cols)
+	active.colDots(s[:cols], x[:rows*cols], y[:rows*cols], rows, cols)
 }
 
 // ColAffine sets out[rows × cols] = x·scale[j] + shift[j]; out may be x.
 func ColAffine(out, x, scale, shift []float32, rows, cols int) {
-	kernels.colAffine(out[:rows*cols], x[:rows*cols], scale[:cols], shift[:cols], rows, cols)
+	active.colAffine(out[:rows*cols], x[:rows*cols], scale[:cols], shift[:cols], rows, cols)
 }
 
 // ColAffine2 sets out[rows × cols] = x·sx[j] + y·sy[j] + shift[j]; out may be x or y.
 func ColAffine2(out, x, y, sx, sy, shift []float32, rows, cols int) {
 	n := rows * cols
-	kernels.colAffine2(out[:n], x[:n], y[:n], sx[:cols], sy[:cols], shift[:cols], rows, cols)
+	active.colAffine2(out[:n], x[:n], y[:n], sx[:cols], sy[:cols], shift[:cols], rows, cols)
 }
 
 // TanhGrad sets out = (1 − h²) ⊙ dh, the gradient through h = tanh(x); out may be dh.
 func TanhGrad(out, h, dh []float32) {
-	kernels.tanhGrad(out[:len(h)], h, dh[:len(h)])
+	active.tanhGrad(out[:len(h)], h, dh[:len(h)])
 }
 
 func colSumsPortable(s, x []float32, rows, cols int) {

@@ -6,24 +6,23 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-//go:generate sh -c "cd asm && go run . -out ../kernel_amd64.s -stubs ../kernel_amd64.go -pkg kernels"
+//go:generate sh -c "cd asm && go run . -out ../kernel_avx2_generated_amd64.s -stubs ../kernel_avx2_generated_amd64.go -pkg kernels"
 
-func init() {
-	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		kernels = kernelSet{
-			name:       "avx2+fma (avo assembly)",
-			gemm:       gemmAVX2,
-			tanh:       tanhAVX2,
-			exp:        expAVX2,
-			axpy:       axpyAVX2,
-			transpose:  transposeAVX2,
-			colSums:    colSumsAVX2,
-			colDots:    colDotsAVX2,
-			colAffine:  colAffineAVX2,
-			colAffine2: colAffine2AVX2,
-			tanhGrad:   tanhGradAVX2,
-		}
-	}
+var avx2Set = kernelSet{
+	id:          "avx2",
+	description: "avx2+fma (avo assembly)",
+	supported:   func() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA },
+	tileRows:    tiles[0].rows,
+	gemm:        gemmAVX2,
+	tanh:        tanhAVX2,
+	exp:         expAVX2,
+	axpy:        axpyAVX2,
+	transpose:   transposeAVX2,
+	colSums:     colSumsAVX2,
+	colDots:     colDotsAVX2,
+	colAffine:   colAffineAVX2,
+	colAffine2:  colAffine2AVX2,
+	tanhGrad:    tanhGradAVX2,
 }
 
 // laneMasks[r] selects the first r lanes of a vector, for VMASKMOVPS.

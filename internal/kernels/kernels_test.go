@@ -4,27 +4,19 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
 )
 
-// sets lists the kernel sets this build can run: the portable one always, the
-// SIMD one too when the build and the CPU have it.
-func sets() []kernelSet {
-	s := []kernelSet{portable}
-	if kernels.name != portable.name {
-		s = append(s, kernels)
-	}
-	return s
-}
-
 func use(t testing.TB, ks kernelSet) {
-	old := kernels
-	kernels = ks
-	t.Cleanup(func() { kernels = old })
+	old := active
+	active = ks
+	t.Cleanup(func() { active = old })
 }
 
 func randSlice(r *rand.Rand, n int) []float32 {
@@ -70,7 +62,7 @@ func TestProductsAgainstFloat64(t *testing.T) {
 			}
 		}
 	}
-	for _, ks := range sets() {
+	for _, ks := range supportedSets() {
 		use(t, ks)
 		for _, threads := range []int{1, 2, 3} {
 			pool := NewPool(threads)
@@ -79,7 +71,7 @@ func TestProductsAgainstFloat64(t *testing.T) {
 				a, b, bt, at := randSlice(r, m*k), randSlice(r, k*n), randSlice(r, n*k), randSlice(r, k*m)
 				bias := randSlice(r, n)
 				c := make([]float32, m*n)
-				name := fmt.Sprintf("%s/threads=%d/%dx%dx%d", ks.name, threads, m, k, n)
+				name := fmt.Sprintf("%s/threads=%d/%dx%dx%d", ks.id, threads, m, k, n)
 
 				var want mat.Dense
 				want.Mul(dense(m, k, a), dense(k, n, b))
@@ -91,12 +83,12 @@ func TestProductsAgainstFloat64(t *testing.T) {
 				check(t, "MatMul+bias "+name, c, &want, k)
 
 				want.Mul(dense(m, k, a), dense(n, k, bt).T())
-				pool.Run(pool.BT(c, a, bt, m, k, n))
-				check(t, "BT "+name, c, &want, k)
+				pool.Run(pool.MulBT(c, a, bt, m, k, n))
+				check(t, "MulBT "+name, c, &want, k)
 
 				want.Mul(dense(k, m, at).T(), dense(k, n, b))
-				pool.Run(AT(c, at, b, m, k, n))
-				check(t, "AT "+name, c, &want, k)
+				pool.Run(MulAT(c, at, b, m, k, n))
+				check(t, "MulAT "+name, c, &want, k)
 			}
 			pool.Close()
 		}
@@ -107,7 +99,7 @@ func TestProductsAgainstFloat64(t *testing.T) {
 // enough to be split across workers with uneven blocks.
 func TestThreadCountsAgreeBitwise(t *testing.T) {
 	r := rand.New(rand.NewPCG(2, 2))
-	for _, ks := range sets() {
+	for _, ks := range supportedSets() {
 		use(t, ks)
 		for _, s := range [][3]int{{1023, 30, 200}, {517, 200, 27}, {200, 1031, 27}, {37, 3, 1}} {
 			m, k, n := s[0], s[1], s[2]
@@ -117,8 +109,8 @@ func TestThreadCountsAgreeBitwise(t *testing.T) {
 				pool := NewPool(threads)
 				got := [3][]float32{make([]float32, m*n), make([]float32, m*n), make([]float32, k*k)}
 				pool.MatMul(got[0], a, b, bias, m, k, n)
-				pool.Run(pool.BT(got[1], a, b[:n*k], m, k, n))
-				pool.Run(AT(got[2], a, a, k, m, k))
+				pool.Run(pool.MulBT(got[1], a, b[:n*k], m, k, n))
+				pool.Run(MulAT(got[2], a, a, k, m, k))
 				pool.Close()
 				if threads == 1 {
 					ref = got
@@ -126,7 +118,7 @@ func TestThreadCountsAgreeBitwise(t *testing.T) {
 				}
 				for i := range got {
 					if !slices.Equal(got[i], ref[i]) {
-						t.Fatalf("%s %v product %d: threads=%d differs from threads=1", ks.name, s, i, threads)
+						t.Fatalf("%s %v product %d: threads=%d differs from threads=1", ks.id, s, i, threads)
 					}
 				}
 			}
@@ -140,16 +132,69 @@ func TestNoAllocations(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	m, k, n := 1024, 30, 200 // large enough to use both workers
 	a, b, c, x := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n), randSlice(r, 1000)
-	pool.Run(pool.BT(c, a, b, m, k, n)) // sizes the scratch once
-	if got := testing.AllocsPerRun(20, func() {
+	pool.Run(pool.MulBT(c, a, b, m, k, n)) // sizes the scratch once
+	const runs = 20
+	splits := pool.Splits()
+	if got := testing.AllocsPerRun(runs, func() {
 		pool.MatMul(c, a, b, b[:n], m, k, n)
-		pool.Run(pool.BT(c, a, b, m, k, n))
-		pool.Run(AT(c[:k*n], a, c, k, m, n))
+		pool.Run(pool.MulBT(c, a, b, m, k, n))
+		pool.Run(MulAT(c[:k*n], a, c, k, m, n))
 		Tanh(x, x)
 		Exp(x, x)
 		Axpy(x, 0.5, x)
 	}); got != 0 {
 		t.Fatalf("%v allocations per call, want 0", got)
+	}
+	// MatMul and MulBT split in each call, and AllocsPerRun makes one more to
+	// warm up; MulAT's 30 result rows are too few to split.
+	if got, want := pool.Splits()-splits, uint64(2*(runs+1)); got != want {
+		t.Fatalf("the pool split %d jobs, want %d", got, want)
+	}
+}
+
+func TestChoosingSets(t *testing.T) {
+	old := active
+	t.Cleanup(func() { active = old })
+	ids := Sets()
+	if len(ids) == 0 || ids[len(ids)-1] != "portable" {
+		t.Fatalf("Sets() = %v, want the portable set last", ids)
+	}
+	for _, id := range ids {
+		if err := Use(id); err != nil || active.id != id {
+			t.Fatalf("Use(%q) = %v, active set %q", id, err, active.id)
+		}
+	}
+	for _, ks := range candidates {
+		if err := Use(ks.id); (err == nil) != ks.supported() {
+			t.Errorf("Use(%q) = %v, but supported() = %v", ks.id, err, ks.supported())
+		}
+	}
+	if err := Use("avx9"); err == nil || !strings.Contains(err.Error(), `"avx9"`) ||
+		!strings.Contains(err.Error(), strings.Join(ids, ", ")) {
+		t.Errorf("Use(\"avx9\") = %v, want an error naming it and the supported sets", err)
+	}
+
+	for _, tc := range []struct {
+		env, want string
+		ok        bool
+	}{{"", ids[0], true}, {"portable", "portable", true}, {ids[0], ids[0], true}, {"avx9", ids[0], false}} {
+		active = portableSet
+		err := useEnv(tc.env)
+		if active.id != tc.want || (err == nil) != tc.ok {
+			t.Errorf("%s=%q: active set %q, error %v; want %q, error %v", envVar, tc.env, active.id, err, tc.want, !tc.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), envVar) {
+			t.Errorf("%s=%q: error %q does not name the variable", envVar, tc.env, err)
+		}
+	}
+	// The package itself started from this process's environment.
+	env := os.Getenv(envVar)
+	want, ok := ids[0], env == "" || slices.Contains(ids, env)
+	if env != "" && ok {
+		want = env
+	}
+	if old.id != want || (EnvError() == nil) != ok {
+		t.Errorf("%s=%q: the package started with set %q, error %v", envVar, env, old.id, EnvError())
 	}
 }
 
@@ -178,7 +223,7 @@ func TestTanhAccuracy(t *testing.T) {
 	}
 	xs = append(xs, 0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 3.9e-4, 4.1e-4, 7.9, 7.91, 100, -100, 1e30,
 		float32(math.Inf(1)), float32(math.Inf(-1)))
-	for _, ks := range sets() {
+	for _, ks := range supportedSets() {
 		got := make([]float32, len(xs)+1)
 		ks.tanh(got[:len(xs)], xs) // odd length: exercises the masked tail
 		var worst int64
@@ -189,27 +234,27 @@ func TestTanhAccuracy(t *testing.T) {
 				worst, at = u, x
 			}
 		}
-		t.Logf("%s: max error %d ulp (at x = %v)", ks.name, worst, at)
+		t.Logf("%s: max error %d ulp (at x = %v)", ks.id, worst, at)
 		if worst > 8 {
-			t.Errorf("%s: tanh off by %d ulp at x = %v", ks.name, worst, at)
+			t.Errorf("%s: tanh off by %d ulp at x = %v", ks.id, worst, at)
 		}
 		nan := []float32{float32(math.NaN())}
 		if ks.tanh(nan, nan); !math.IsNaN(float64(nan[0])) {
-			t.Errorf("%s: tanh(NaN) = %v", ks.name, nan[0])
+			t.Errorf("%s: tanh(NaN) = %v", ks.id, nan[0])
 		}
 	}
 }
 
 func TestColumnOps(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 4))
-	for _, ks := range sets() {
+	for _, ks := range supportedSets() {
 		use(t, ks)
 		for _, rows := range []int{1, 3, 32} {
 			for _, cols := range []int{1, 7, 8, 27, 200, 203} {
 				n := rows * cols
 				x, y := randSlice(r, n+1)[:n], randSlice(r, n)
 				sx, sy, sh := randSlice(r, cols), randSlice(r, cols), randSlice(r, cols)
-				name := fmt.Sprintf("%s/%dx%d", ks.name, rows, cols)
+				name := fmt.Sprintf("%s/%dx%d", ks.id, rows, cols)
 				want := func(f func(i, j int) float64) []float64 {
 					w := make([]float64, n)
 					for i := range rows {
@@ -264,7 +309,7 @@ func TestExpAccuracy(t *testing.T) {
 	}
 	xs = append(xs, 0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, -87.33, 88.72, float32(math.Inf(-1)))
 	tiny := float32(math.Ldexp(1, -126))
-	for _, ks := range sets() {
+	for _, ks := range supportedSets() {
 		got := make([]float32, len(xs)+1)
 		got[len(xs)] = 42            // the masked tail must not write past the end
 		ks.exp(got[:len(xs)], xs[:]) // len(xs) is not a multiple of 8
@@ -274,7 +319,7 @@ func TestExpAccuracy(t *testing.T) {
 			want := float32(math.Exp(float64(x)))
 			if want < tiny {
 				if got[i] >= tiny {
-					t.Errorf("%s: exp(%v) = %v, want below %v", ks.name, x, got[i], tiny)
+					t.Errorf("%s: exp(%v) = %v, want below %v", ks.id, x, got[i], tiny)
 				}
 				continue
 			}
@@ -282,25 +327,25 @@ func TestExpAccuracy(t *testing.T) {
 				worst, at = u, x
 			}
 		}
-		t.Logf("%s: max error %d ulp (at x = %v)", ks.name, worst, at)
+		t.Logf("%s: max error %d ulp (at x = %v)", ks.id, worst, at)
 		if worst > 4 {
-			t.Errorf("%s: exp off by %d ulp at x = %v", ks.name, worst, at)
+			t.Errorf("%s: exp off by %d ulp at x = %v", ks.id, worst, at)
 		}
 		if got[len(xs)] != 42 {
-			t.Errorf("%s: exp wrote past the end of dst", ks.name)
+			t.Errorf("%s: exp wrote past the end of dst", ks.id)
 		}
 		special := []float32{float32(math.NaN()), float32(math.Inf(1)), 89, -88, -1000}
 		ks.exp(special, special)
 		if !math.IsNaN(float64(special[0])) || !math.IsInf(float64(special[1]), 1) || !math.IsInf(float64(special[2]), 1) ||
 			special[3] >= tiny || special[4] != 0 {
-			t.Errorf("%s: exp of NaN, +Inf, 89, −88, −1000 = %v", ks.name, special)
+			t.Errorf("%s: exp of NaN, +Inf, 89, −88, −1000 = %v", ks.id, special)
 		}
 	}
 }
 
 func TestAxpy(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 5))
-	for _, ks := range sets() {
+	for _, ks := range supportedSets() {
 		use(t, ks)
 		for _, n := range []int{0, 1, 7, 8, 27, 12297} {
 			x, y := randSlice(r, n), randSlice(r, n+1)
@@ -311,7 +356,7 @@ func TestAxpy(t *testing.T) {
 			}
 			want[n] = float64(y[n])
 			Axpy(y[:n], alpha, x)
-			near(t, fmt.Sprintf("Axpy %s/%d", ks.name, n), y, want)
+			near(t, fmt.Sprintf("Axpy %s/%d", ks.id, n), y, want)
 		}
 	}
 }
@@ -347,23 +392,23 @@ func TestParallelRunsEveryTaskOnce(t *testing.T) {
 // every thread count, whether each product is split or not.
 func TestPairMatchesRun(t *testing.T) {
 	r := rand.New(rand.NewPCG(6, 6))
-	for _, ks := range sets() {
+	for _, ks := range supportedSets() {
 		use(t, ks)
 		for _, s := range [][3]int{{32, 27, 200}, {128, 512, 72}, {9, 3, 31}} {
 			m, k, n := s[0], s[1], s[2]
 			a, w, x := randSlice(r, m*k), randSlice(r, n*k), randSlice(r, m*n)
 			wantX, wantW := make([]float32, m*n), make([]float32, k*n)
 			ref := NewPool(1)
-			ref.Run(ref.BT(wantX, a, w, m, k, n))
-			ref.Run(AT(wantW, a, x, k, m, n))
+			ref.Run(ref.MulBT(wantX, a, w, m, k, n))
+			ref.Run(MulAT(wantW, a, x, k, m, n))
 			ref.Close()
 			for threads := 1; threads <= 4; threads++ {
 				pool := NewPool(threads)
 				gotX, gotW := make([]float32, m*n), make([]float32, k*n)
-				pool.Pair(pool.BT(gotX, a, w, m, k, n), AT(gotW, a, x, k, m, n))
+				pool.Pair(pool.MulBT(gotX, a, w, m, k, n), MulAT(gotW, a, x, k, m, n))
 				pool.Close()
 				if !slices.Equal(gotX, wantX) || !slices.Equal(gotW, wantW) {
-					t.Fatalf("%s %v threads=%d: Pair differs from two Runs", ks.name, s, threads)
+					t.Fatalf("%s %v threads=%d: Pair differs from two Runs", ks.id, s, threads)
 				}
 			}
 		}

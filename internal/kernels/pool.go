@@ -7,21 +7,16 @@ import (
 )
 
 // parallelMin is the fewest multiply-adds (m·k·n) worth splitting across
-// workers: below it, waking a worker costs more than it saves (measured with
-// BenchmarkProducts; the default model's training products all stay serial).
+// workers: below it, waking a worker costs more than it saves. The default
+// model's training products all stay below it.
 const parallelMin = 1 << 18
-
-// blockRows is the height of the tallest register tile: row blocks are
-// multiples of it so that no worker gets a needless tail.
-const blockRows = 8
 
 // Pool multiplies matrices on a fixed set of worker goroutines, started once:
 // the caller's goroutine is worker 0, and threads−1 more wait for work. A Pool
 // is used from one goroutine at a time.
 //
 // Workers spin for a while before they sleep, because waking a sleeping thread
-// costs tens of microseconds here (measured on this VM: a parked worker made a
-// 0.5 ms product no faster on 2 threads), longer than the products themselves.
+// costs tens of microseconds, longer than the products themselves.
 //
 // A job's tasks are claimed one at a time, the caller taking them too, and the
 // caller waits only for tasks that were claimed: a worker the OS has not run
@@ -33,7 +28,8 @@ type Pool struct {
 	claim   atomic.Uint64 // the job's generation, task count and next task: see claimTask
 	done    atomic.Int64  // tasks of the current job finished
 	job     job           // the job in flight: read only by holders of a claimed task
-	bt      []float32     // scratch for BT's transposed operand
+	bt      []float32     // scratch for MulBT's transposed operand
+	splits  uint64        // jobs offered to the workers: see Splits
 	closed  atomic.Bool
 }
 
@@ -101,34 +97,34 @@ func spinUntil(done func() bool) bool {
 }
 
 // Product is one matrix product for Run or Pair: C[M×N] = A·B + Bias in
-// gemmFunc's terms (A's element (i, p) at A[i*ars + p*acs]). Make one with NN,
-// AT or Pool.BT.
+// gemmFunc's terms (A's element (i, p) at A[i*ars + p*acs]). Make one with Mul,
+// MulAT or Pool.MulBT.
 type Product struct {
 	c, a, b, bias     []float32
 	m, k, n, ars, acs int
 }
 
-// NN is c[m×n] = a[m×k]·b[k×n] + bias[n]; bias may be nil.
-func NN(c, a, b, bias []float32, m, k, n int) Product {
+// Mul is c[m×n] = a[m×k]·b[k×n] + bias[n]; bias may be nil.
+func Mul(c, a, b, bias []float32, m, k, n int) Product {
 	return Product{c: c[:m*n], a: a[:m*k], b: b[:k*n], bias: bias, m: m, k: k, n: n, ars: k, acs: 1}
 }
 
-// AT is c[m×n] = a[k×m]ᵀ·b[k×n]: the reduction over k (the batch, for a weight
-// gradient) stays inside one output element, never split across workers.
-func AT(c, a, b []float32, m, k, n int) Product {
+// MulAT is c[m×n] = a[k×m]ᵀ·b[k×n]: the reduction over k (the batch, for a
+// weight gradient) stays inside one output element, never split across workers.
+func MulAT(c, a, b []float32, m, k, n int) Product {
 	return Product{c: c[:m*n], a: a[:k*m], b: b[:k*n], m: m, k: k, n: n, ars: 1, acs: m}
 }
 
-// BT is c[m×n] = a[m×k]·b[n×k]ᵀ. It transposes b into the pool's scratch now,
-// so that the same row-streaming kernel serves (k·n moves against m·k·n
-// multiply-adds); the Product is valid until the next BT on the pool.
-func (p *Pool) BT(c, a, b []float32, m, k, n int) Product {
+// MulBT is c[m×n] = a[m×k]·b[n×k]ᵀ. It transposes b into the pool's scratch
+// now, so that the same row-streaming kernel serves (k·n moves against m·k·n
+// multiply-adds); the Product is valid until the next MulBT on the pool.
+func (p *Pool) MulBT(c, a, b []float32, m, k, n int) Product {
 	if cap(p.bt) < k*n {
 		p.bt = make([]float32, k*n)
 	}
 	bt := p.bt[:k*n]
-	kernels.transpose(bt, b[:n*k], n, k)
-	return NN(c, a, bt, nil, m, k, n)
+	active.transpose(bt, b[:n*k], n, k)
+	return Mul(c, a, bt, nil, m, k, n)
 }
 
 // blocks is how many row blocks x is split into on t threads: one below
@@ -138,14 +134,15 @@ func (x *Product) blocks(t int) int {
 	if t == 1 || x.m*x.k*x.n < parallelMin {
 		return 1
 	}
-	return max(1, min(t, x.m/(2*blockRows)))
+	return max(1, min(t, x.m/(2*active.tileRows)))
 }
 
-// rows is block i of the n blocks of x's rows: contiguous, a multiple of
-// blockRows high except the last.
+// rows is block i of the n blocks of x's rows: contiguous, a multiple of the
+// kernel set's tile height except the last.
 func (x *Product) rows(i, n int) (lo, hi int) {
+	tr := active.tileRows
 	per := (x.m + n - 1) / n
-	per = (per + blockRows - 1) / blockRows * blockRows
+	per = (per + tr - 1) / tr * tr
 	return min(i*per, x.m), min((i+1)*per, x.m)
 }
 
@@ -204,6 +201,11 @@ func (p *Pool) work(w int, gen uint64) {
 // Threads is the number of workers, the caller included.
 func (p *Pool) Threads() int { return p.threads }
 
+// Splits is how many jobs the pool has offered to its workers rather than
+// run on the caller alone: products and pairs big enough to split, and
+// Parallel calls of more than one task (one job per maxTasks tasks).
+func (p *Pool) Splits() uint64 { return p.splits }
+
 // Close stops the workers. It is safe to call more than once.
 func (p *Pool) Close() {
 	if p.closed.Swap(true) {
@@ -218,7 +220,7 @@ func (p *Pool) Close() {
 }
 
 // MatMul sets c[m×n] = a[m×k]·b[k×n] + bias[n]; bias may be nil.
-func (p *Pool) MatMul(c, a, b, bias []float32, m, k, n int) { p.Run(NN(c, a, b, bias, m, k, n)) }
+func (p *Pool) MatMul(c, a, b, bias []float32, m, k, n int) { p.Run(Mul(c, a, b, bias, m, k, n)) }
 
 // Run computes x, split into row blocks across the workers when it is big
 // enough.
@@ -238,9 +240,9 @@ func (p *Pool) run(x, y Product) {
 			small = small && x.m*x.k*x.n < parallelMin
 		}
 	}
-	// Products below parallelMin stay with the caller even as a pair: measured
-	// at the lecture's size, moving their operands between the cores' caches
-	// cost about what the second core saved, and on some runs far more.
+	// Products below parallelMin stay with the caller even as a pair: moving
+	// their operands between the cores' caches costs about what the second
+	// core saves.
 	if j.tasks <= 1 || p.threads == 1 || small {
 		for i := range j.tasks {
 			j.runTask(i)
@@ -264,14 +266,14 @@ func (j *job) runTask(i int) {
 // compute fills rows [lo, hi) of x's result.
 func (x *Product) compute(lo, hi int) {
 	if lo < hi && x.n > 0 {
-		kernels.gemm(x.c, x.a, x.b, x.bias, lo, hi, x.k, x.n, x.ars, x.acs)
+		active.gemm(x.c, x.a, x.b, x.bias, lo, hi, x.k, x.n, x.ars, x.acs)
 	}
 }
 
 // MatMul sets c[m×n] = a[m×k]·b[k×n] + bias[n] on the calling goroutine
 // alone, for use inside a Parallel task; bias may be nil.
 func MatMul(c, a, b, bias []float32, m, k, n int) {
-	x := NN(c, a, b, bias, m, k, n)
+	x := Mul(c, a, b, bias, m, k, n)
 	x.compute(0, m)
 }
 
@@ -298,6 +300,7 @@ func (p *Pool) Parallel(tasks int, task func(w, i int)) {
 // start runs j's tasks on the workers and the caller, and returns when every
 // task is done.
 func (p *Pool) start(j job) {
+	p.splits++
 	gen := p.gen.Load() + 1
 	p.job = j
 	p.done.Store(0)

@@ -1,6 +1,6 @@
 // Command asm generates the AVX2+FMA kernels of package kernels with avo:
 //
-//	cd internal/kernels/asm && go run . -out ../kernel_amd64.s -stubs ../kernel_amd64.go -pkg kernels
+//	cd internal/kernels/asm && go run . -out ../kernel_avx2_generated_amd64.s -stubs ../kernel_avx2_generated_amd64.go -pkg kernels
 //
 // It is its own module so that avo stays out of makemore's dependencies.
 package main
