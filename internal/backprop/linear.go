@@ -15,7 +15,7 @@ type linear struct{ *model.Linear }
 func (l linear) backward(s step) {
 	in, out, rows := l.In, l.Out, s.rows
 	dW := l.W.Of(s.dw)
-	s.x.Pool.Pair(s.x.Pool.BT(s.din, s.dout, l.W.Of(s.x.Weights), rows, out, in), kernels.AT(dW, s.in, s.dout, in, rows, out))
+	s.x.Pool.Pair(s.x.Pool.MulBT(s.din, s.dout, l.W.Of(s.x.Weights), rows, out, in), kernels.MulAT(dW, s.in, s.dout, in, rows, out))
 	if l.B != nil {
 		kernels.ColSums(l.B.Of(s.dw), s.dout, rows, out)
 	}
