@@ -14,13 +14,17 @@ import (
 var testWords = strings.Fields("emma olivia ava isabella sophia mia charlotte amelia harper evelyn abigail emily liam noah william james oliver benjamin elijah lucas mason logan alexander ethan")
 
 func newTrainer(threads int, cfg model.Config, steps int) (*Trainer, *kernels.Pool, *data.Dataset) {
+	return newTrainerBatch(threads, cfg, steps, 16)
+}
+
+func newTrainerBatch(threads int, cfg model.Config, steps, batch int) (*Trainer, *kernels.Pool, *data.Dataset) {
 	v := data.NewVocab(testWords)
 	cfg.Vocab = v.Size()
 	ds := data.Build(testWords, v, cfg.Block)
 	m := model.New(cfg)
 	m.Init(data.NewRand(9, data.StreamInit))
 	pool := kernels.NewPool(threads)
-	return New(m, pool, ds, 16, rand.NewPCG(9, data.StreamBatch), Schedule{LR: 0.1, DecayStep: steps / 2, DecayFactor: 0.1}), pool, ds
+	return New(m, pool, ds, batch, rand.NewPCG(9, data.StreamBatch), Schedule{LR: 0.1, DecayStep: steps / 2, DecayFactor: 0.1}), pool, ds
 }
 
 func run(t *testing.T, tr *Trainer, steps int) []float32 {
@@ -51,15 +55,21 @@ func TestTrainingLearns(t *testing.T) {
 }
 
 // Every thread count must give the same bits: each output element of every
-// product is computed by one worker in a fixed order.
+// product is computed by one worker in a fixed order. The shape is big enough
+// (batch 64 × 48 inputs × 128 hidden) that the pool splits the first layer's
+// products, which the test checks, or it would prove nothing.
 func TestThreadCountsGiveIdenticalWeights(t *testing.T) {
-	cfg := model.Config{Block: 3, Embd: 8, Hidden: 96}
+	cfg := model.Config{Block: 3, Embd: 16, Hidden: 128}
 	var ref []float32
 	var refLoss []float32
 	for _, threads := range []int{1, 2, 3} {
-		tr, pool, _ := newTrainer(threads, cfg, 300)
+		tr, pool, _ := newTrainerBatch(threads, cfg, 300, 64)
 		losses := run(t, tr, 300)
+		splits := pool.Splits()
 		pool.Close()
+		if threads > 1 && splits < 300 {
+			t.Fatalf("threads %d: the pool split %d products in 300 steps; the test needs it to split every step", threads, splits)
+		}
 		if ref == nil {
 			ref, refLoss = tr.Model.Weights, losses
 			continue
@@ -86,12 +96,18 @@ func TestDivergenceIsReported(t *testing.T) {
 	t.Fatal("a learning rate of 1e30 did not diverge in 100 steps")
 }
 
+// A step allocates nothing, also when the pool splits its products
+// (batch 64 at the lecture's layer sizes), which the test checks.
 func TestStepAllocatesNothing(t *testing.T) {
-	tr, pool, _ := newTrainer(2, model.Config{Block: 3, Embd: 10, Hidden: 200}, 1000)
+	tr, pool, _ := newTrainerBatch(2, model.Config{Block: 3, Embd: 10, Hidden: 200}, 1000, 64)
 	defer pool.Close()
 	tr.StepOnce()
+	before := pool.Splits()
 	if n := testing.AllocsPerRun(50, func() { tr.StepOnce() }); n != 0 {
 		t.Fatalf("%v allocations per step, want 0", n)
+	}
+	if pool.Splits() == before {
+		t.Fatal("the pool split no product: the test must cover the parallel path")
 	}
 }
 
