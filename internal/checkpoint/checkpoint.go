@@ -31,7 +31,10 @@ type Tensor struct {
 }
 
 const (
-	checksumKey = "checksum"
+	// ChecksumKey is the metadata key of the sha256 of the data section:
+	// "sha256:<hex>". It names the numbers a file holds, whatever its other
+	// metadata, so golden tests compare it.
+	ChecksumKey = "checksum"
 	metadataKey = "__metadata__"
 
 	// maxHeader is the limit the reference implementation enforces; a longer
@@ -50,8 +53,8 @@ type entry struct {
 
 // encode returns the bytes of the file Write stores.
 func encode(tensors []Tensor, meta map[string]string) ([]byte, error) {
-	if _, ok := meta[checksumKey]; ok {
-		return nil, fmt.Errorf("metadata key %q is reserved for the checksum", checksumKey)
+	if _, ok := meta[ChecksumKey]; ok {
+		return nil, fmt.Errorf("metadata key %q is reserved for the checksum", ChecksumKey)
 	}
 	header := make(map[string]any, len(tensors)+1)
 	var data []byte
@@ -81,7 +84,7 @@ func encode(tensors []Tensor, meta map[string]string) ([]byte, error) {
 		md[k] = v
 	}
 	sum := sha256.Sum256(data)
-	md[checksumKey] = "sha256:" + hex.EncodeToString(sum[:])
+	md[ChecksumKey] = "sha256:" + hex.EncodeToString(sum[:])
 	header[metadataKey] = md
 
 	h, err := json.Marshal(header) // sorts map keys, so equal inputs give equal bytes
@@ -131,8 +134,8 @@ func Write(path string, tensors []Tensor, meta map[string]string) error {
 }
 
 // Read loads a file written by Write (or any F32 safetensors file carrying a
-// matching checksum). Returned tensors are in file order, and the checksum is
-// removed from the metadata.
+// matching checksum). Returned tensors are in file order; the verified
+// checksum stays in the metadata under ChecksumKey.
 func Read(path string) ([]Tensor, map[string]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -223,7 +226,7 @@ func Parse(name string, b []byte) ([]Tensor, map[string]string, error) {
 		return fail("%d trailing bytes after the last tensor: %s", int64(len(data))-end, damaged)
 	}
 
-	want, ok := meta[checksumKey]
+	want, ok := meta[ChecksumKey]
 	if !ok {
 		return fail("no makemore checksum in the metadata: not a checkpoint written by makemore train; pass the work dir of a makemore model")
 	}
@@ -231,7 +234,6 @@ func Parse(name string, b []byte) ([]Tensor, map[string]string, error) {
 	if got := "sha256:" + hex.EncodeToString(sum[:]); !strings.EqualFold(got, want) {
 		return fail("checksum mismatch: the file is corrupted or truncated; retrain or restore it from a backup")
 	}
-	delete(meta, checksumKey)
 	return out, meta, nil
 }
 

@@ -52,6 +52,9 @@ func TestRoundTripAndDeterminism(t *testing.T) {
 			t.Errorf("metadata %s = %q, want %q", k, gotMeta[k], v)
 		}
 	}
+	if len(gotMeta) != len(meta)+1 || !strings.HasPrefix(gotMeta[ChecksumKey], "sha256:") {
+		t.Errorf("metadata %v: want the written keys and the checksum", gotMeta)
+	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	if len(entries) != 1 {
 		t.Errorf("left %d files in the directory, want only the checkpoint", len(entries))
@@ -203,13 +206,18 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
+		sum := md[ChecksumKey]
+		delete(md, ChecksumKey) // encode sets it
 		again, err := encode(got, md)
 		if err != nil {
 			t.Fatalf("re-encoding an accepted file: %v", err)
 		}
-		back, _, err := Parse("fuzz", again)
+		back, backMeta, err := Parse("fuzz", again)
 		if err != nil || len(back) != len(got) {
 			t.Fatalf("re-parsing: %v", err)
+		}
+		if !strings.EqualFold(backMeta[ChecksumKey], sum) {
+			t.Fatalf("checksum %s after the round trip, %s before", backMeta[ChecksumKey], sum)
 		}
 		for i := range got {
 			if back[i].Name != got[i].Name || !slices.Equal(back[i].Shape, got[i].Shape) || len(back[i].Data) != len(got[i].Data) {
