@@ -3,14 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 
 	makemore "github.com/makemore/makemore"
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/model"
 	"github.com/makemore/makemore/internal/sample"
+	"github.com/makemore/makemore/internal/workdir"
 	"github.com/spf13/cobra"
 )
 
@@ -19,7 +19,13 @@ var errInterrupted = errors.New("interrupted")
 // bundledName labels the embedded names.txt in messages.
 const bundledName = "names.txt (bundled)"
 
-// readWords reads the words file at path, or the bundled names.txt when path is empty.
+// addInputFlag adds --input-file/-i to cmd; usage says what the file is for.
+func addInputFlag(cmd *cobra.Command, input *string, usage string) {
+	cmd.Flags().StringVarP(input, "input-file", "i", "", usage+" (default: the bundled names.txt)")
+}
+
+// readWords reads the words file of --input-file: the one at path, or the
+// bundled names.txt when path is empty.
 func readWords(path string) (*data.File, error) {
 	if path == "" {
 		return data.Parse(bundledName, makemore.Names)
@@ -27,29 +33,12 @@ func readWords(path string) (*data.File, error) {
 	return data.ReadFile(path)
 }
 
-// checkpointPath is where a work dir keeps its model.
-func checkpointPath(workDir string) string { return filepath.Join(workDir, "model.safetensors") }
-
-// splits are the examples of the three parts of the data.
-type splits struct {
-	words            data.Split
-	train, val, test *data.Dataset
+// addWorkDirFlag adds --work-dir/-o to cmd; usage says what the command finds there.
+func addWorkDirFlag(cmd *cobra.Command, dir *string, usage string) {
+	cmd.Flags().StringVarP(dir, "work-dir", "o", "out", usage)
 }
 
-func buildSplits(f *data.File, v *data.Vocab, block int, seed uint64) (*splits, error) {
-	ws, err := data.SplitWords(f.Name, f.Words, seed)
-	if err != nil {
-		return nil, err
-	}
-	return &splits{
-		words: ws,
-		train: data.Build(ws.Train, v, block),
-		val:   data.Build(ws.Val, v, block),
-		test:  data.Build(ws.Test, v, block),
-	}, nil
-}
-
-// addThreadsFlag adds --threads/-j to cmd.
+// addThreadsFlag adds --threads/-j to cmd, for newPool.
 func addThreadsFlag(cmd *cobra.Command, threads *int) {
 	cmd.Flags().IntVarP(threads, "threads", "j", defaultThreads(), "worker threads for the matrix products")
 }
@@ -58,6 +47,7 @@ func addThreadsFlag(cmd *cobra.Command, threads *int) {
 // workers than this only spin; a typo like -j 1000000 must not start a million.
 const maxThreads = 256
 
+// newPool starts the workers of --threads.
 func newPool(threads int) (*kernels.Pool, error) {
 	if threads < 1 || threads > maxThreads {
 		return nil, usagef("--threads must be between 1 and %d, got %d", maxThreads, threads)
@@ -65,37 +55,75 @@ func newPool(threads int) (*kernels.Pool, error) {
 	return kernels.NewPool(threads), nil
 }
 
-// loadModel reads the checkpoint of a work dir, with a hint when there is
-// none, and the vocabulary stored in it.
-func loadModel(workDir string) (*model.Model, model.Meta, *data.Vocab, error) {
-	path := checkpointPath(workDir)
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, model.Meta{}, nil, fmt.Errorf("%s: no checkpoint; run 'makemore train -o %s' first, or pass the work dir with -o", path, workDir)
-	}
-	m, meta, err := model.Load(path)
-	if err != nil {
-		return nil, model.Meta{}, nil, err
-	}
-	vocab, err := data.ParseVocab(meta.Vocab)
-	if err != nil {
-		return nil, model.Meta{}, nil, fmt.Errorf("%s: %v; the file is damaged", path, err)
-	}
-	return m, meta, vocab, nil
+// modelFlags are the shape of a freshly initialised model and of its
+// minibatch, as train and gradcheck take them.
+type modelFlags struct {
+	embd, hidden, block, batch int
 }
 
-// newSampler returns a sampler of m, on a pool of its own to close: one
-// worker, since it runs one row at a time and there is nothing to split.
-func newSampler(m *model.Model, meta model.Meta, vocab *data.Vocab) (*sample.Sampler, *kernels.Pool) {
+func addModelFlags(cmd *cobra.Command, f *modelFlags) {
+	fl := cmd.Flags()
+	fl.IntVar(&f.embd, "n-embd", 10, "embedding width per character")
+	fl.IntVar(&f.hidden, "n-hidden", 200, "hidden units")
+	fl.IntVar(&f.block, "block-size", 3, "context length in characters")
+	fl.IntVarP(&f.batch, "batch-size", "b", 32, "examples per minibatch (at least 2: batchnorm needs a variance)")
+}
+
+// Limits on a minibatch: its activations must fit in memory many times over.
+const (
+	maxBatch       = 1 << 16
+	maxBatchHidden = 1 << 26
+)
+
+// validate checks what can be checked before the words file is read.
+func (f modelFlags) validate() error {
+	if f.batch < 2 {
+		return usagef("--batch-size must be at least 2 (batchnorm needs two rows for a variance), got %d", f.batch)
+	}
+	for _, s := range []struct {
+		flag string
+		v    int
+		max  int
+	}{{"--n-embd", f.embd, model.MaxDim}, {"--n-hidden", f.hidden, model.MaxDim}, {"--block-size", f.block, model.MaxBlock}, {"--batch-size", f.batch, maxBatch}} {
+		if s.v < 1 || s.v > s.max {
+			return usagef("%s must be between 1 and %d, got %d", s.flag, s.max, s.v)
+		}
+	}
+	if f.batch*f.hidden > maxBatchHidden {
+		return usagef("--batch-size %d × --n-hidden %d is more than %d activations a layer; use a smaller batch", f.batch, f.hidden, maxBatchHidden)
+	}
+	return nil
+}
+
+// config is the model of these flags over the vocabulary of words, which must
+// also be small enough for this build.
+func (f modelFlags) config(words *data.File, vocab *data.Vocab) (model.Config, error) {
+	cfg := model.Config{Vocab: vocab.Size(), Block: f.block, Embd: f.embd, Hidden: f.hidden}
+	if err := cfg.Validate(); err != nil {
+		return model.Config{}, usagef("%s: %v", words.Name, err)
+	}
+	return cfg, nil
+}
+
+// newSampler returns a sampler of the checkpoint's model, on a pool of its own
+// to close: one worker, since it runs one row at a time and there is nothing
+// to split.
+func newSampler(ck *workdir.Checkpoint) (*sample.Sampler, *kernels.Pool) {
 	pool := kernels.NewPool(1)
-	return sample.New(m, model.NewEvaluator(m, pool), vocab, meta.MaxWordLen), pool
+	return sample.New(ck.Model, model.NewEvaluator(ck.Model, pool), ck.Vocab, ck.Meta.MaxWordLen), pool
 }
 
-// quiet is --quiet: no progress or log lines, only results and errors.
-var quiet bool
+// logger prints progress and diagnostics to a command's stderr, keeping
+// stdout for results; --quiet silences it.
+type logger struct{ w io.Writer }
 
-// logf prints progress and diagnostics to stderr, keeping stdout for results.
-func logf(format string, args ...any) {
-	if !quiet {
-		fmt.Fprintf(os.Stderr, format+"\n", args...)
+func newLogger(cmd *cobra.Command) logger {
+	if quiet, _ := cmd.Flags().GetBool("quiet"); quiet {
+		return logger{io.Discard}
 	}
+	return logger{cmd.ErrOrStderr()}
+}
+
+func (l logger) printf(format string, args ...any) {
+	fmt.Fprintf(l.w, format+"\n", args...)
 }

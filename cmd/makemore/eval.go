@@ -3,10 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/model"
+	"github.com/makemore/makemore/internal/workdir"
 	"github.com/spf13/cobra"
 )
 
@@ -24,13 +24,13 @@ checkpoint, and prints the mean cross-entropy of each split with the calibrated
 batchnorm statistics. The words file must be the one the model was trained on.`,
 		Example: `  makemore eval
   makemore eval -o runs/words -i words.txt --json`,
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			pool, err := newPool(threads)
 			if err != nil {
 				return err
 			}
 			defer pool.Close()
-			m, meta, vocab, err := loadModel(workDir)
+			ck, err := workdir.Load(workDir)
 			if err != nil {
 				return err
 			}
@@ -38,42 +38,29 @@ batchnorm statistics. The words file must be the one the model was trained on.`,
 			if err != nil {
 				return err
 			}
-			if err := checkWords(words, meta, vocab); err != nil {
+			if err := ck.CheckWords(words); err != nil {
 				return err
 			}
-			sp, err := buildSplits(words, vocab, m.Block, meta.Seed)
+			sp, err := data.BuildSplits(words, ck.Vocab, ck.Model.Block, ck.Meta.Seed)
 			if err != nil {
 				return err
 			}
-			ev := model.NewEvaluator(m, pool)
+			ev := model.NewEvaluator(ck.Model, pool)
 			res := struct {
 				Train float64 `json:"train"`
 				Val   float64 `json:"val"`
 				Test  float64 `json:"test"`
-			}{ev.Loss(sp.train.X, sp.train.Y), ev.Loss(sp.val.X, sp.val.Y), ev.Loss(sp.test.X, sp.test.Y)}
+			}{ev.Loss(sp.Train.X, sp.Train.Y), ev.Loss(sp.Val.X, sp.Val.Y), ev.Loss(sp.Test.X, sp.Test.Y)}
 			if asJSON {
-				return json.NewEncoder(os.Stdout).Encode(res)
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(res)
 			}
-			fmt.Printf("train %.4f\nval %.4f\ntest %.4f\n", res.Train, res.Val, res.Test)
-			return nil
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "train %.4f\nval %.4f\ntest %.4f\n", res.Train, res.Val, res.Test)
+			return err
 		},
 	}
-	cmd.Flags().StringVarP(&input, "input-file", "i", "", "the words file the model was trained on (default: the bundled names.txt)")
-	cmd.Flags().StringVarP(&workDir, "work-dir", "o", "out", "directory holding model.safetensors")
+	addInputFlag(cmd, &input, "the words file the model was trained on")
+	addWorkDirFlag(cmd, &workDir, "directory holding model.safetensors")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print one JSON object {"train","val","test"} instead of text`)
 	addThreadsFlag(cmd, &threads)
 	return cmd
-}
-
-// checkWords makes sure words is the file the checkpoint (meta, with its
-// vocabulary) was trained on, so that the rebuilt split is the same.
-func checkWords(words *data.File, meta model.Meta, vocab *data.Vocab) error {
-	// The character set first: when it differs, it says more than the hash.
-	if miss := vocab.Missing(words.Words); len(miss) > 0 {
-		return fmt.Errorf("%s: characters %q are not in the model's vocabulary %q; pass the words file the model was trained on with -i", words.Name, string(miss), vocab.String())
-	}
-	if words.SHA256 != meta.WordsSHA256 {
-		return fmt.Errorf("%s: not the words file this model was trained on (sha256 %.12s…, checkpoint has %.12s…); pass the training file with -i", words.Name, words.SHA256, meta.WordsSHA256)
-	}
-	return nil
 }

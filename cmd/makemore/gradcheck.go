@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"text/tabwriter"
 
 	"github.com/makemore/makemore/internal/backprop"
@@ -13,10 +12,10 @@ import (
 
 func newGradcheckCmd() *cobra.Command {
 	var (
-		input                  string
-		embd, hidden, blk, bat int
-		seed                   uint64
-		threads                int
+		input   string
+		mf      modelFlags
+		seed    uint64
+		threads int
 	)
 	cmd := &cobra.Command{
 		Use:   "gradcheck",
@@ -27,17 +26,9 @@ lecture's comparison table: the fused backward pass against the step-by-step one
 finite differences in float64 (relative error ≤ 1e-3). It exits 1 if any row fails.`,
 		Example: `  makemore gradcheck
   makemore gradcheck --n-hidden 64 --batch-size 8`,
-		RunE: func(*cobra.Command, []string) error {
-			if bat < 2 {
-				return usagef("--batch-size must be at least 2 (batchnorm needs two rows for a variance), got %d", bat)
-			}
-			for _, s := range []struct {
-				flag string
-				v    int
-			}{{"--n-embd", embd}, {"--n-hidden", hidden}, {"--block-size", blk}} {
-				if s.v < 1 {
-					return usagef("%s must be at least 1, got %d", s.flag, s.v)
-				}
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := mf.validate(); err != nil {
+				return err
 			}
 			pool, err := newPool(threads)
 			if err != nil {
@@ -49,15 +40,19 @@ finite differences in float64 (relative error ≤ 1e-3). It exits 1 if any row f
 				return err
 			}
 			vocab := data.NewVocab(words.Words)
-			ds := data.Build(words.Words, vocab, blk)
-			m := model.New(model.Config{Vocab: vocab.Size(), Block: blk, Embd: embd, Hidden: hidden})
+			cfg, err := mf.config(words, vocab)
+			if err != nil {
+				return err
+			}
+			ds := data.Build(words.Words, vocab, cfg.Block)
+			m := model.New(cfg)
 			m.Init(data.NewRand(seed, data.StreamInit))
-			x, y := make([]int32, bat*blk), make([]int32, bat)
+			x, y := make([]int32, mf.batch*cfg.Block), make([]int32, mf.batch)
 			ds.Batch(data.NewRand(seed, data.StreamBatch), x, y)
 
 			fused := backprop.CheckFused(pool, m, x, y)
 			numeric := backprop.CheckFiniteDiff(pool, m, x, y)
-			tw := tabwriter.NewWriter(os.Stdout, 0, 0, 1, ' ', 0)
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 1, ' ', 0)
 			failed := 0
 			print := func(title string, rows []backprop.Row) {
 				fmt.Fprintf(tw, "%s\n", title)
@@ -70,20 +65,18 @@ finite differences in float64 (relative error ≤ 1e-3). It exits 1 if any row f
 			}
 			print(fmt.Sprintf("fused vs step-by-step (float64), max |diff| ≤ %g:", backprop.MaxFusedDiff), fused)
 			print(fmt.Sprintf("fused vs central finite differences (float64), relerr ≤ %g:", backprop.MaxRelErr), numeric)
-			tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
 			if failed > 0 {
 				return fmt.Errorf("gradcheck: %d rows out of tolerance", failed)
 			}
 			return nil
 		},
 	}
-	fl := cmd.Flags()
-	fl.StringVarP(&input, "input-file", "i", "", "words file to draw the minibatch from (default: the bundled names.txt)")
-	fl.IntVar(&embd, "n-embd", 10, "embedding width per character")
-	fl.IntVar(&hidden, "n-hidden", 200, "hidden units")
-	fl.IntVar(&blk, "block-size", 3, "context length in characters")
-	fl.IntVarP(&bat, "batch-size", "b", 32, "examples in the minibatch")
-	fl.Uint64Var(&seed, "seed", 42, "seed of the weights and the minibatch")
+	addInputFlag(cmd, &input, "words file to draw the minibatch from")
+	addModelFlags(cmd, &mf)
+	cmd.Flags().Uint64Var(&seed, "seed", 42, "seed of the weights and the minibatch")
 	addThreadsFlag(cmd, &threads)
 	return cmd
 }

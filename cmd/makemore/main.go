@@ -35,11 +35,12 @@ func main() {
 	if errors.Is(err, errInterrupted) {
 		os.Exit(exitInterrupted) // train has said where it stopped and how to resume
 	}
-	fmt.Fprintf(os.Stderr, "makemore: %v\n", err)
+	stderr := root.ErrOrStderr()
+	fmt.Fprintf(stderr, "makemore: %v\n", err)
 	var ue usageError
 	switch {
 	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command "): // cobra's own usage error
-		fmt.Fprintf(os.Stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		os.Exit(exitUsage)
 	default:
 		os.Exit(exitError)
@@ -57,7 +58,7 @@ Without --input-file it uses the bundled names.txt (32,257 US baby names of 2018
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().BoolVarP(&quiet, "quiet", "q", false, "print only results and errors: no progress or log lines on stderr")
+	root.PersistentFlags().BoolP("quiet", "q", false, "print only results and errors: no progress or log lines on stderr")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newTrainCmd(), newEvalCmd(), newSampleCmd(), newScoreCmd(), newGradcheckCmd(), newPlotCmd(), newVersionCmd())
 	root.InitDefaultCompletionCmd()

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/makemore/makemore/internal/fileio"
 	"github.com/makemore/makemore/internal/lossplot"
+	"github.com/makemore/makemore/internal/workdir"
 	"github.com/spf13/cobra"
 )
 
@@ -23,22 +23,22 @@ every --eval-every steps, and a dashed line where the learning rate decays.
 makemore train draws it too; plot redraws it, for example during a run.`,
 		Example: `  makemore plot
   makemore plot -o runs/words`,
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := writePlot(workDir); err != nil {
 				return err
 			}
-			logf("makemore: wrote %s", filepath.Join(workDir, "loss.png"))
+			newLogger(cmd).printf("makemore: wrote %s", workdir.PlotPath(workDir))
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&workDir, "work-dir", "o", "out", "directory holding loss.csv")
+	addWorkDirFlag(cmd, &workDir, "directory holding loss.csv")
 	return cmd
 }
 
 // writePlot draws WORK-DIR/loss.png from WORK-DIR/loss.csv, replacing the old
 // picture atomically.
 func writePlot(workDir string) error {
-	csv, png := filepath.Join(workDir, "loss.csv"), filepath.Join(workDir, "loss.png")
+	csv, png := workdir.LossLogPath(workDir), workdir.PlotPath(workDir)
 	b, err := os.ReadFile(csv)
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("%s: no loss log; run 'makemore train -o %s' first, or pass the work dir with -o", csv, workDir)

@@ -4,24 +4,27 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"os"
+	"io"
 
 	"github.com/makemore/makemore/internal/data"
-	"github.com/makemore/makemore/internal/model"
 	"github.com/makemore/makemore/internal/sample"
+	"github.com/makemore/makemore/internal/workdir"
 	"github.com/spf13/cobra"
 )
 
-type sampleFlags struct {
+type sampleOptions struct {
 	input, workDir, prefix string
 	n, topK                int
 	seed                   uint64
 	temperature            float64
 	unique, mark, asJSON   bool
+
+	out io.Writer
+	log logger
 }
 
 func newSampleCmd() *cobra.Command {
-	var f sampleFlags
+	var o sampleOptions
 	cmd := &cobra.Command{
 		Use:   "sample",
 		Short: "Make up new words with a trained model, one per line on stdout",
@@ -40,19 +43,22 @@ each line. --json prints one object per line: {"name", "logprob", "truncated",
   makemore sample --temperature 0.5 --top-k 5    # safer, more typical names
   makemore sample -o runs/words -i words.txt --mark --seed 7
   makemore sample --json -n 3`,
-		RunE: func(*cobra.Command, []string) error { return runSample(f) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.out, o.log = cmd.OutOrStdout(), newLogger(cmd)
+			return runSample(&o)
+		},
 	}
+	addWorkDirFlag(cmd, &o.workDir, "directory holding model.safetensors")
+	addInputFlag(cmd, &o.input, "the words file the model was trained on, to mark samples")
 	fl := cmd.Flags()
-	fl.StringVarP(&f.workDir, "work-dir", "o", "out", "directory holding model.safetensors")
-	fl.StringVarP(&f.input, "input-file", "i", "", "the words file the model was trained on, to mark samples (default: the bundled names.txt)")
-	fl.IntVarP(&f.n, "num-samples", "n", 20, "how many words to make up")
-	fl.Uint64Var(&f.seed, "seed", 42, "seed of the sampling generator")
-	fl.Float64VarP(&f.temperature, "temperature", "t", 1, "divide the logits by this: below 1 safer, above 1 wilder")
-	fl.IntVarP(&f.topK, "top-k", "k", 0, "draw only from the k likeliest characters at each step (0: all)")
-	fl.StringVarP(&f.prefix, "prefix", "p", "", "start every word with these characters")
-	fl.BoolVarP(&f.unique, "unique", "u", false, "print no word twice")
-	fl.BoolVar(&f.mark, "mark", false, "add a tab and the word's group (train, val, test or new) to each line")
-	fl.BoolVar(&f.asJSON, "json", false, "print one JSON object per word instead of text")
+	fl.IntVarP(&o.n, "num-samples", "n", 20, "how many words to make up")
+	fl.Uint64Var(&o.seed, "seed", 42, "seed of the sampling generator")
+	fl.Float64VarP(&o.temperature, "temperature", "t", 1, "divide the logits by this: below 1 safer, above 1 wilder")
+	fl.IntVarP(&o.topK, "top-k", "k", 0, "draw only from the k likeliest characters at each step (0: all)")
+	fl.StringVarP(&o.prefix, "prefix", "p", "", "start every word with these characters")
+	fl.BoolVarP(&o.unique, "unique", "u", false, "print no word twice")
+	fl.BoolVar(&o.mark, "mark", false, "add a tab and the word's group (train, val, test or new) to each line")
+	fl.BoolVar(&o.asJSON, "json", false, "print one JSON object per word instead of text")
 	return cmd
 }
 
@@ -60,16 +66,17 @@ each line. --json prints one object per line: {"name", "logprob", "truncated",
 // means the model has little left to say.
 const maxStaleDraws = 1000
 
-func runSample(f sampleFlags) error {
-	if f.n < 0 {
-		return usagef("--num-samples must be 0 or more, got %d", f.n)
+func runSample(o *sampleOptions) error {
+	if o.n < 0 {
+		return usagef("--num-samples must be 0 or more, got %d", o.n)
 	}
-	m, meta, vocab, err := loadModel(f.workDir)
+	ck, err := workdir.Load(o.workDir)
 	if err != nil {
 		return err
 	}
-	opts := sample.Options{Temperature: f.temperature, TopK: f.topK}
-	for _, r := range f.prefix {
+	vocab := ck.Vocab
+	opts := sample.Options{Temperature: o.temperature, TopK: o.topK}
+	for _, r := range o.prefix {
 		t, ok := vocab.Token(r)
 		if !ok {
 			return usagef("--prefix: %q is not in the model's vocabulary %q", r, vocab.String())
@@ -79,29 +86,29 @@ func runSample(f sampleFlags) error {
 	if err := opts.Validate(vocab.Size()); err != nil {
 		return usagef("--%v", err)
 	}
-	groups, err := wordGroups(f.input, meta, vocab)
+	groups, err := wordGroups(o.input, ck)
 	if err != nil {
 		return err
 	}
-	if groups == nil && f.mark {
+	if groups == nil && o.mark {
 		return usagef("--mark needs the words file the model was trained on: pass it with -i")
 	}
-	s, pool := newSampler(m, meta, vocab)
+	s, pool := newSampler(ck)
 	defer pool.Close()
-	r := data.NewRand(f.seed, data.StreamSample)
+	r := data.NewRand(o.seed, data.StreamSample)
 
-	out := bufio.NewWriter(os.Stdout)
+	out := bufio.NewWriter(o.out)
 	enc := json.NewEncoder(out)
 	seen := map[string]bool{}
 	counts := map[string]int{}
-	for printed, stale := 0, 0; printed < f.n; {
-		if f.unique && stale == maxStaleDraws {
+	for printed, stale := 0, 0; printed < o.n; {
+		if o.unique && stale == maxStaleDraws {
 			out.Flush()
 			return fmt.Errorf("--unique: no new word in the last %d draws, after %d different ones; ask for fewer with -n, or widen the choice with --temperature or --top-k", stale, printed)
 		}
 		w := s.Draw(r, opts)
 		name := vocab.Decode(w.Tokens)
-		if f.unique && seen[name] {
+		if o.unique && seen[name] {
 			stale++
 			continue
 		}
@@ -110,14 +117,14 @@ func runSample(f sampleFlags) error {
 		group := groups.of(name)
 		counts[group]++
 		switch {
-		case f.asJSON:
+		case o.asJSON:
 			err = enc.Encode(struct {
 				Name      string  `json:"name"`
 				LogProb   float64 `json:"logprob"`
 				Truncated bool    `json:"truncated"`
 				Split     string  `json:"split,omitempty"`
 			}{name, w.LogProb, w.Truncated, group})
-		case f.mark:
+		case o.mark:
 			_, err = fmt.Fprintf(out, "%s\t%s\n", name, group)
 		default:
 			_, err = fmt.Fprintln(out, name)
@@ -129,11 +136,11 @@ func runSample(f sampleFlags) error {
 	if err := out.Flush(); err != nil {
 		return err
 	}
-	if groups != nil && f.n > 0 {
-		logf("makemore: %d samples: %d in train, %d in val, %d in test, %d new",
-			f.n, counts["train"], counts["val"], counts["test"], counts["new"])
-	} else if f.n > 0 {
-		logf("makemore: pass the words file the model was trained on with -i to see which samples are new")
+	if groups != nil && o.n > 0 {
+		o.log.printf("makemore: %d samples: %d in train, %d in val, %d in test, %d new",
+			o.n, counts["train"], counts["val"], counts["test"], counts["new"])
+	} else if o.n > 0 {
+		o.log.printf("makemore: pass the words file the model was trained on with -i to see which samples are new")
 	}
 	return nil
 }
@@ -155,18 +162,18 @@ func (g groups) of(w string) string {
 // wordGroups rebuilds the split the model was trained on. It returns nil
 // without an error when no words file was given and the bundled one is not
 // the model's: the words can still be sampled, just not grouped.
-func wordGroups(input string, meta model.Meta, vocab *data.Vocab) (groups, error) {
+func wordGroups(input string, ck *workdir.Checkpoint) (groups, error) {
 	words, err := readWords(input)
 	if err != nil {
 		return nil, err
 	}
-	if input == "" && words.SHA256 != meta.WordsSHA256 {
+	if input == "" && words.SHA256 != ck.Meta.WordsSHA256 {
 		return nil, nil
 	}
-	if err := checkWords(words, meta, vocab); err != nil {
+	if err := ck.CheckWords(words); err != nil {
 		return nil, err
 	}
-	sp, err := data.SplitWords(words.Name, words.Words, meta.Seed)
+	sp, err := data.SplitWords(words.Name, words.Words, ck.Meta.Seed)
 	if err != nil {
 		return nil, err
 	}

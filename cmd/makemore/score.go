@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/sample"
+	"github.com/makemore/makemore/internal/workdir"
 	"github.com/spf13/cobra"
 )
 
@@ -38,11 +38,11 @@ scored. --json prints one object per line: {"name", "nll", "predictions", "logpr
   makemore score --json olivia`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			m, meta, vocab, err := loadModel(workDir)
+			ck, err := workdir.Load(workDir)
 			if err != nil {
 				return err
 			}
-			s, pool := newSampler(m, meta, vocab)
+			s, pool := newSampler(ck)
 			defer pool.Close()
 			names := args
 			if len(names) == 0 {
@@ -50,23 +50,25 @@ scored. --json prints one object per line: {"name", "nll", "predictions", "logpr
 					return fmt.Errorf("stdin: %v", err)
 				}
 			}
-			return scoreNames(s, vocab, names, asJSON)
+			return scoreNames(cmd.OutOrStdout(), cmd.ErrOrStderr(), s, ck.Vocab, names, asJSON)
 		},
 	}
-	cmd.Flags().StringVarP(&workDir, "work-dir", "o", "out", "directory holding model.safetensors")
+	addWorkDirFlag(cmd, &workDir, "directory holding model.safetensors")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per name instead of text")
 	return cmd
 }
 
-func scoreNames(s *sample.Sampler, vocab *data.Vocab, names []string, asJSON bool) error {
-	out := bufio.NewWriter(os.Stdout)
+// scoreNames prints the score of each name to stdout, and to stderr each name
+// the vocabulary cannot spell.
+func scoreNames(stdout, stderr io.Writer, s *sample.Sampler, vocab *data.Vocab, names []string, asJSON bool) error {
+	out := bufio.NewWriter(stdout)
 	enc := json.NewEncoder(out)
 	failed := false
 	for _, name := range names {
 		tokens, bad := tokenize(vocab, name)
 		if bad != "" {
 			out.Flush() // keep stdout and stderr in order on a terminal
-			fmt.Fprintf(os.Stderr, "makemore: score %q: %s not in the model's vocabulary %q\n", name, bad, vocab.String())
+			fmt.Fprintf(stderr, "makemore: score %q: %s not in the model's vocabulary %q\n", name, bad, vocab.String())
 			failed = true
 			continue
 		}

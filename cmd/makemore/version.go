@@ -13,9 +13,9 @@ func newVersionCmd() *cobra.Command {
 		Use:     "version",
 		Short:   "Print makemore's version, the commit it was built from, and its kernels",
 		Example: `  makemore version`,
-		RunE: func(*cobra.Command, []string) error {
-			fmt.Println(version())
-			return nil
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintln(cmd.OutOrStdout(), version())
+			return err
 		},
 	}
 }

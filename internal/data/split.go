@@ -42,3 +42,24 @@ func SplitWords(name string, words []string, seed uint64) (Split, error) {
 	n2 := min(max(n1+1, int(0.9*float64(n))), n-1)
 	return Split{Train: w[:n1], Val: w[n1:n2], Test: w[n2:]}, nil
 }
+
+// Splits are the words of each part of the data and their examples.
+type Splits struct {
+	Words            Split
+	Train, Val, Test *Dataset
+}
+
+// BuildSplits splits f's words with seed and builds the examples of each part.
+// Every character must be in v.
+func BuildSplits(f *File, v *Vocab, block int, seed uint64) (*Splits, error) {
+	ws, err := SplitWords(f.Name, f.Words, seed)
+	if err != nil {
+		return nil, err
+	}
+	return &Splits{
+		Words: ws,
+		Train: Build(ws.Train, v, block),
+		Val:   Build(ws.Val, v, block),
+		Test:  Build(ws.Test, v, block),
+	}, nil
+}

@@ -155,17 +155,20 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	for i := range m.Stats {
 		m.Stats[i] = float32(i) + 0.5
 	}
-	meta := Meta{Vocab: "abcd", MaxWordLen: 9, WordsSHA256: strings.Repeat("ab", 32), Seed: 1 << 40, Step: 123, MaxSteps: 200, BatchSize: 4, LR: 0.1, LRDecayStep: 100, LRDecay: 0.1, RNGState: "00ff"}
+	meta := Meta{Vocab: "abcd", MaxWordLen: 9, WordsSHA256: strings.Repeat("ab", 32), Seed: 1 << 40}
 	path := filepath.Join(t.TempDir(), "m.safetensors")
-	if err := m.Save(path, meta); err != nil {
+	if err := m.Save(path, meta, map[string]string{"step": "123"}); err != nil {
 		t.Fatal(err)
 	}
-	got, gotMeta, err := Load(path)
+	got, gotMeta, kv, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Config != cfg || gotMeta != meta {
-		t.Fatalf("loaded %+v %+v, want %+v %+v", got.Config, gotMeta, cfg, meta)
+	if got.Config != cfg || gotMeta != meta || kv["step"] != "123" || kv["n_hidden"] != "4" {
+		t.Fatalf("loaded %+v %+v %v, want %+v %+v", got.Config, gotMeta, kv, cfg, meta)
+	}
+	if err := m.Save(path, meta, map[string]string{"seed": "1"}); err == nil || !strings.Contains(err.Error(), `"seed"`) {
+		t.Fatalf("saving with the model's own key as extra: err %v", err)
 	}
 	for i, tn := range m.Tensors() {
 		if gt := got.Tensors()[i]; gt.Name != tn.Name || !slices.Equal(tn.Data, gt.Data) {
@@ -201,7 +204,7 @@ func TestEvalSameForEveryThreadCount(t *testing.T) {
 // A checkpoint of a diverged run is refused on load, naming the cause.
 func TestLoadRefusesNonFiniteWeights(t *testing.T) {
 	cfg := Config{Vocab: 5, Block: 2, Embd: 3, Hidden: 4}
-	meta := Meta{Vocab: "abcd", MaxWordLen: 9, WordsSHA256: strings.Repeat("ab", 32), BatchSize: 4, LR: 0.1, LRDecay: 0.1}
+	meta := Meta{Vocab: "abcd", MaxWordLen: 9, WordsSHA256: strings.Repeat("ab", 32)}
 	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(-1))} {
 		m := testModel(cfg)
 		if !m.Finite() {
@@ -212,10 +215,10 @@ func TestLoadRefusesNonFiniteWeights(t *testing.T) {
 			t.Fatalf("a model with %v reports finite", bad)
 		}
 		path := filepath.Join(t.TempDir(), "m.safetensors")
-		if err := m.Save(path, meta); err != nil {
+		if err := m.Save(path, meta, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := Load(path); err == nil || !strings.Contains(err.Error(), "not finite") {
+		if _, _, _, err := Load(path); err == nil || !strings.Contains(err.Error(), "not finite") {
 			t.Fatalf("loading weights with %v: err %v", bad, err)
 		}
 	}

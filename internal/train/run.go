@@ -1,0 +1,227 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/makemore/makemore/internal/data"
+	"github.com/makemore/makemore/internal/kernels"
+	"github.com/makemore/makemore/internal/lossplot"
+	"github.com/makemore/makemore/internal/model"
+	"github.com/makemore/makemore/internal/workdir"
+)
+
+// Options describe a training run.
+type Options struct {
+	WorkDir string        // where the checkpoint and the loss log are written
+	Words   *data.File    // the words file; a resumed run's must be the one it was trained on
+	Pool    *kernels.Pool // the workers of the matrix products
+
+	// Resume continues the run checkpointed in WorkDir with its model, seed,
+	// batch size and schedule: the fields of a new run below are not used.
+	Resume bool
+	// KeepMaxSteps makes a resumed run stop at its checkpoint's MaxSteps
+	// instead of this one's.
+	KeepMaxSteps bool
+	MaxSteps     int // SGD steps in all
+
+	// A new run.
+	Model     model.Config // Block, Embd and Hidden; the vocabulary is the words'
+	Seed      uint64       // of the split, the initial weights and the minibatches
+	BatchSize int
+	Schedule  Schedule
+
+	CheckpointEvery int // save every N steps besides at the end; 0: only at the end
+	EvalEvery       int // probe the val loss every N steps, into the loss log; 0: never
+}
+
+// Observer follows a run, to show its progress; Run calls it from its own
+// goroutine.
+type Observer interface {
+	// Started is called once, before the first step.
+	Started(Info)
+	// Stepped is called after every step with the steps taken and the minibatch loss.
+	Stepped(step int, loss float32)
+	// Stopped is called once the steps end, at MaxSteps or interrupted (not
+	// on an error), before the final checkpoint is saved.
+	Stopped(steps int, elapsed time.Duration)
+	// Saved is called after each checkpoint; final is the one saved after Stopped.
+	Saved(path string, step int, final bool)
+}
+
+// Info describes a run as it starts.
+type Info struct {
+	Words, Train, Val, Test int // words in the file and in each part of the split
+	Vocab, Params           int
+	Resumed                 bool
+	Step, MaxSteps          int // where the run starts and ends
+}
+
+// Result is how a run ended.
+type Result struct {
+	Checkpoint     string // the path of the saved model
+	Step, MaxSteps int
+	// Interrupted says the context ended the run before MaxSteps; it was
+	// saved to be resumed, and Train and Val are not measured.
+	Interrupted bool
+	Train, Val  float64       // loss of the saved model on the train and val splits
+	Elapsed     time.Duration // from the first step to the end of the eval
+}
+
+// MaxStepsError is a resumed run asked to stop before the step its
+// checkpoint has reached.
+type MaxStepsError struct{ MaxSteps, Step int }
+
+func (e *MaxStepsError) Error() string {
+	return fmt.Sprintf("--max-steps %d is below the %d steps the checkpoint has already taken", e.MaxSteps, e.Step)
+}
+
+// Run trains until MaxSteps or until ctx is done, saving the checkpoint in
+// WorkDir every CheckpointEvery steps and at the end, and logging every step
+// to the loss log there. When ctx ends the run, the current step finishes and
+// is saved, and the result says Interrupted. A loss or weights that are no
+// longer finite stop the run with a *DivergedError, leaving the last
+// checkpoint as it was. Every checkpoint has batchnorm calibrated over the
+// whole training split, ready for eval and sampling.
+func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
+	r, err := open(opts)
+	if err != nil {
+		return Result{}, err
+	}
+	m, st := r.m, r.state
+	sp, err := data.BuildSplits(opts.Words, r.vocab, m.Block, r.meta.Seed)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := os.MkdirAll(opts.WorkDir, 0o755); err != nil {
+		return Result{}, fmt.Errorf("%s: cannot create the work dir: %v", opts.WorkDir, err)
+	}
+	tr := New(m, opts.Pool, sp.Train, st.BatchSize, r.src, st.Schedule)
+	tr.Step = st.Step
+	obs.Started(Info{
+		Words: len(opts.Words.Words), Train: len(sp.Words.Train), Val: len(sp.Words.Val), Test: len(sp.Words.Test),
+		Vocab: m.Vocab, Params: m.NumParams(), Resumed: opts.Resume, Step: tr.Step, MaxSteps: st.MaxSteps,
+	})
+
+	ev := model.NewEvaluator(m, opts.Pool)
+	path := workdir.CheckpointPath(opts.WorkDir)
+	// save calibrates batchnorm first; the statistics are not trained, so
+	// resuming is unaffected.
+	save := func() error {
+		ev.Calibrate(sp.Train.X)
+		if !m.Finite() {
+			// The last update overflowed: the forward pass of the next step would
+			// have reported it, but there is none before this save.
+			return &DivergedError{Step: tr.Step, Loss: float32(math.NaN()), LR: st.Schedule.At(tr.Step)}
+		}
+		st.Step, st.RNG = tr.Step, tr.RNGState()
+		return m.Save(path, r.meta, st.Metadata())
+	}
+
+	log, err := lossplot.OpenWriter(workdir.LossLogPath(opts.WorkDir), tr.Step)
+	if err != nil {
+		return Result{}, err
+	}
+	defer log.Close()
+	probe := NewValProbe(m, opts.Pool, sp.Train, sp.Val)
+	start, startStep := time.Now(), tr.Step
+	for tr.Step < st.MaxSteps && ctx.Err() == nil {
+		step := tr.Step
+		loss, lr, err := tr.StepOnce()
+		if err != nil {
+			// The last checkpoint is left as it was: it holds the last good
+			// weights. The log, closed on return, keeps the steps up to here.
+			return Result{}, err
+		}
+		val := math.NaN()
+		if opts.EvalEvery > 0 && tr.Step%opts.EvalEvery == 0 {
+			val = probe.Loss()
+		}
+		log.Add(step, loss, lr, val)
+		obs.Stepped(tr.Step, loss)
+		if opts.CheckpointEvery > 0 && tr.Step%opts.CheckpointEvery == 0 && tr.Step < st.MaxSteps {
+			if err := log.Flush(); err != nil {
+				return Result{}, err
+			}
+			if err := save(); err != nil {
+				return Result{}, err
+			}
+			obs.Saved(path, tr.Step, false)
+		}
+	}
+	res := Result{Checkpoint: path, Step: tr.Step, MaxSteps: st.MaxSteps, Interrupted: ctx.Err() != nil}
+	obs.Stopped(tr.Step-startStep, time.Since(start))
+	if err := log.Flush(); err != nil {
+		return Result{}, err
+	}
+	if err := save(); err != nil {
+		return Result{}, err
+	}
+	obs.Saved(path, tr.Step, true)
+	if !res.Interrupted {
+		res.Train, res.Val = ev.Loss(sp.Train.X, sp.Train.Y), ev.Loss(sp.Val.X, sp.Val.Y)
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// setup is what a run trains on and where it stands.
+type setup struct {
+	vocab *data.Vocab
+	m     *model.Model
+	meta  model.Meta
+	state State
+	src   *rand.PCG
+}
+
+// open starts a new run or resumes the one in the work dir.
+func open(opts Options) (*setup, error) {
+	if opts.Resume {
+		return resume(opts)
+	}
+	vocab := data.NewVocab(opts.Words.Words)
+	cfg := opts.Model
+	cfg.Vocab = vocab.Size()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %v", opts.Words.Name, err)
+	}
+	m := model.New(cfg)
+	m.Init(data.NewRand(opts.Seed, data.StreamInit))
+	return &setup{
+		vocab: vocab,
+		m:     m,
+		meta: model.Meta{
+			Vocab:       vocab.String(),
+			MaxWordLen:  data.MaxLen(opts.Words.Words),
+			WordsSHA256: opts.Words.SHA256,
+			Seed:        opts.Seed,
+		},
+		state: State{MaxSteps: opts.MaxSteps, BatchSize: opts.BatchSize, Schedule: opts.Schedule},
+		src:   rand.NewPCG(opts.Seed, data.StreamBatch),
+	}, nil
+}
+
+func resume(opts Options) (*setup, error) {
+	ck, err := workdir.Load(opts.WorkDir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := ParseState(ck.Metadata)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ck.Path, err)
+	}
+	if err := ck.CheckWords(opts.Words); err != nil {
+		return nil, err
+	}
+	if !opts.KeepMaxSteps {
+		st.MaxSteps = opts.MaxSteps
+	}
+	if st.Step > st.MaxSteps {
+		return nil, &MaxStepsError{MaxSteps: st.MaxSteps, Step: st.Step}
+	}
+	return &setup{vocab: ck.Vocab, m: ck.Model, meta: ck.Meta, state: st, src: st.source()}, nil
+}

@@ -1,0 +1,77 @@
+package train
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+)
+
+// State is what a checkpoint records of the run that made it, besides the
+// model: with the weights, all that --resume needs to continue exactly.
+type State struct {
+	Step      int // SGD steps taken
+	MaxSteps  int // steps the run was asked for
+	BatchSize int
+	Schedule  Schedule
+	RNG       []byte // the minibatch generator's state after Step steps
+}
+
+// Metadata is s as checkpoint metadata, for model.Save.
+func (s State) Metadata() map[string]string {
+	return map[string]string{
+		"step":          strconv.Itoa(s.Step),
+		"max_steps":     strconv.Itoa(s.MaxSteps),
+		"batch_size":    strconv.Itoa(s.BatchSize),
+		"learning_rate": strconv.FormatFloat(s.Schedule.LR, 'g', -1, 64),
+		"lr_decay_step": strconv.Itoa(s.Schedule.DecayStep),
+		"lr_decay":      strconv.FormatFloat(s.Schedule.DecayFactor, 'g', -1, 64),
+		"rng_state":     hex.EncodeToString(s.RNG),
+	}
+}
+
+var errNoRNG = errors.New("no resumable generator state; the file is damaged or was not written by makemore train")
+
+// ParseState reads the state Metadata wrote from a checkpoint's metadata.
+func ParseState(kv map[string]string) (State, error) {
+	var bad []string
+	num := func(key string) int {
+		v, err := strconv.Atoi(kv[key])
+		if err != nil || v < 0 {
+			bad = append(bad, key)
+		}
+		return v
+	}
+	float := func(key string) float64 {
+		v, err := strconv.ParseFloat(kv[key], 64)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			bad = append(bad, key)
+		}
+		return v
+	}
+	s := State{
+		Step:      num("step"),
+		MaxSteps:  num("max_steps"),
+		BatchSize: num("batch_size"),
+		Schedule:  Schedule{LR: float("learning_rate"), DecayStep: num("lr_decay_step"), DecayFactor: float("lr_decay")},
+	}
+	if len(bad) > 0 {
+		return State{}, fmt.Errorf("bad or missing metadata %v; the file is damaged", bad)
+	}
+	rng, err := hex.DecodeString(kv["rng_state"])
+	if err != nil || (&rand.PCG{}).UnmarshalBinary(rng) != nil {
+		return State{}, errNoRNG
+	}
+	s.RNG = rng
+	return s, nil
+}
+
+// source is the minibatch generator at s.RNG; ParseState has checked that
+// the state unmarshals.
+func (s State) source() *rand.PCG {
+	src := &rand.PCG{}
+	src.UnmarshalBinary(s.RNG)
+	return src
+}

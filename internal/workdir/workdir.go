@@ -1,0 +1,61 @@
+// Package workdir is the layout of a work dir, where makemore train keeps a run
+// and the other commands find it: the checkpoint, the loss log and its plot.
+package workdir
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/makemore/makemore/internal/data"
+	"github.com/makemore/makemore/internal/model"
+)
+
+// CheckpointPath is where dir keeps its model.
+func CheckpointPath(dir string) string { return filepath.Join(dir, "model.safetensors") }
+
+// LossLogPath is where dir keeps the loss of every step.
+func LossLogPath(dir string) string { return filepath.Join(dir, "loss.csv") }
+
+// PlotPath is where dir keeps the picture of the loss log.
+func PlotPath(dir string) string { return filepath.Join(dir, "loss.png") }
+
+// Checkpoint is a loaded model.safetensors.
+type Checkpoint struct {
+	Path     string
+	Model    *model.Model
+	Meta     model.Meta
+	Vocab    *data.Vocab       // parsed from Meta.Vocab
+	Metadata map[string]string // all of the file's, a trainer's state included
+}
+
+// Load reads the checkpoint of dir, with a hint when there is none.
+func Load(dir string) (*Checkpoint, error) {
+	path := CheckpointPath(dir)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: no checkpoint; run 'makemore train -o %s' first, or pass the work dir with -o", path, dir)
+	}
+	m, meta, kv, err := model.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	vocab, err := data.ParseVocab(meta.Vocab)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v; the file is damaged", path, err)
+	}
+	return &Checkpoint{Path: path, Model: m, Meta: meta, Vocab: vocab, Metadata: kv}, nil
+}
+
+// CheckWords makes sure words is the file the checkpoint was trained on, so
+// that the split rebuilt from it is the same.
+func (c *Checkpoint) CheckWords(words *data.File) error {
+	// The character set first: when it differs, it says more than the hash.
+	if miss := c.Vocab.Missing(words.Words); len(miss) > 0 {
+		return fmt.Errorf("%s: characters %q are not in the model's vocabulary %q; pass the words file the model was trained on with -i", words.Name, string(miss), c.Vocab.String())
+	}
+	if words.SHA256 != c.Meta.WordsSHA256 {
+		return fmt.Errorf("%s: not the words file this model was trained on (sha256 %.12s…, checkpoint has %.12s…); pass the training file with -i", words.Name, words.SHA256, c.Meta.WordsSHA256)
+	}
+	return nil
+}
