@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/makemore/makemore/internal/kernels"
 	"github.com/spf13/cobra"
 )
 
@@ -57,6 +58,14 @@ by hand) on a file of words, one per line, and then makes up new words like them
 Without --input-file it uses the bundled names.txt (32,257 US baby names of 2018).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// A kernel set asked for by name and not had is an error, not a
+		// silent fallback: the numbers differ between sets in the last bits.
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if err := kernels.EnvError(); err != nil {
+				return fmt.Errorf("%v; unset it or name one of those", err)
+			}
+			return nil
+		},
 	}
 	root.PersistentFlags().BoolP("quiet", "q", false, "print only results and errors: no progress or log lines on stderr")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })

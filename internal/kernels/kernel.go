@@ -74,7 +74,7 @@ func useEnv(id string) error {
 		return nil
 	}
 	if err := Use(id); err != nil {
-		return fmt.Errorf("%s: %w; using %s", envVar, err, active.id)
+		return fmt.Errorf("%s: %w", envVar, err)
 	}
 	return nil
 }
@@ -124,8 +124,8 @@ func Use(id string) error {
 }
 
 // EnvError is why the package did not start with the kernel set that the
-// environment variable MAKEMORE_KERNELS names, with the set it uses instead;
-// nil if it did, or if the variable is unset or empty.
+// environment variable MAKEMORE_KERNELS names (it uses the default set
+// instead); nil if it did, or if the variable is unset or empty.
 func EnvError() error { return envErr }
 
 func gemmPortable(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
