@@ -22,10 +22,12 @@ vet:
 	$(GO) vet ./...
 
 # The kernel tests run the portable and the AVX2 kernels (when the CPU has it)
-# against a float64 reference in the same binary.
+# against a float64 reference in the same binary; TestGoldenChecksums trains
+# short runs with each and compares their checksums with committed ones (it
+# would take minutes under the race detector, and computes the same there).
 test: vet
 	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -race ./internal/kernels ./internal/model ./internal/train
+	$(GO) test -count=1 -race -skip TestGoldenChecksums ./internal/kernels ./internal/model ./internal/train
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/checkpoint
 	$(GO) test -run='^$$' -fuzz=FuzzParseWords -fuzztime=$(FUZZTIME) ./internal/data
 
