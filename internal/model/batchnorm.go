@@ -97,6 +97,8 @@ func (b *BatchNorm) Eval(_ Exec, state any, in, out []float32, rows int) {
 	kernels.ColAffine(out, in, s.scale, s.shift, rows, b.Width)
 }
 
+func (*BatchNorm) EvalInPlace() {}
+
 // PartLen: the calibration sums are Σin[H], then Σin²[H].
 func (b *BatchNorm) PartLen() int { return 2 * b.Width }
 

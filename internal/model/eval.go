@@ -31,7 +31,7 @@ func NewEvaluator(m *Model, pool *kernels.Pool) *Evaluator {
 		acts := make([][]float32, len(net.Nodes)+1)
 		acts[0] = make([]float32, evalChunk*m.Block*net.Embed.Embd)
 		for i, n := range net.Nodes {
-			if IsView(n.Layer) {
+			if _, inPlace := n.Layer.(InPlace); inPlace || IsView(n.Layer) {
 				acts[i+1] = acts[i]
 			} else {
 				acts[i+1] = make([]float32, evalChunk*n.Out.Size())

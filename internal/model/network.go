@@ -83,6 +83,13 @@ type View interface {
 	IsView()
 }
 
+// An InPlace layer is element-wise in eval mode: its output may be written
+// over its input, so that an eval chunk stays in one buffer, and in cache,
+// while it passes through.
+type InPlace interface {
+	EvalInPlace()
+}
+
 // Exec is what a layer runs with: the weights and statistics, and the pool
 // that splits a training batch's products (nil in eval, where each worker
 // runs its own chunk on its goroutine).

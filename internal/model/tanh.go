@@ -11,3 +11,5 @@ func (*Tanh) OutShape(in Shape) Shape { return in }
 func (t *Tanh) Forward(x Exec, _ any, in, out []float32, rows int) { t.Eval(x, nil, in, out, rows) }
 
 func (*Tanh) Eval(_ Exec, _ any, in, out []float32, _ int) { kernels.Tanh(out, in) }
+
+func (*Tanh) EvalInPlace() {}
