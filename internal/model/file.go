@@ -65,27 +65,16 @@ func Load(path string) (*Model, Meta, map[string]string, error) {
 	if version > FormatVersion {
 		return nil, Meta{}, nil, fmt.Errorf("%s: checkpoint format version %d is newer than this makemore reads (%d); upgrade makemore", path, version, FormatVersion)
 	}
-	var bad []string
-	num := func(key string) int {
-		v, err := strconv.Atoi(kv[key])
-		if err != nil || v < 0 {
-			bad = append(bad, key)
-		}
-		return v
-	}
-	cfg := Config{Vocab: num("vocab_size"), Block: num("block_size"), Embd: num("n_embd"), Hidden: num("n_hidden")}
+	r := checkpoint.NewMetaReader(kv)
+	cfg := Config{Vocab: r.Int("vocab_size"), Block: r.Int("block_size"), Embd: r.Int("n_embd"), Hidden: r.Int("n_hidden")}
 	meta := Meta{
 		Vocab:       kv["vocab"],
-		MaxWordLen:  num("max_word_len"),
+		MaxWordLen:  r.Int("max_word_len"),
 		WordsSHA256: kv["words_sha256"],
+		Seed:        r.Uint64("seed"),
 	}
-	seed, err := strconv.ParseUint(kv["seed"], 10, 64)
-	if err != nil {
-		bad = append(bad, "seed")
-	}
-	meta.Seed = seed
-	if len(bad) > 0 {
-		return nil, Meta{}, nil, fmt.Errorf("%s: bad or missing metadata %v; the file is damaged", path, bad)
+	if len(r.Bad) > 0 {
+		return nil, Meta{}, nil, fmt.Errorf("%s: bad or missing metadata %v; the file is damaged", path, r.Bad)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, Meta{}, nil, fmt.Errorf("%s: %v; the file is damaged", path, err)

@@ -4,9 +4,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strconv"
+
+	"github.com/makemore/makemore/internal/checkpoint"
 )
 
 // State is what a checkpoint records of the run that made it, besides the
@@ -36,29 +37,15 @@ var errNoRNG = errors.New("no resumable generator state; the file is damaged or 
 
 // ParseState reads the state Metadata wrote from a checkpoint's metadata.
 func ParseState(kv map[string]string) (State, error) {
-	var bad []string
-	num := func(key string) int {
-		v, err := strconv.Atoi(kv[key])
-		if err != nil || v < 0 {
-			bad = append(bad, key)
-		}
-		return v
-	}
-	float := func(key string) float64 {
-		v, err := strconv.ParseFloat(kv[key], 64)
-		if err != nil || !(v > 0) || math.IsInf(v, 0) {
-			bad = append(bad, key)
-		}
-		return v
-	}
+	r := checkpoint.NewMetaReader(kv)
 	s := State{
-		Step:      num("step"),
-		MaxSteps:  num("max_steps"),
-		BatchSize: num("batch_size"),
-		Schedule:  Schedule{LR: float("learning_rate"), DecayStep: num("lr_decay_step"), DecayFactor: float("lr_decay")},
+		Step:      r.Int("step"),
+		MaxSteps:  r.Int("max_steps"),
+		BatchSize: r.Int("batch_size"),
+		Schedule:  Schedule{LR: r.Positive("learning_rate"), DecayStep: r.Int("lr_decay_step"), DecayFactor: r.Positive("lr_decay")},
 	}
-	if len(bad) > 0 {
-		return State{}, fmt.Errorf("bad or missing metadata %v; the file is damaged", bad)
+	if len(r.Bad) > 0 {
+		return State{}, fmt.Errorf("bad or missing metadata %v; the file is damaged", r.Bad)
 	}
 	rng, err := hex.DecodeString(kv["rng_state"])
 	if err != nil || (&rand.PCG{}).UnmarshalBinary(rng) != nil {
