@@ -69,38 +69,33 @@ func addModelFlags(cmd *cobra.Command, f *modelFlags) {
 	fl.IntVarP(&f.batch, "batch-size", "b", 32, "examples per minibatch (at least 2: batchnorm needs a variance)")
 }
 
-// Limits on a minibatch: its activations must fit in memory many times over.
-const (
-	maxBatch       = 1 << 16
-	maxBatchHidden = 1 << 26
-)
-
 // validate checks what can be checked before the words file is read.
 func (f modelFlags) validate() error {
-	if f.batch < 2 {
-		return usagef("--batch-size must be at least 2 (batchnorm needs two rows for a variance), got %d", f.batch)
+	if f.batch < model.MinBatch {
+		return usagef("--batch-size must be at least %d (batchnorm needs two rows for a variance), got %d", model.MinBatch, f.batch)
 	}
 	for _, s := range []struct {
 		flag string
 		v    int
 		max  int
-	}{{"--n-embd", f.embd, model.MaxDim}, {"--n-hidden", f.hidden, model.MaxDim}, {"--block-size", f.block, model.MaxBlock}, {"--batch-size", f.batch, maxBatch}} {
+	}{{"--n-embd", f.embd, model.MaxDim}, {"--n-hidden", f.hidden, model.MaxDim}, {"--block-size", f.block, model.MaxBlock}, {"--batch-size", f.batch, model.MaxBatch}} {
 		if s.v < 1 || s.v > s.max {
 			return usagef("%s must be between 1 and %d, got %d", s.flag, s.max, s.v)
 		}
-	}
-	if f.batch*f.hidden > maxBatchHidden {
-		return usagef("--batch-size %d × --n-hidden %d is more than %d activations a layer; use a smaller batch", f.batch, f.hidden, maxBatchHidden)
 	}
 	return nil
 }
 
 // config is the model of these flags over the vocabulary of words, which must
-// also be small enough for this build.
+// also be small enough for this build, with its batch.
 func (f modelFlags) config(words *data.File, vocab *data.Vocab) (model.Config, error) {
 	cfg := model.Config{Vocab: vocab.Size(), Block: f.block, Embd: f.embd, Hidden: f.hidden}
 	if err := cfg.Validate(); err != nil {
 		return model.Config{}, usagef("%s: %v", words.Name, err)
+	}
+	net, _ := cfg.Network() // valid, as Validate said
+	if err := net.CheckBatch(f.batch); err != nil {
+		return model.Config{}, usagef("--batch-size: %v", err)
 	}
 	return cfg, nil
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/makemore/makemore/internal/kernels"
@@ -22,7 +23,12 @@ type BatchNorm struct {
 	Mean, Var  *Tensor // μ, σ²: calibrated
 }
 
-func (*BatchNorm) OutShape(in Shape) Shape { return in }
+func (b *BatchNorm) OutShape(in Shape) (Shape, error) {
+	if in.C != b.Width {
+		return Shape{}, fmt.Errorf("batchnorm of width %d: input has %d columns", b.Width, in.C)
+	}
+	return in, nil
+}
 
 // BatchNormCache is what the training forward pass keeps for the backward one.
 type BatchNormCache struct {

@@ -1,6 +1,10 @@
 package model
 
-import "github.com/makemore/makemore/internal/kernels"
+import (
+	"fmt"
+
+	"github.com/makemore/makemore/internal/kernels"
+)
 
 // evalChunk rows go through the eval-mode forward pass at a time, a chunk per
 // Parallel task: enough work to outweigh handing a task out, small enough that
@@ -11,6 +15,7 @@ const evalChunk = 1024
 
 // Evaluator runs the eval-mode forward pass (calibrated batchnorm statistics)
 // over any number of rows, a chunk at a time on each worker, reusing buffers.
+// It is used from one goroutine at a time.
 type Evaluator struct {
 	m      *Model
 	pool   *kernels.Pool
@@ -76,7 +81,8 @@ func chunks(rows int) int { return (rows + evalChunk - 1) / evalChunk }
 // Calibrate sets the model's statistics from all contexts x[N×Block], as
 // the lecture does after training: each calibrated layer in turn, over its
 // input with the layers before it already calibrated, which is what one
-// training-mode pass over the whole split would see.
+// training-mode pass over the whole split would see. So a network with k
+// batchnorms makes k passes, each up to its layer.
 func (e *Evaluator) Calibrate(x []int32) {
 	m := e.m
 	rows := len(x) / m.Block
@@ -105,9 +111,15 @@ func (e *Evaluator) Calibrate(x []int32) {
 	}
 }
 
-// Logits runs the eval-mode forward pass on n ≤ 1024 contexts x[n×Block]
-// and returns logits[n×Vocab], valid until the next call.
+// LogitsRows is the most contexts one Logits call takes.
+const LogitsRows = evalChunk
+
+// Logits runs the eval-mode forward pass on n ≤ LogitsRows contexts
+// x[n×Block] and returns logits[n×Vocab], valid until the next call.
 func (e *Evaluator) Logits(x []int32, n int) []float32 {
+	if n > LogitsRows {
+		panic(fmt.Sprintf("model: Logits of %d rows, more than LogitsRows (%d)", n, LogitsRows))
+	}
 	all := len(e.m.Net.Nodes)
 	e.prepare(all)
 	return e.run(0, x, n, all)

@@ -1,5 +1,7 @@
 package model
 
+import "fmt"
+
 // Linear is out[rows × Out] = in[rows × In]·W[In × Out] + b[Out]; B is nil
 // for a layer without a bias.
 type Linear struct {
@@ -7,7 +9,12 @@ type Linear struct {
 	W, B    *Tensor
 }
 
-func (l *Linear) OutShape(in Shape) Shape { return Shape{in.T, l.Out} }
+func (l *Linear) OutShape(in Shape) (Shape, error) {
+	if in.C != l.In {
+		return Shape{}, fmt.Errorf("linear %s of %d inputs: input has %d columns", l.W.Name, l.In, in.C)
+	}
+	return Shape{in.T, l.Out}, nil
+}
 
 // Forward keeps nothing: the backward pass reads the layer's input itself.
 func (l *Linear) Forward(x Exec, _ any, in, out []float32, rows int) { l.Eval(x, nil, in, out, rows) }

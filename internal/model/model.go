@@ -46,8 +46,14 @@ func (c Config) Validate() error {
 		}
 	}
 	// Within the limits above every tensor's size fits an int64 easily.
-	if n := c.Network().NumParams(); n > MaxParams {
-		return fmt.Errorf("%d parameters is more than the %d this build trains; use a smaller n-embd, n-hidden or block size", n, MaxParams)
+	net, err := c.Network()
+	switch {
+	case err != nil:
+		return err
+	case net.NumParams() > MaxParams:
+		return fmt.Errorf("%d parameters is more than the %d this build trains; use a smaller n-embd, n-hidden or block size", net.NumParams(), MaxParams)
+	case evalChunk*net.MaxWidth() > MaxActivations:
+		return fmt.Errorf("%d values per example in the widest activation is more than the %d this build evaluates; use a smaller n-embd, n-hidden or block size", net.MaxWidth(), MaxActivations/evalChunk)
 	}
 	return nil
 }
@@ -60,14 +66,14 @@ type Model struct {
 	Stats   []float32 // every statistic of Net.Stats, back to back
 }
 
-// New returns a zeroed model of shape c.
+// New returns a zeroed model of shape c, which must be valid (see Validate).
 func New(c Config) *Model {
-	net := c.Network()
+	net, err := c.Network()
+	if err != nil {
+		panic("model.New: " + err.Error())
+	}
 	return &Model{Config: c, Net: net, Weights: make([]float32, net.nParams), Stats: make([]float32, net.nStats)}
 }
-
-// NumParams counts the trained values (12,297 for the lecture's defaults).
-func (m *Model) NumParams() int { return m.Net.nParams }
 
 // WithOwnStats returns a model that shares m's weights but has statistics of
 // its own, to calibrate without touching m's.

@@ -29,7 +29,7 @@ func randomBatch(r *rand.Rand, cfg Config, b int) (x, y []int32) {
 }
 
 func TestNumParamsOfLectureDefaults(t *testing.T) {
-	if n := New(Config{Vocab: 27, Block: 3, Embd: 10, Hidden: 200}).NumParams(); n != 12297 {
+	if n := New(Config{Vocab: 27, Block: 3, Embd: 10, Hidden: 200}).Net.NumParams(); n != 12297 {
 		t.Fatalf("%d parameters, want 12297", n)
 	}
 }
@@ -76,7 +76,12 @@ func TestEvalWithBatchStatsMatchesTrainForward(t *testing.T) {
 	train := m.Forward(pool, a)
 	ev := NewEvaluator(m, pool)
 	ev.Calibrate(x)
-	batchMean := a.Caches[2].(*BatchNormCache).Mean
+	var batchMean []float32
+	for _, c := range a.Caches {
+		if bn, ok := c.(*BatchNormCache); ok {
+			batchMean = bn.Mean
+		}
+	}
 	for j, v := range m.Tensor("bnmean") {
 		if d := math.Abs(float64(v - batchMean[j])); d > 1e-5 {
 			t.Fatalf("bnmean[%d] = %v, batch mean %v", j, v, batchMean[j])
@@ -237,5 +242,39 @@ func TestConfigLimits(t *testing.T) {
 	}
 	if err := (Config{Vocab: 27, Block: 3, Embd: 10, Hidden: 200}).Validate(); err != nil {
 		t.Errorf("lecture defaults refused: %v", err)
+	}
+}
+
+// The builder refuses a layer that cannot take its input, a name used twice,
+// and logits that are not one row of the vocabulary per example.
+func TestNetworkInconsistencies(t *testing.T) {
+	for _, c := range []struct {
+		want  string
+		build func(n *Network)
+	}{
+		{"input has 6 columns", func(n *Network) {
+			n.add("x", &Flatten{N: 2})
+			n.add("y", n.linear("W", "", 5, 4, 1))
+		}},
+		{"do not divide into groups of 3", func(n *Network) { n.add("x", &Flatten{N: 3}) }},
+		{"batchnorm of width 5: input has 3 columns", func(n *Network) { n.add("x", n.batchNorm("bn", 5)) }},
+		{`the name "x" is used twice`, func(n *Network) {
+			n.add("x", &Flatten{N: 4})
+			n.add("x", &Tanh{})
+		}},
+		{`the name "W" is used twice`, func(n *Network) {
+			n.linear("W", "", 1, 1, 1)
+			n.linear("W", "", 1, 1, 1)
+		}},
+	} {
+		n := &Network{Block: 4, names: map[string]bool{}}
+		n.Embed = &Embedding{Embd: 3}
+		c.build(n)
+		if n.err == nil || !strings.Contains(n.err.Error(), c.want) {
+			t.Errorf("error %v, want %q", n.err, c.want)
+		}
+	}
+	if _, err := (Config{Vocab: 27, Block: 3, Embd: 10, Hidden: 200}).Network(); err != nil {
+		t.Errorf("the lecture's network: %v", err)
 	}
 }

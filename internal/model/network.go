@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/makemore/makemore/internal/kernels"
@@ -46,8 +47,9 @@ func (t *Tensor) Of(flat []float32) []float32 {
 // Layer is one step between the embedding and the loss. Its input and
 // output are batches of rows (see Shape); it finds its tensors in x.
 type Layer interface {
-	// OutShape is one example's output shape for an input of shape in.
-	OutShape(in Shape) Shape
+	// OutShape is one example's output shape for an input of shape in, or
+	// why the layer cannot take that input.
+	OutShape(in Shape) (Shape, error)
 	// Forward runs training mode on rows input rows, keeping in cache (from
 	// NewCache, or nil) what the backward pass needs.
 	Forward(x Exec, cache any, in, out []float32, rows int)
@@ -128,6 +130,8 @@ type Network struct {
 	Stats   []*Tensor // calibrated, back to back in Model.Stats
 	nParams int
 	nStats  int
+	names   map[string]bool // of tensors and activations: each names one thing
+	err     error           // the first inconsistency found while building
 }
 
 // Network describes the model of shape c, the one place its layers are
@@ -143,27 +147,49 @@ type Network struct {
 //
 // The tensors start as in the lecture, except that the batchnorm gain is
 // 1.1 rather than 1: a start at exactly one can hide a wrong gradient.
-func (c Config) Network() *Network {
-	n := &Network{Block: c.Block}
-	n.Embed = &Embedding{Name: "emb", Embd: c.Embd, C: n.param("C", Init{Std: 1}, c.Vocab, c.Embd)}
-	in := Shape{c.Block, c.Embd}
-	add := func(name string, l Layer) {
-		out := l.OutShape(in)
-		n.Nodes = append(n.Nodes, Node{Layer: l, Name: name, In: in, Out: out})
-		in = out
-	}
-	add("embcat", &Flatten{N: c.Block})
-	add("hprebn", n.linear("W1", "b1", c.In(), c.Hidden, (5.0/3)/math.Sqrt(float64(c.In()))))
-	add("hpreact", n.batchNorm("bn", c.Hidden))
-	add("h", &Tanh{})
-	add("logits", n.linear("W2", "b2", c.Hidden, c.Vocab, 0.1))
+//
+// It reports a layer that cannot take its input's shape, a name used twice
+// and logits that are not one row of Vocab per example.
+func (c Config) Network() (*Network, error) {
+	n := &Network{Block: c.Block, names: map[string]bool{}}
+	n.Embed = &Embedding{Name: n.name("emb"), Embd: c.Embd, C: n.param("C", Init{Std: 1}, c.Vocab, c.Embd)}
+	n.add("embcat", &Flatten{N: c.Block})
+	n.add("hprebn", n.linear("W1", "b1", c.In(), c.Hidden, (5.0/3)/math.Sqrt(float64(c.In()))))
+	n.add("hpreact", n.batchNorm("bn", c.Hidden))
+	n.add("h", &Tanh{})
+	n.add("logits", n.linear("W2", "b2", c.Hidden, c.Vocab, 0.1))
 	n.Loss = &CrossEntropy{Vocab: c.Vocab}
-	return n
+	if out := n.Out(); n.err == nil && out != (Shape{1, c.Vocab}) {
+		n.err = fmt.Errorf("the network ends in %d positions of %d values per example, not one of the vocabulary's %d", out.T, out.C, c.Vocab)
+	}
+	return n, n.err
+}
+
+// add appends l, its output called name, to the layers.
+func (n *Network) add(name string, l Layer) {
+	in := Shape{n.Block, n.Embed.Embd}
+	if len(n.Nodes) > 0 {
+		in = n.Out()
+	}
+	out, err := l.OutShape(in)
+	if err != nil && n.err == nil {
+		n.err = fmt.Errorf("layer %d (%s): %v", len(n.Nodes)+1, name, err)
+	}
+	n.Nodes = append(n.Nodes, Node{Layer: l, Name: n.name(name), In: in, Out: out})
+}
+
+// name claims name for one tensor or activation.
+func (n *Network) name(name string) string {
+	if n.names[name] && n.err == nil {
+		n.err = fmt.Errorf("the name %q is used twice", name)
+	}
+	n.names[name] = true
+	return name
 }
 
 // param adds a trained tensor to the table.
 func (n *Network) param(name string, init Init, shape ...int) *Tensor {
-	t := &Tensor{Name: name, Shape: shape, Init: init, Off: n.nParams}
+	t := &Tensor{Name: n.name(name), Shape: shape, Init: init, Off: n.nParams}
 	n.Params = append(n.Params, t)
 	n.nParams += t.Len()
 	return t
@@ -171,7 +197,7 @@ func (n *Network) param(name string, init Init, shape ...int) *Tensor {
 
 // stat adds a calibrated tensor to the table.
 func (n *Network) stat(name string, init Init, shape ...int) *Tensor {
-	t := &Tensor{Name: name, Shape: shape, Init: init, Off: n.nStats}
+	t := &Tensor{Name: n.name(name), Shape: shape, Init: init, Off: n.nStats}
 	n.Stats = append(n.Stats, t)
 	n.nStats += t.Len()
 	return t
@@ -199,8 +225,38 @@ func (n *Network) batchNorm(prefix string, h int) *BatchNorm {
 	}
 }
 
-// NumParams is the number of trained values.
+// NumParams is the number of trained values (12,297 for the lecture's defaults).
 func (n *Network) NumParams() int { return n.nParams }
+
+// MaxWidth is the most values one example has in any activation: what sizes
+// a batch's buffers.
+func (n *Network) MaxWidth() int {
+	w := n.Block * n.Embed.Embd
+	for _, nd := range n.Nodes {
+		w = max(w, nd.Out.Size())
+	}
+	return w
+}
+
+// The fewest and the most examples a training batch can have: batchnorm
+// needs two rows for a variance, and every activation of a batch, like
+// every eval chunk's, must fit in memory many times over.
+const (
+	MinBatch       = 2
+	MaxBatch       = 1 << 16
+	MaxActivations = 1 << 26 // values in one activation of one batch
+)
+
+// CheckBatch reports a training batch size this network cannot take.
+func (n *Network) CheckBatch(batch int) error {
+	switch {
+	case batch < MinBatch || batch > MaxBatch:
+		return fmt.Errorf("batch size must be between %d and %d (batchnorm needs two rows for a variance), got %d", MinBatch, MaxBatch, batch)
+	case batch*n.MaxWidth() > MaxActivations:
+		return fmt.Errorf("batch size %d × %d values in the widest activation is more than %d; use a smaller batch", batch, n.MaxWidth(), MaxActivations)
+	}
+	return nil
+}
 
 // Out is the shape of the last layer's output, the logits.
 func (n *Network) Out() Shape { return n.Nodes[len(n.Nodes)-1].Out }

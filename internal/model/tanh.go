@@ -6,7 +6,7 @@ import "github.com/makemore/makemore/internal/kernels"
 // its output.
 type Tanh struct{}
 
-func (*Tanh) OutShape(in Shape) Shape { return in }
+func (*Tanh) OutShape(in Shape) (Shape, error) { return in, nil }
 
 func (t *Tanh) Forward(x Exec, _ any, in, out []float32, rows int) { t.Eval(x, nil, in, out, rows) }
 

@@ -104,7 +104,7 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 	tr.Step = st.Step
 	obs.Started(Info{
 		Words: len(opts.Words.Words), Train: len(sp.Words.Train), Val: len(sp.Words.Val), Test: len(sp.Words.Test),
-		Vocab: m.Vocab, Params: m.NumParams(), Resumed: opts.Resume, Step: tr.Step, MaxSteps: st.MaxSteps,
+		Vocab: m.Vocab, Params: m.Net.NumParams(), Resumed: opts.Resume, Step: tr.Step, MaxSteps: st.MaxSteps,
 	})
 
 	ev := model.NewEvaluator(m, opts.Pool)
@@ -153,7 +153,8 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 			obs.Saved(path, tr.Step, false)
 		}
 	}
-	res := Result{Checkpoint: path, Step: tr.Step, MaxSteps: st.MaxSteps, Interrupted: ctx.Err() != nil}
+	// A signal during the last step leaves a finished run.
+	res := Result{Checkpoint: path, Step: tr.Step, MaxSteps: st.MaxSteps, Interrupted: tr.Step < st.MaxSteps}
 	obs.Stopped(tr.Step-startStep, time.Since(start))
 	if err := log.Flush(); err != nil {
 		return Result{}, err
@@ -190,6 +191,9 @@ func open(opts Options) (*setup, error) {
 		return nil, fmt.Errorf("%s: %v", opts.Words.Name, err)
 	}
 	m := model.New(cfg)
+	if err := m.Net.CheckBatch(opts.BatchSize); err != nil {
+		return nil, err
+	}
 	m.Init(data.NewRand(opts.Seed, data.StreamInit))
 	return &setup{
 		vocab: vocab,
@@ -213,6 +217,9 @@ func resume(opts Options) (*setup, error) {
 	st, err := ParseState(ck.Metadata)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ck.Path, err)
+	}
+	if err := ck.Model.Net.CheckBatch(st.BatchSize); err != nil {
+		return nil, fmt.Errorf("%s: batch_size: %v; the file is damaged", ck.Path, err)
 	}
 	if err := ck.CheckWords(opts.Words); err != nil {
 		return nil, err

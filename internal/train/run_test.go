@@ -218,3 +218,52 @@ func TestStateMetadata(t *testing.T) {
 		t.Fatalf("bad learning_rate, no step: %v", err)
 	}
 }
+
+// A signal that lands during the last step leaves a finished run: measured,
+// not "interrupted at step N of N".
+func TestCancelDuringLastStepFinishes(t *testing.T) {
+	pool := kernels.NewPool(1)
+	defer pool.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	obs := &recorder{cancelAt: 200, cancel: cancel}
+	res, err := Run(ctx, testOptions(t, pool, t.TempDir(), 200), obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Interrupted || res.Step != 200 || !(res.Train > 0) || !(res.Val > 0) {
+		t.Fatalf("result %+v: want a finished, measured run", res)
+	}
+}
+
+// A batch that batchnorm cannot take is refused before training, for a new
+// run and for a checkpoint that says so, not reported as divergence later.
+func TestBatchSizeChecked(t *testing.T) {
+	pool := kernels.NewPool(1)
+	defer pool.Close()
+	opts := testOptions(t, pool, t.TempDir(), 100)
+	opts.BatchSize = 1
+	if _, err := Run(context.Background(), opts, &recorder{}); err == nil || !strings.Contains(err.Error(), "batch size must be between 2 and") {
+		t.Fatalf("batch 1: err %v", err)
+	}
+
+	dir := t.TempDir()
+	runOK(t, testOptions(t, pool, dir, 100), &recorder{})
+	ck, err := workdir.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ParseState(ck.Metadata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.BatchSize = 1
+	if err := ck.Model.Save(workdir.CheckpointPath(dir), ck.Meta, st.Metadata()); err != nil {
+		t.Fatal(err)
+	}
+	opts = testOptions(t, pool, dir, 200)
+	opts.Resume = true
+	if _, err := Run(context.Background(), opts, &recorder{}); err == nil || !strings.Contains(err.Error(), "batch_size: batch size must be") {
+		t.Fatalf("resuming a checkpoint of batch 1: err %v", err)
+	}
+}
