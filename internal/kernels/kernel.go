@@ -32,6 +32,10 @@ type kernelSet struct {
 	colAffine  func(out, x, scale, shift []float32, rows, cols int)
 	colAffine2 func(out, x, y, sx, sy, shift []float32, rows, cols int)
 	tanhGrad   func(out, h, dh []float32)
+	relu       func(dst, x []float32)
+	reluGrad   func(out, y, dy []float32)
+	gelu       func(dst, x []float32)
+	geluGrad   func(out, x, dy []float32)
 }
 
 var portableSet = kernelSet{
@@ -51,6 +55,10 @@ var portableSet = kernelSet{
 	colAffine:  colAffinePortable,
 	colAffine2: colAffine2Portable,
 	tanhGrad:   tanhGradPortable,
+	relu:       reluPortable,
+	reluGrad:   reluGradPortable,
+	gelu:       geluPortable,
+	geluGrad:   geluGradPortable,
 }
 
 // active is the kernel set in use. It is a value, not a pointer, so that a
@@ -316,4 +324,100 @@ func tanhGradPortable(out, h, dh []float32) {
 	for i, v := range h {
 		out[i] = dh[i] - v*v*dh[i]
 	}
+}
+
+// ReLU sets dst[i] = max(x[i], 0); dst may be x.
+func ReLU(dst, x []float32) { active.relu(dst[:len(x)], x) }
+
+// ReLUGrad sets out[i] = dy[i] where y[i] > 0 and 0 elsewhere, the gradient
+// through y = ReLU(x) given its output y (0 at y = 0, as PyTorch); out may be dy.
+func ReLUGrad(out, y, dy []float32) {
+	active.reluGrad(out[:len(y)], y, dy[:len(y)])
+}
+
+// GELU sets dst[i] = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), the tanh
+// approximation of GELU (PyTorch's approximate="tanh"), with x = x[i]; dst may
+// be x. The inner tanh is Tanh's approximation. Where the tanh's argument is
+// past ±tanhClamp (|x| > 4.84) the result is x or 0, so large and infinite x
+// stay finite and exact: the true value is within 7e-7 of them there.
+func GELU(dst, x []float32) { active.gelu(dst[:len(x)], x) }
+
+// GELUGrad sets out[i] = GELU'(x[i])·dy[i], the gradient through GELU given
+// its input x; out may be dy. GELU'(x) = 0.5·(1 + t) + 0.5·x·(1 − t²)·u'(x)
+// with u = √(2/π)·(x + 0.044715·x³), t = tanh(u): it dips below 0 for
+// x < −0.75 (to −0.17 at x ≈ −1.5). Past |u| = tanhClamp it is 1 or 0, which
+// the true value is within 5e-6 of; below that, 1 − t² from a float32 t has an
+// absolute error of about 1e-7, scaled by 0.5·x·u'(x), so the result is good
+// to about 1e-5 absolute rather than to a few ulps.
+func GELUGrad(out, x, dy []float32) {
+	active.geluGrad(out[:len(x)], x, dy[:len(x)])
+}
+
+// geluC0 = √(2/π) and geluC1 = √(2/π)·0.044715 make GELU's tanh argument
+// u = x·(geluC0 + geluC1·x²); geluC3 = 3·geluC1 makes u' = geluC0 + geluC3·x².
+const (
+	geluC0 = 0.7978845608028654
+	geluC1 = 0.7978845608028654 * 0.044715
+	geluC3 = 3 * geluC1
+)
+
+func reluPortable(dst, x []float32) {
+	for i, v := range x {
+		dst[i] = max(v, 0)
+	}
+}
+
+func reluGradPortable(out, y, dy []float32) {
+	for i, v := range y {
+		if v > 0 {
+			out[i] = dy[i]
+		} else {
+			out[i] = 0
+		}
+	}
+}
+
+func geluPortable(dst, x []float32) {
+	for i, v := range x {
+		dst[i] = gelu32(v)
+	}
+}
+
+// gelu32 computes 0.5·x·(1 + t) as h + h·t with h = 0.5·x, so that no
+// intermediate overflows for x near MaxFloat32. x³ itself may overflow (to
+// ±Inf, for |x| > 7e12): u is then past the clamp, and the result is x or 0
+// without the tanh.
+func gelu32(x float32) float32 {
+	u := x * (geluC1*(x*x) + geluC0)
+	if u >= tanhClamp {
+		return x
+	}
+	if u <= -tanhClamp {
+		return 0
+	}
+	t := tanh32(u)
+	h := 0.5 * x
+	return h + h*t
+}
+
+func geluGradPortable(out, x, dy []float32) {
+	for i, v := range x {
+		out[i] = geluGrad32(v) * dy[i]
+	}
+}
+
+// geluGrad32 is GELU'(x); x² only goes into u' once |u| < tanhClamp, where it
+// is small.
+func geluGrad32(x float32) float32 {
+	x2 := x * x
+	u := x * (geluC1*x2 + geluC0)
+	if u >= tanhClamp {
+		return 1
+	}
+	if u <= -tanhClamp {
+		return 0
+	}
+	t := tanh32(u)
+	h := 0.5 * x
+	return 0.5 + 0.5*t + h*(1-t*t)*(geluC3*x2+geluC0)
 }

@@ -23,6 +23,10 @@ var avx2Set = kernelSet{
 	colAffine:   colAffineAVX2,
 	colAffine2:  colAffine2AVX2,
 	tanhGrad:    tanhGradAVX2,
+	relu:        reluPortable,
+	reluGrad:    reluGradPortable,
+	gelu:        geluPortable,
+	geluGrad:    geluGradPortable,
 }
 
 // laneMasks[r] selects the first r lanes of a vector, for VMASKMOVPS.

@@ -142,6 +142,10 @@ func TestNoAllocations(t *testing.T) {
 		Tanh(x, x)
 		Exp(x, x)
 		Axpy(x, 0.5, x)
+		ReLU(x, x)
+		ReLUGrad(c[:len(x)], x, x)
+		GELU(x, x)
+		GELUGrad(c[:len(x)], x, x)
 	}); got != 0 {
 		t.Fatalf("%v allocations per call, want 0", got)
 	}
@@ -409,6 +413,191 @@ func TestPairMatchesRun(t *testing.T) {
 				pool.Close()
 				if !slices.Equal(gotX, wantX) || !slices.Equal(gotW, wantW) {
 					t.Fatalf("%s %v threads=%d: Pair differs from two Runs", ks.id, s, threads)
+				}
+			}
+		}
+	}
+}
+
+// geluRef is GELU in float64, with 1 + tanh(u) as 2/(1 + e^(−2u)) so that it
+// keeps its relative accuracy where GELU is tiny (x ≪ 0).
+func geluRef(x float64) float64 {
+	if math.IsInf(x, -1) {
+		return 0
+	}
+	u := math.Sqrt(2/math.Pi) * (x + 0.044715*x*x*x)
+	return 0.5 * x * 2 / (1 + math.Exp(-2*u))
+}
+
+// geluGradRef is GELU' in float64, with 1 − tanh²(u) as 1/cosh²(u).
+func geluGradRef(x float64) float64 {
+	if math.IsInf(x, 0) {
+		return max(math.Copysign(1, x), 0)
+	}
+	c := math.Sqrt(2 / math.Pi)
+	u := c * (x + 0.044715*x*x*x)
+	ch := math.Cosh(u)
+	return 1/(1+math.Exp(-2*u)) + 0.5*x/(ch*ch)*c*(1+3*0.044715*x*x)
+}
+
+func TestGELUReference(t *testing.T) {
+	for _, c := range []struct{ x, gelu, grad float64 }{
+		{1.2, 1.0617, 1.1177}, {0, 0, 0.5}, {-0.7, -0.1694, 0.0236}, {-1.5, math.NaN(), -0.1277},
+	} {
+		if g := geluRef(c.x); !math.IsNaN(c.gelu) && math.Abs(g-c.gelu) > 1e-4 {
+			t.Errorf("geluRef(%v) = %.5f, want %v", c.x, g, c.gelu)
+		}
+		if g := geluGradRef(c.x); math.Abs(g-c.grad) > 1e-4 {
+			t.Errorf("geluGradRef(%v) = %.5f, want %v", c.x, g, c.grad)
+		}
+		for _, ks := range supportedSets() {
+			use(t, ks)
+			x := []float32{float32(c.x)}
+			var g, d [1]float32
+			GELU(g[:], x)
+			GELUGrad(d[:], x, []float32{1})
+			if !math.IsNaN(c.gelu) && math.Abs(float64(g[0])-c.gelu) > 1e-4 || math.Abs(float64(d[0])-c.grad) > 1e-4 {
+				t.Errorf("%s: GELU(%v) = %.5f, GELU' = %.5f; want %v, %v", ks.id, c.x, g[0], d[0], c.gelu, c.grad)
+			}
+		}
+	}
+}
+
+// activationInputs is a dense grid over [−12, 12] and the special values, an
+// odd number of them so that the masked tail runs.
+func activationInputs() []float32 {
+	var xs []float32
+	for v := float32(-12); v <= 12; v += 1.0 / 1024 {
+		xs = append(xs, v)
+	}
+	xs = append(xs, 0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 4e-4, -4e-4, 4.84, -4.84, 100, -100, 1e13, -1e13,
+		1e30, -1e30, math.MaxFloat32, -math.MaxFloat32, float32(math.Inf(1)), float32(math.Inf(-1)))
+	if len(xs)%2 == 0 {
+		xs = append(xs, 0.5)
+	}
+	return xs
+}
+
+// TestActivationAccuracy compares GELU and GELUGrad with float64 over the grid,
+// by |got − want| / (1 + |want|): a relative error where |GELU| > 1 and an
+// absolute one below. A relative bound alone cannot hold: for x ≪ 0 GELU is
+// h·(1 + t) with t within float32 rounding of −1, so its absolute error is
+// about |h|·ulp(1) however small the result, and past the clamp (x < −4.84) it
+// is 0 where the true value is up to 7e-7. GELU' has the same cancellation in
+// 1 + t and in 1 − t², the latter multiplied by 0.5·x·u'(x) (up to ~8 at the
+// clamp), and is cut to 0 or 1 past the clamp where the true value is within
+// 4.4e-6 of them: hence its looser bound.
+func TestActivationAccuracy(t *testing.T) {
+	xs := activationInputs()
+	ones := make([]float32, len(xs))
+	for i := range ones {
+		ones[i] = 1
+	}
+	for _, ks := range supportedSets() {
+		use(t, ks)
+		for _, k := range []struct {
+			name string
+			run  func(out []float32)
+			ref  func(float64) float64
+			tol  float64
+		}{
+			{"GELU", func(out []float32) { GELU(out, xs) }, geluRef, 1e-6},
+			{"GELUGrad", func(out []float32) { GELUGrad(out, xs, ones) }, geluGradRef, 1e-5},
+		} {
+			got := make([]float32, len(xs)+1)
+			got[len(xs)] = 42
+			k.run(got[:len(xs)])
+			if got[len(xs)] != 42 {
+				t.Errorf("%s: %s wrote past the end", ks.id, k.name)
+			}
+			var worst, worstRel float64
+			var at, atRel float32
+			for i, x := range xs {
+				want := k.ref(float64(x))
+				g := float64(got[i])
+				if math.IsInf(want, 0) && g == want {
+					continue
+				}
+				e := math.Abs(g-want) / (1 + math.Abs(want))
+				if !(e <= worst) { // NaN too
+					worst, at = e, x
+				}
+				if math.Abs(want) >= 1e-3 {
+					if r := math.Abs(g-want) / math.Abs(want); r > worstRel {
+						worstRel, atRel = r, x
+					}
+				}
+			}
+			t.Logf("%s %s: max |err|/(1+|want|) %.2g (at x = %v); max rel err %.2g where |want| ≥ 1e-3 (at x = %v)",
+				ks.id, k.name, worst, at, worstRel, atRel)
+			if !(worst <= k.tol) {
+				t.Errorf("%s: %s error %.2g at x = %v, want ≤ %g·(1+|want|)", ks.id, k.name, worst, at, k.tol)
+			}
+		}
+		nan := []float32{float32(math.NaN())}
+		ReLU(nan, nan) // need not be NaN, must not crash
+		nan[0] = float32(math.NaN())
+		if GELU(nan, nan); !math.IsNaN(float64(nan[0])) {
+			t.Errorf("%s: GELU(NaN) = %v", ks.id, nan[0])
+		}
+	}
+}
+
+// TestActivations checks every activation kernel on lengths around the vector
+// width: against the definitions for ReLU and ReLUGrad (exact), against the
+// float64 GELU within TestActivationAccuracy's bounds, with the output aliased
+// to an input giving the same bits, and nothing written past the end.
+func TestActivations(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for _, ks := range supportedSets() {
+		use(t, ks)
+		for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 31, 203} {
+			x, dy := randSlice(r, n), randSlice(r, n)
+			for i := range x {
+				x[i] *= 3
+				if i%5 == 0 {
+					x[i] = 0 // ReLU's kink, where its gradient is 0
+				}
+			}
+			y := make([]float32, n)
+			for i, v := range x {
+				y[i] = max(v, 0)
+			}
+			name := fmt.Sprintf("%s/%d", ks.id, n)
+			for _, k := range []struct {
+				name string
+				run  func(out, in []float32) // in is the operand out may alias
+				in   []float32
+				want func(i int) float64
+				tol  float64
+			}{
+				{"ReLU", ReLU, x, func(i int) float64 { return float64(y[i]) }, 0},
+				{"ReLUGrad", func(out, in []float32) { ReLUGrad(out, y, in) }, dy, func(i int) float64 {
+					if y[i] > 0 {
+						return float64(dy[i])
+					}
+					return 0
+				}, 0},
+				{"GELU", GELU, x, func(i int) float64 { return geluRef(float64(x[i])) }, 1e-6},
+				{"GELUGrad", func(out, in []float32) { GELUGrad(out, x, in) }, dy, func(i int) float64 {
+					return geluGradRef(float64(x[i])) * float64(dy[i])
+				}, 1e-5 * 4}, // |dy| is up to about 4
+			} {
+				out := make([]float32, n+1)
+				out[n] = 42
+				k.run(out[:n], k.in)
+				if out[n] != 42 {
+					t.Errorf("%s %s wrote past the end", k.name, name)
+				}
+				for i := range n {
+					if w := k.want(i); math.Abs(float64(out[i])-w) > k.tol*(1+math.Abs(w)) {
+						t.Fatalf("%s %s: [%d] = %v, want %v", k.name, name, i, out[i], w)
+					}
+				}
+				alias := append(slices.Clone(k.in), 42)
+				k.run(alias[:n], alias[:n])
+				if !slices.Equal(alias, out) {
+					t.Errorf("%s %s: in place gives %v, want %v", k.name, name, alias, out)
 				}
 			}
 		}
