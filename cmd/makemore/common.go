@@ -4,12 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	makemore "github.com/makemore/makemore"
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/model"
 	"github.com/makemore/makemore/internal/sample"
+	"github.com/makemore/makemore/internal/train"
 	"github.com/makemore/makemore/internal/workdir"
 	"github.com/spf13/cobra"
 )
@@ -58,15 +61,49 @@ func newPool(threads int) (*kernels.Pool, error) {
 // modelFlags are the shape of a freshly initialised model and of its
 // minibatch, as train and gradcheck take them.
 type modelFlags struct {
-	embd, hidden, block, batch int
+	embd, hidden, block, batch, layers int
+	arch, activation, preset           string
+	// Set by a preset only: the lectures' choices that have no flag.
+	noBias, outputBN bool
+	gain             float64
 }
 
 func addModelFlags(cmd *cobra.Command, f *modelFlags) {
 	fl := cmd.Flags()
+	fl.StringVar(&f.preset, "preset", "", "a configuration and schedule: "+strings.Join(train.PresetNames, ", ")+"; flags given as well override it")
+	fl.StringVar(&f.arch, "model", model.ArchMLP, "mlp, or wavenet (lecture 5: pairs of positions joined level by level; block size a power of two)")
+	fl.StringVar(&f.activation, "activation", model.ActTanh, "tanh, relu or gelu")
+	fl.IntVar(&f.layers, "n-layer", 0, "hidden blocks of Linear → BatchNorm → activation (default 1 for mlp; a wavenet has log2 of the block size)")
 	fl.IntVar(&f.embd, "n-embd", 10, "embedding width per character")
-	fl.IntVar(&f.hidden, "n-hidden", 200, "hidden units")
+	fl.IntVar(&f.hidden, "n-hidden", 200, "hidden units per block")
 	fl.IntVar(&f.block, "block-size", 3, "context length in characters")
 	fl.IntVarP(&f.batch, "batch-size", "b", 32, "examples per minibatch (at least 2: batchnorm needs a variance)")
+}
+
+// applyPreset gives the flags the command line did not set the values of
+// the --preset named, and returns its schedule for the command to take the
+// same way.
+func (f *modelFlags) applyPreset(cmd *cobra.Command) (train.Preset, error) {
+	p, ok := train.Presets[f.preset]
+	if !ok {
+		return p, usagef("--preset must be one of %s, got %q", strings.Join(train.PresetNames, ", "), f.preset)
+	}
+	fl := cmd.Flags()
+	for name, set := range map[string]func(){
+		"model":      func() { f.arch = p.Model.Canonical().Arch },
+		"activation": func() { f.activation = p.Model.Canonical().Activation },
+		"n-layer":    func() { f.layers = p.Model.Layers },
+		"n-embd":     func() { f.embd = p.Model.Embd },
+		"n-hidden":   func() { f.hidden = p.Model.Hidden },
+		"block-size": func() { f.block = p.Model.Block },
+		"batch-size": func() { f.batch = p.BatchSize },
+	} {
+		if !fl.Changed(name) {
+			set()
+		}
+	}
+	f.noBias, f.outputBN, f.gain = p.Model.NoBias, p.Model.OutputBN, p.Model.Gain
+	return p, nil
 }
 
 // validate checks what can be checked before the words file is read.
@@ -83,13 +120,24 @@ func (f modelFlags) validate() error {
 			return usagef("%s must be between 1 and %d, got %d", s.flag, s.max, s.v)
 		}
 	}
+	switch {
+	case f.layers < 0 || f.layers > model.MaxLayers:
+		return usagef("--n-layer must be between 1 and %d, got %d", model.MaxLayers, f.layers)
+	case !slices.Contains(model.ArchNames, f.arch):
+		return usagef("--model must be one of %s, got %q", strings.Join(model.ArchNames, ", "), f.arch)
+	case !slices.Contains(model.ActivationNames, f.activation):
+		return usagef("--activation must be one of %s, got %q", strings.Join(model.ActivationNames, ", "), f.activation)
+	case f.arch == model.ArchWaveNet && (f.block < 2 || f.block&(f.block-1) != 0):
+		return usagef("--block-size must be a power of two (2, 4, 8, …) for --model wavenet, which halves it at every level; got %d", f.block)
+	}
 	return nil
 }
 
 // config is the model of these flags over the vocabulary of words, which must
 // also be small enough for this build, with its batch.
 func (f modelFlags) config(words *data.File, vocab *data.Vocab) (model.Config, error) {
-	cfg := model.Config{Vocab: vocab.Size(), Block: f.block, Embd: f.embd, Hidden: f.hidden}
+	cfg := model.Config{Vocab: vocab.Size(), Block: f.block, Embd: f.embd, Hidden: f.hidden,
+		Arch: f.arch, Activation: f.activation, Layers: f.layers, NoBias: f.noBias, OutputBN: f.outputBN, Gain: f.gain}
 	if err := cfg.Validate(); err != nil {
 		return model.Config{}, usagef("%s: %v", words.Name, err)
 	}

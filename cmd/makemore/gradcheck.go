@@ -12,10 +12,11 @@ import (
 
 func newGradcheckCmd() *cobra.Command {
 	var (
-		input   string
-		mf      modelFlags
-		seed    uint64
-		threads int
+		input     string
+		mf        modelFlags
+		seed      uint64
+		threads   int
+		fdSamples int
 	)
 	cmd := &cobra.Command{
 		Use:   "gradcheck",
@@ -27,6 +28,11 @@ finite differences in float64 (relative error ≤ 1e-3). It exits 1 if any row f
 		Example: `  makemore gradcheck
   makemore gradcheck --n-hidden 64 --batch-size 8`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if mf.preset != "" {
+				if _, err := mf.applyPreset(cmd); err != nil {
+					return err
+				}
+			}
 			if err := mf.validate(); err != nil {
 				return err
 			}
@@ -51,13 +57,20 @@ finite differences in float64 (relative error ≤ 1e-3). It exits 1 if any row f
 			ds.Batch(data.NewRand(seed, data.StreamBatch), x, y)
 
 			fused := backprop.CheckFused(pool, m, x, y)
-			numeric := backprop.CheckFiniteDiff(pool, m, x, y)
+			numeric := backprop.CheckFiniteDiff(pool, m, x, y, fdSamples)
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 1, ' ', 0)
 			failed := 0
 			print := func(title string, rows []backprop.Row) {
 				fmt.Fprintf(tw, "%s\n", title)
 				for _, r := range rows {
-					fmt.Fprintf(tw, "%s\t| exact: %v\t| approximate: %v\t| maxdiff: %.3g\t| relerr: %.3g\n", r.Name, r.Exact, r.Approx, r.MaxDiff, r.RelErr)
+					fmt.Fprintf(tw, "%s\t| exact: %v\t| approximate: %v\t| maxdiff: %.3g\t| relerr: %.3g", r.Name, r.Exact, r.Approx, r.MaxDiff, r.RelErr)
+					if r.Checked+r.Skipped < r.Total {
+						fmt.Fprintf(tw, "\t| %d of %d elements", r.Checked+r.Skipped, r.Total)
+					}
+					if r.Skipped > 0 {
+						fmt.Fprintf(tw, "\t| %d across a ReLU kink, not compared", r.Skipped)
+					}
+					fmt.Fprintln(tw)
 					if !r.Approx {
 						failed++
 					}
@@ -77,6 +90,7 @@ finite differences in float64 (relative error ≤ 1e-3). It exits 1 if any row f
 	addInputFlag(cmd, &input, "words file to draw the minibatch from")
 	addModelFlags(cmd, &mf)
 	cmd.Flags().Uint64Var(&seed, "seed", 42, "seed of the weights and the minibatch")
+	cmd.Flags().IntVar(&fdSamples, "fd-samples", 200, "finite differences on at most this many elements of each parameter, spread evenly (0: all; each costs two float64 passes)")
 	addThreadsFlag(cmd, &threads)
 	return cmd
 }

@@ -38,7 +38,10 @@ func TestScripts(t *testing.T) {
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("PATH", filepath.Dir(bin)+string(os.PathListSeparator)+env.Getenv("PATH"))
-			return nil
+			// Checkpoints that older versions wrote, kept to load.
+			fixtures, err := filepath.Abs("../../internal/model/testdata")
+			env.Setenv("FIXTURES", fixtures)
+			return err
 		},
 		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"exits": exits},
 		RequireExplicitExec: true,

@@ -38,7 +38,7 @@ type trainOptions struct {
 }
 
 // resumeFixed are the flags a resumed run takes from the checkpoint instead.
-var resumeFixed = []string{"batch-size", "learning-rate", "lr-decay-step", "lr-decay", "seed", "n-embd", "n-hidden", "block-size"}
+var resumeFixed = []string{"preset", "model", "activation", "n-layer", "batch-size", "learning-rate", "lr-decay-step", "lr-decay", "seed", "n-embd", "n-hidden", "block-size"}
 
 func newTrainCmd() *cobra.Command {
 	var o trainOptions
@@ -62,6 +62,23 @@ interrupted (Ctrl-C or SIGTERM: the current step finishes first, exit code 130);
 				for _, name := range resumeFixed {
 					if cmd.Flags().Changed(name) {
 						return usagef("--%s cannot be changed with --resume: the run continues with the checkpoint's", name)
+					}
+				}
+			}
+			if o.model.preset != "" {
+				p, err := o.model.applyPreset(cmd)
+				if err != nil {
+					return err
+				}
+				fl := cmd.Flags()
+				for name, set := range map[string]func(){
+					"learning-rate": func() { o.lr = p.Schedule.LR },
+					"lr-decay-step": func() { o.decayStep = p.Schedule.DecayStep },
+					"lr-decay":      func() { o.decay = p.Schedule.DecayFactor },
+					"max-steps":     func() { o.steps = p.MaxSteps },
+				} {
+					if !fl.Changed(name) {
+						set()
 					}
 				}
 			}

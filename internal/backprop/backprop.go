@@ -102,6 +102,10 @@ func passOf(l model.Layer) pass {
 		return batchNorm{l}
 	case *model.Tanh:
 		return tanh{l}
+	case *model.ReLU:
+		return relu{l}
+	case *model.GELU:
+		return gelu{l}
 	}
 	panic(fmt.Sprintf("backprop: no backward pass for %T", l))
 }

@@ -58,7 +58,7 @@ func TestFusedMatchesFiniteDifferences(t *testing.T) {
 	pool := kernels.NewPool(1)
 	defer pool.Close()
 	m, x, y := testBatch(t)
-	checkRows(t, CheckFiniteDiff(pool, m, x, y), 7)
+	checkRows(t, CheckFiniteDiff(pool, m, x, y, 0), 7)
 }
 
 // The step-by-step reference must itself agree with finite differences, or
@@ -76,7 +76,7 @@ func TestStepByStepMatchesFiniteDifferences(t *testing.T) {
 			t.Fatalf("the reference gives %d gradient values for %s, want %d", len(got[p.Name]), p.Name, p.Len())
 		}
 		for i, g := range got[p.Name] {
-			num := centralDiff(m, w, p.Off+i, x, y)
+			num, _ := centralDiff(m, w, p.Off+i, x, y)
 			if d := g - num; d > 1e-7 || d < -1e-7 {
 				t.Fatalf("%s[%d]: step-by-step %.9g, finite difference %.9g", p.Name, i, g, num)
 			}

@@ -2,6 +2,7 @@ package backprop
 
 import (
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/makemore/makemore/internal/kernels"
@@ -25,11 +26,26 @@ type Row struct {
 	Approx  bool    // within the row's tolerance
 	MaxDiff float64 // max |got − want|
 	RelErr  float64 // max |got − want| / max(|got|, |want|, RelFloor)
+	Checked int     // elements compared
+	Total   int     // elements in the tensor
+	Skipped int     // elements whose finite difference crossed a kink, not compared
 }
 
-func compare(name string, got []float32, want []float64) Row {
-	r := Row{Name: name, Exact: true}
-	for i, w := range want {
+// compare compares got[idx[j]] with want[j] (idx nil: every element),
+// leaving out the elements skip marks (a finite difference across a kink);
+// skip may be nil.
+func compare(name string, got []float32, want []float64, idx []int, skip []bool) Row {
+	r := Row{Name: name, Exact: true, Total: len(got)}
+	for j, w := range want {
+		if skip != nil && skip[j] {
+			r.Skipped++
+			continue
+		}
+		r.Checked++
+		i := j
+		if idx != nil {
+			i = idx[j]
+		}
 		g := float64(got[i])
 		d := math.Abs(g - w)
 		if d != 0 || math.IsNaN(d) {
@@ -59,7 +75,7 @@ func CheckFused(pool *kernels.Pool, m *model.Model, x, y []int32) []Row {
 	_, ref := StepByStep(m, x, y)
 	var rows []Row
 	for _, n := range ref {
-		r := compare(n.Name, got[n.Name], n.Grad)
+		r := compare(n.Name, got[n.Name], n.Grad, nil, nil)
 		r.Approx = r.MaxDiff <= MaxFusedDiff
 		rows = append(rows, r)
 	}
@@ -67,10 +83,12 @@ func CheckFused(pool *kernels.Pool, m *model.Model, x, y []int32) []Row {
 }
 
 // CheckFiniteDiff compares the fused gradient of every parameter with central
-// finite differences of the float64 reference loss on the batch (x, y). The
-// differences are spread over the pool's thread count, each goroutine
-// perturbing its own copy of the weights.
-func CheckFiniteDiff(pool *kernels.Pool, m *model.Model, x, y []int32) []Row {
+// finite differences of the float64 reference loss on the batch (x, y), at
+// most perTensor elements of each spread evenly over it (0: all of them):
+// each element costs two reference passes. The differences are spread over
+// the pool's thread count, each goroutine perturbing its own copy of the
+// weights.
+func CheckFiniteDiff(pool *kernels.Pool, m *model.Model, x, y []int32, perTensor int) []Row {
 	g := fused(pool, m, x, y)
 	workers := make([][]float64, pool.Threads())
 	for i := range workers {
@@ -78,33 +96,51 @@ func CheckFiniteDiff(pool *kernels.Pool, m *model.Model, x, y []int32) []Row {
 	}
 	var rows []Row
 	for _, t := range m.Net.Params {
-		num := make([]float64, t.Len())
+		idx := spread(t.Len(), perTensor)
+		num := make([]float64, len(idx))
+		kink := make([]bool, len(idx))
 		var wg sync.WaitGroup
 		for k, w := range workers {
 			wg.Go(func() {
-				for i := k; i < len(num); i += len(workers) {
-					num[i] = centralDiff(m, w, t.Off+i, x, y)
+				for j := k; j < len(idx); j += len(workers) {
+					num[j], kink[j] = centralDiff(m, w, t.Off+idx[j], x, y)
 				}
 			})
 		}
 		wg.Wait()
-		r := compare(t.Name, t.Of(g.Weights), num)
+		r := compare(t.Name, t.Of(g.Weights), num, idx, kink)
 		r.Approx = r.RelErr <= MaxRelErr
 		rows = append(rows, r)
 	}
 	return rows
 }
 
+// spread is n indices of [0, total) evenly apart, or all of them when n is
+// 0 or at least total.
+func spread(total, n int) []int {
+	if n <= 0 || n > total {
+		n = total
+	}
+	idx := make([]int, n)
+	for j := range idx {
+		idx[j] = j * total / n
+	}
+	return idx
+}
+
 // centralDiff is ∂loss/∂w[i] by central differences of the reference loss:
-// (loss(w[i]+h) − loss(w[i]−h)) / 2h, leaving w[i] as it was.
-func centralDiff(m *model.Model, w []float64, i int, x, y []int32) float64 {
+// (loss(w[i]+h) − loss(w[i]−h)) / 2h, leaving w[i] as it was. crossed
+// reports that the two sides put some input of a kinked layer (ReLU) on
+// different sides of its kink: the loss is not differentiable in between,
+// and the quotient is no derivative to check against.
+func centralDiff(m *model.Model, w []float64, i int, x, y []int32) (d float64, crossed bool) {
 	orig := w[i]
 	w[i] = orig + fdStep
-	up, _ := referencePass(m, w, x, y)
+	up, upKinks, _ := referencePass(m, w, x, y)
 	w[i] = orig - fdStep
-	down, _ := referencePass(m, w, x, y)
+	down, downKinks, _ := referencePass(m, w, x, y)
 	w[i] = orig
-	return (up - down) / (2 * fdStep)
+	return (up - down) / (2 * fdStep), !slices.Equal(upKinks, downKinks)
 }
 
 // fused runs the model's forward and the fused backward pass on one batch.

@@ -29,19 +29,31 @@ func of(t *model.Tensor, flat []float64) []float64 {
 	return flat[t.Off:end:end]
 }
 
+// A kinked layer's derivative jumps somewhere (ReLU at 0): kinks says on
+// which side of it each input is.
+type kinked interface {
+	kinks(in []float64) []bool
+}
+
 // referencePass runs the float64 step-by-step forward pass of m's network
-// with the weights w on the batch (x[B×Block], y[B]), and returns the loss
-// and the backward pass, which gives the gradient of every activation (the
-// last first) and then of every parameter (in table order).
-func referencePass(m *model.Model, w []float64, x, y []int32) (float64, func() []Named) {
+// with the weights w on the batch (x[B×Block], y[B]), and returns the loss,
+// the side of its kink every input of a kinked layer is on, and the
+// backward pass, which gives the gradient of every activation (the last
+// first) and then of every parameter (in table order).
+func referencePass(m *model.Model, w []float64, x, y []int32) (float64, []bool, func() []Named) {
 	net := m.Net
 	act, embBack := embeddingReference(net.Embed, w, x)
 	backs := make([]refBackward, len(net.Nodes))
+	var kinks []bool
 	for i, n := range net.Nodes {
-		act, backs[i] = passOf(n.Layer).reference(w, act, len(y)*n.In.T)
+		p := passOf(n.Layer)
+		if k, ok := p.(kinked); ok {
+			kinks = append(kinks, k.kinks(act)...)
+		}
+		act, backs[i] = p.reference(w, act, len(y)*n.In.T)
 	}
 	loss, lossBack := crossEntropyReference(act, y, net.Loss.Vocab)
-	return loss, func() []Named {
+	return loss, kinks, func() []Named {
 		var out []Named
 		dw := make([]float64, len(w))
 		d := lossBack()
@@ -61,7 +73,7 @@ func referencePass(m *model.Model, w []float64, x, y []int32) (float64, func() [
 // StepByStep runs the reference forward and backward passes in float64 on the
 // batch (x[B×Block], y[B]) and returns the loss and every gradient.
 func StepByStep(m *model.Model, x, y []int32) (float64, []Named) {
-	loss, backward := referencePass(m, toFloat64(m.Weights), x, y)
+	loss, _, backward := referencePass(m, toFloat64(m.Weights), x, y)
 	return loss, backward()
 }
 

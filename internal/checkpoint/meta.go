@@ -42,3 +42,20 @@ func (r *MetaReader) Positive(key string) float64 {
 	}
 	return v
 }
+
+// Bool is the value of key as "true" or "false".
+func (r *MetaReader) Bool(key string) bool {
+	v := r.kv[key]
+	if v != "true" && v != "false" {
+		r.Bad = append(r.Bad, key)
+	}
+	return v == "true"
+}
+
+// String is the value of key, which must be there and not empty.
+func (r *MetaReader) String(key string) string {
+	if r.kv[key] == "" {
+		r.Bad = append(r.Bad, key)
+	}
+	return r.kv[key]
+}

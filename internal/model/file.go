@@ -8,10 +8,12 @@ import (
 	"github.com/makemore/makemore/internal/checkpoint"
 )
 
-// Checkpoint format identity, stored in the safetensors metadata.
+// Checkpoint format identity, stored in the safetensors metadata. Version 2
+// records the architecture (model, activation, n_layer, bias, output_bn);
+// a version-1 file is lecture 4's MLP, which is what those keys default to.
 const (
 	FormatName    = "makemore-mlp"
-	FormatVersion = 1
+	FormatVersion = 2
 )
 
 // Meta is what a checkpoint records of the weights besides the tensors: enough
@@ -34,6 +36,11 @@ func (m *Model) Save(path string, meta Meta, extra map[string]string) error {
 		"block_size":     strconv.Itoa(m.Block),
 		"n_embd":         strconv.Itoa(m.Embd),
 		"n_hidden":       strconv.Itoa(m.Hidden),
+		"model":          m.Arch,
+		"activation":     m.Activation,
+		"n_layer":        strconv.Itoa(m.Layers),
+		"bias":           strconv.FormatBool(!m.NoBias),
+		"output_bn":      strconv.FormatBool(m.OutputBN),
 		"vocab":          meta.Vocab,
 		"max_word_len":   strconv.Itoa(meta.MaxWordLen),
 		"words_sha256":   meta.WordsSHA256,
@@ -67,6 +74,11 @@ func Load(path string) (*Model, Meta, map[string]string, error) {
 	}
 	r := checkpoint.NewMetaReader(kv)
 	cfg := Config{Vocab: r.Int("vocab_size"), Block: r.Int("block_size"), Embd: r.Int("n_embd"), Hidden: r.Int("n_hidden")}
+	if version >= 2 {
+		cfg.Arch, cfg.Activation = r.String("model"), r.String("activation")
+		cfg.Layers = r.Int("n_layer")
+		cfg.NoBias, cfg.OutputBN = !r.Bool("bias"), r.Bool("output_bn")
+	}
 	meta := Meta{
 		Vocab:       kv["vocab"],
 		MaxWordLen:  r.Int("max_word_len"),

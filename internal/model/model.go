@@ -1,6 +1,7 @@
-// Package model is the forward pass of the makemore MLP of "becoming a
-// backprop ninja", as a list of layers described once (Config.Network), each
-// a file of its own with its mirror in package backprop.
+// Package model is the forward pass of makemore's networks — the MLP of
+// "becoming a backprop ninja" and its deeper and hierarchical relatives of
+// lectures 3 and 5 — as a list of layers described once (Config.Network),
+// each layer a file of its own with its mirror in package backprop.
 //
 // Tensors are flat row-major float32 slices. The trained ones share one
 // backing array, Weights, so that the optimizer is a single loop; the
@@ -10,17 +11,83 @@ package model
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
+	"slices"
+	"strings"
 
 	"github.com/makemore/makemore/internal/checkpoint"
 )
 
-// Config is the model's shape.
+// Config is the model's architecture and shape. Its zero values are the
+// lecture-4 model's: an MLP of one tanh block with biases.
 type Config struct {
 	Vocab  int // tokens, boundary included
 	Block  int // context length in tokens
 	Embd   int // embedding width per token
-	Hidden int // hidden units
+	Hidden int // hidden units per block
+
+	Arch       string // ArchMLP (""), or ArchWaveNet
+	Layers     int    // an MLP's hidden blocks (0: 1); a WaveNet has log₂ Block
+	Activation string // ActTanh (""), ActReLU or ActGELU
+	// NoBias drops the bias of the hidden Linears, which the batchnorm
+	// after each cancels anyway (lectures 3 and 5; lecture 4 keeps b1).
+	NoBias bool
+	// OutputBN puts lecture 3's batchnorm on the logits, its gain 0.1 at
+	// init, after a Linear without bias.
+	OutputBN bool
+	// Gain scales the hidden Linears' initial weights, N(0, (Gain/√fan_in)²);
+	// 0 takes the activation's (see ActivationGain).
+	Gain float64
+}
+
+// Architectures and activations.
+const (
+	ArchMLP     = "mlp"
+	ArchWaveNet = "wavenet"
+	ActTanh     = "tanh"
+	ActReLU     = "relu"
+	ActGELU     = "gelu"
+)
+
+// ArchNames and Activations list the names Config takes.
+var (
+	ArchNames       = []string{ArchMLP, ArchWaveNet}
+	ActivationNames = []string{ActTanh, ActReLU, ActGELU}
+)
+
+// Canonical is c with its zero values spelled out: the architecture,
+// activation and block count it means.
+func (c Config) Canonical() Config {
+	if c.Arch == "" {
+		c.Arch = ArchMLP
+	}
+	if c.Activation == "" {
+		c.Activation = ActTanh
+	}
+	if c.Layers == 0 {
+		c.Layers = 1
+		if c.Arch == ArchWaveNet {
+			c.Layers = bits.Len(uint(c.Block)) - 1
+		}
+	}
+	if c.Arch == ArchWaveNet {
+		c.NoBias = true // lecture 5's Linears before batchnorm have none
+	}
+	return c
+}
+
+// ActivationGain is the initial gain that keeps activations at unit scale
+// through a Linear and the activation: 5/3 for tanh (as the lectures), √2 for
+// ReLU (He et al.), and for GELU √2 as well, since GELU is ReLU away from 0
+// and between the two near it; batchnorm after each Linear makes the exact
+// value matter little.
+func ActivationGain(activation string) float64 {
+	switch activation {
+	case ActReLU, ActGELU:
+		return math.Sqrt2
+	}
+	return 5.0 / 3
 }
 
 // In is the width of the concatenated context embedding.
@@ -31,19 +98,35 @@ func (c Config) In() int { return c.Block * c.Embd }
 const (
 	MaxDim    = 1 << 16 // vocabulary, n-embd, n-hidden
 	MaxBlock  = 1 << 10 // context length
+	MaxLayers = 64      // hidden blocks
 	MaxParams = 1 << 28 // 1 GiB of float32 weights
 )
 
-// Validate reports a shape the model cannot have.
+// Validate reports an architecture or shape the model cannot have.
 func (c Config) Validate() error {
+	c = c.Canonical()
 	for _, f := range []struct {
 		name string
 		v    int
 		max  int
-	}{{"vocabulary size", c.Vocab, MaxDim}, {"block size", c.Block, MaxBlock}, {"n-embd", c.Embd, MaxDim}, {"n-hidden", c.Hidden, MaxDim}} {
+	}{{"vocabulary size", c.Vocab, MaxDim}, {"block size", c.Block, MaxBlock}, {"n-embd", c.Embd, MaxDim}, {"n-hidden", c.Hidden, MaxDim}, {"n-layer", c.Layers, MaxLayers}} {
 		if f.v < 1 || f.v > f.max {
 			return fmt.Errorf("%s must be between 1 and %d, got %d", f.name, f.max, f.v)
 		}
+	}
+	switch {
+	case !slices.Contains(ArchNames, c.Arch):
+		return fmt.Errorf("model must be one of %s, got %q", strings.Join(ArchNames, ", "), c.Arch)
+	case !slices.Contains(ActivationNames, c.Activation):
+		return fmt.Errorf("activation must be one of %s, got %q", strings.Join(ActivationNames, ", "), c.Activation)
+	case !(c.Gain >= 0) || math.IsInf(c.Gain, 0):
+		return fmt.Errorf("initial gain must be a finite number, 0 or more, got %v", c.Gain)
+	case c.Arch == ArchWaveNet && (c.Block < 2 || c.Block&(c.Block-1) != 0):
+		return fmt.Errorf("a wavenet's block size must be a power of two from 2, to halve at every level, got %d", c.Block)
+	case c.Arch == ArchWaveNet && c.OutputBN:
+		return fmt.Errorf("batchnorm on the logits is lecture 3's MLP, not a wavenet's")
+	case c.Arch == ArchWaveNet && 1<<c.Layers != c.Block:
+		return fmt.Errorf("a wavenet of block size %d has %d levels, not %d", c.Block, bits.Len(uint(c.Block))-1, c.Layers)
 	}
 	// Within the limits above every tensor's size fits an int64 easily.
 	net, err := c.Network()
@@ -68,6 +151,7 @@ type Model struct {
 
 // New returns a zeroed model of shape c, which must be valid (see Validate).
 func New(c Config) *Model {
+	c = c.Canonical()
 	net, err := c.Network()
 	if err != nil {
 		panic("model.New: " + err.Error())

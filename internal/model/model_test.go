@@ -155,30 +155,49 @@ func float64Loss(m *Model, x, y []int32) float64 {
 }
 
 func TestSaveLoadRoundTrip(t *testing.T) {
-	cfg := Config{Vocab: 5, Block: 2, Embd: 3, Hidden: 4}
-	m := testModel(cfg)
-	for i := range m.Stats {
-		m.Stats[i] = float32(i) + 0.5
+	for _, cfg := range []Config{
+		{Vocab: 5, Block: 2, Embd: 3, Hidden: 4},
+		{Vocab: 5, Block: 4, Embd: 3, Hidden: 4, Arch: ArchWaveNet, Activation: ActGELU},
+		{Vocab: 5, Block: 2, Embd: 3, Hidden: 4, Layers: 3, Activation: ActReLU, NoBias: true, OutputBN: true},
+	} {
+		m := testModel(cfg)
+		for i := range m.Stats {
+			m.Stats[i] = float32(i) + 0.5
+		}
+		meta := Meta{Vocab: "abcd", MaxWordLen: 9, WordsSHA256: strings.Repeat("ab", 32), Seed: 1 << 40}
+		path := filepath.Join(t.TempDir(), "m.safetensors")
+		if err := m.Save(path, meta, map[string]string{"step": "123"}); err != nil {
+			t.Fatal(err)
+		}
+		got, gotMeta, kv, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Config != cfg.Canonical() || gotMeta != meta || kv["step"] != "123" || kv["n_hidden"] != "4" {
+			t.Fatalf("loaded %+v %+v %v, want %+v %+v", got.Config, gotMeta, kv, cfg.Canonical(), meta)
+		}
+		if err := m.Save(path, meta, map[string]string{"seed": "1"}); err == nil || !strings.Contains(err.Error(), `"seed"`) {
+			t.Fatalf("saving with the model's own key as extra: err %v", err)
+		}
+		for i, tn := range m.Tensors() {
+			if gt := got.Tensors()[i]; gt.Name != tn.Name || !slices.Equal(tn.Data, gt.Data) {
+				t.Errorf("%+v: tensor %s differs after the round trip", cfg, tn.Name)
+			}
+		}
 	}
-	meta := Meta{Vocab: "abcd", MaxWordLen: 9, WordsSHA256: strings.Repeat("ab", 32), Seed: 1 << 40}
-	path := filepath.Join(t.TempDir(), "m.safetensors")
-	if err := m.Save(path, meta, map[string]string{"step": "123"}); err != nil {
-		t.Fatal(err)
-	}
-	got, gotMeta, kv, err := Load(path)
+}
+
+// A checkpoint of format version 1, written by makemore before the
+// architecture was recorded (commit 13baa90: train --max-steps 300
+// --n-hidden 16 --n-embd 5), loads as lecture 4's MLP.
+func TestLoadVersion1(t *testing.T) {
+	m, meta, kv, err := Load("testdata/v1.safetensors")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Config != cfg || gotMeta != meta || kv["step"] != "123" || kv["n_hidden"] != "4" {
-		t.Fatalf("loaded %+v %+v %v, want %+v %+v", got.Config, gotMeta, kv, cfg, meta)
-	}
-	if err := m.Save(path, meta, map[string]string{"seed": "1"}); err == nil || !strings.Contains(err.Error(), `"seed"`) {
-		t.Fatalf("saving with the model's own key as extra: err %v", err)
-	}
-	for i, tn := range m.Tensors() {
-		if gt := got.Tensors()[i]; gt.Name != tn.Name || !slices.Equal(tn.Data, gt.Data) {
-			t.Errorf("tensor %s differs after the round trip", tn.Name)
-		}
+	want := Config{Vocab: 27, Block: 3, Embd: 5, Hidden: 16}.Canonical()
+	if kv["format_version"] != "1" || m.Config != want || meta.Seed != 42 || len(meta.Vocab) != 26 {
+		t.Fatalf("loaded %+v, meta %+v, version %s", m.Config, meta, kv["format_version"])
 	}
 }
 
@@ -254,17 +273,17 @@ func TestNetworkInconsistencies(t *testing.T) {
 	}{
 		{"input has 6 columns", func(n *Network) {
 			n.add("x", &Flatten{N: 2})
-			n.add("y", n.linear("W", "", 5, 4, 1))
+			n.add("y", n.linear("W", "", 5, 4, Init{Std: 1}))
 		}},
 		{"do not divide into groups of 3", func(n *Network) { n.add("x", &Flatten{N: 3}) }},
-		{"batchnorm of width 5: input has 3 columns", func(n *Network) { n.add("x", n.batchNorm("bn", 5)) }},
+		{"batchnorm of width 5: input has 3 columns", func(n *Network) { n.add("x", n.batchNorm("", 5, 1)) }},
 		{`the name "x" is used twice`, func(n *Network) {
 			n.add("x", &Flatten{N: 4})
 			n.add("x", &Tanh{})
 		}},
 		{`the name "W" is used twice`, func(n *Network) {
-			n.linear("W", "", 1, 1, 1)
-			n.linear("W", "", 1, 1, 1)
+			n.linear("W", "", 1, 1, Init{})
+			n.linear("W", "", 1, 1, Init{})
 		}},
 	} {
 		n := &Network{Block: 4, names: map[string]bool{}}

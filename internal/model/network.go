@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/makemore/makemore/internal/kernels"
 )
@@ -134,8 +135,8 @@ type Network struct {
 	err     error           // the first inconsistency found while building
 }
 
-// Network describes the model of shape c, the one place its layers are
-// listed:
+// Network describes the model c, the one place its layers are listed. The
+// lecture-4 MLP (Layers 1, tanh):
 //
 //	emb = C[X]                       [B × Block × Embd]
 //	embcat = emb viewed flat         [B × Block·Embd]
@@ -145,24 +146,99 @@ type Network struct {
 //	logits = h·W2 + b2               [B × Vocab]
 //	loss = cross-entropy(logits, Y)
 //
-// The tensors start as in the lecture, except that the batchnorm gain is
-// 1.1 rather than 1: a start at exactly one can hide a wrong gradient.
+// With more Layers the three middle lines repeat, their names numbered
+// (hprebn1, W1, bngain1, …); OutputBN adds batchnorm on the logits.
+// The WaveNet of lecture 5 instead halves the positions at every level:
+//
+//	emb = C[X]                                 [B × Block × Embd]
+//	level k: catk = pairs of positions joined   [B × T/2 × 2C]
+//	         hprebnk = catk·Wk                  [B·T/2 × Hidden]
+//	         hpreactk = batchnorm over B·T/2 rows, hk = activation
+//	logits = h·W + b                           [B × Vocab]
 //
 // It reports a layer that cannot take its input's shape, a name used twice
 // and logits that are not one row of Vocab per example.
 func (c Config) Network() (*Network, error) {
+	c = c.Canonical()
 	n := &Network{Block: c.Block, names: map[string]bool{}}
 	n.Embed = &Embedding{Name: n.name("emb"), Embd: c.Embd, C: n.param("C", Init{Std: 1}, c.Vocab, c.Embd)}
-	n.add("embcat", &Flatten{N: c.Block})
-	n.add("hprebn", n.linear("W1", "b1", c.In(), c.Hidden, (5.0/3)/math.Sqrt(float64(c.In()))))
-	n.add("hpreact", n.batchNorm("bn", c.Hidden))
-	n.add("h", &Tanh{})
-	n.add("logits", n.linear("W2", "b2", c.Hidden, c.Vocab, 0.1))
+	gain := c.Gain
+	if gain == 0 {
+		gain = ActivationGain(c.Activation)
+	}
+	if c.Arch == ArchWaveNet {
+		c.wavenet(n, gain)
+	} else {
+		c.mlp(n, gain)
+	}
 	n.Loss = &CrossEntropy{Vocab: c.Vocab}
 	if out := n.Out(); n.err == nil && out != (Shape{1, c.Vocab}) {
 		n.err = fmt.Errorf("the network ends in %d positions of %d values per example, not one of the vocabulary's %d", out.T, out.C, c.Vocab)
 	}
 	return n, n.err
+}
+
+// mlp lists the MLP's layers: lecture 4's, and with more blocks and
+// OutputBN lecture 3's deep network.
+func (c Config) mlp(n *Network, gain float64) {
+	// One block keeps the lecture's names; more are numbered from 1.
+	num := func(k int) string {
+		if c.Layers == 1 {
+			return ""
+		}
+		return strconv.Itoa(k)
+	}
+	n.add("embcat", &Flatten{N: c.Block})
+	in := c.In()
+	for k := 1; k <= c.Layers; k++ {
+		b := "b" + strconv.Itoa(k)
+		if c.NoBias {
+			b = ""
+		}
+		n.add("hprebn"+num(k), n.linear("W"+strconv.Itoa(k), b, in, c.Hidden, Init{Std: gain / math.Sqrt(float64(in))}))
+		n.add("hpreact"+num(k), n.batchNorm(num(k), c.Hidden, c.bnGain()))
+		n.add("h"+num(k), n.activation(c.Activation))
+		in = c.Hidden
+	}
+	out := strconv.Itoa(c.Layers + 1)
+	if c.OutputBN {
+		// Lecture 3: the logits normalised, and scaled down at the start so
+		// that the first predictions are nearly uniform.
+		n.add("prelogits", n.linear("W"+out, "", in, c.Vocab, Init{Std: 1 / math.Sqrt(float64(in))}))
+		n.add("logits", n.batchNorm(out, c.Vocab, 0.1))
+		return
+	}
+	// Lecture 4: small logits at the start, from weights of std 0.1.
+	n.add("logits", n.linear("W"+out, "b"+out, in, c.Vocab, Init{Std: 0.1}))
+}
+
+// wavenet lists lecture 5's hierarchical model: Layers levels of
+// FlattenConsecutive(2) → Linear (no bias) → BatchNorm → activation, then
+// the logits.
+func (c Config) wavenet(n *Network, gain float64) {
+	in := c.Embd
+	for k := 1; k <= c.Layers; k++ {
+		s := strconv.Itoa(k)
+		n.add("cat"+s, &Flatten{N: 2})
+		n.add("hprebn"+s, n.linear("W"+s, "", 2*in, c.Hidden, Init{Std: gain / math.Sqrt(float64(2*in))}))
+		n.add("hpreact"+s, n.batchNorm(s, c.Hidden, c.bnGain()))
+		n.add("h"+s, n.activation(c.Activation))
+		in = c.Hidden
+	}
+	// Lecture 5: the last layer's weights scaled by 0.1 at the start, its
+	// bias zero.
+	out := strconv.Itoa(c.Layers + 1)
+	n.add("logits", n.linearBias("W"+out, "b"+out, in, c.Vocab, Init{Std: 0.1 / math.Sqrt(float64(in))}, Init{}))
+}
+
+// bnGain is where the hidden batchnorm gains start: 1.1 in lecture 4's
+// one-block MLP, whose tests showed that a gain of exactly one can hide a
+// wrong gradient, and 1 as in lectures 3 and 5 elsewhere.
+func (c Config) bnGain() float64 {
+	if c.Arch == ArchMLP && c.Layers == 1 && !c.OutputBN {
+		return 1.1
+	}
+	return 1
 }
 
 // add appends l, its output called name, to the layers.
@@ -203,26 +279,43 @@ func (n *Network) stat(name string, init Init, shape ...int) *Tensor {
 	return t
 }
 
-// linear is a Linear layer whose weights start at std wStd and whose bias
-// (named unless "") starts small and non-zero.
-func (n *Network) linear(w, b string, in, out int, wStd float64) *Linear {
-	l := &Linear{In: in, Out: out, W: n.param(w, Init{Std: wStd}, in, out)}
+// linear is a Linear layer whose weights start as wInit and whose bias
+// (none when b is "") starts small and non-zero, as lecture 4's.
+func (n *Network) linear(w, b string, in, out int, wInit Init) *Linear {
+	return n.linearBias(w, b, in, out, wInit, Init{Std: 0.1})
+}
+
+// linearBias is a Linear layer whose bias, unless b is "", starts as bInit.
+func (n *Network) linearBias(w, b string, in, out int, wInit, bInit Init) *Linear {
+	l := &Linear{In: in, Out: out, W: n.param(w, wInit, in, out)}
 	if b != "" {
-		l.B = n.param(b, Init{Std: 0.1}, out)
+		l.B = n.param(b, bInit, out)
 	}
 	return l
 }
 
 // batchNorm is a BatchNorm layer of width h whose tensors are named
-// prefix+"gain", "bias", "mean" and "var".
-func (n *Network) batchNorm(prefix string, h int) *BatchNorm {
+// bngain, bnbias, bnmean and bnvar followed by suffix, its gain starting at
+// gain and its bias at 0.
+func (n *Network) batchNorm(suffix string, h int, gain float64) *BatchNorm {
 	return &BatchNorm{
 		Width: h,
-		Gain:  n.param(prefix+"gain", Init{Fill: 1.1}, h),
-		Bias:  n.param(prefix+"bias", Init{}, h),
-		Mean:  n.stat(prefix+"mean", Init{}, h),
-		Var:   n.stat(prefix+"var", Init{Fill: 1}, h),
+		Gain:  n.param("bngain"+suffix, Init{Fill: gain}, h),
+		Bias:  n.param("bnbias"+suffix, Init{}, h),
+		Mean:  n.stat("bnmean"+suffix, Init{}, h),
+		Var:   n.stat("bnvar"+suffix, Init{Fill: 1}, h),
 	}
+}
+
+// activation is the layer of the activation function called name.
+func (n *Network) activation(name string) Layer {
+	switch name {
+	case ActReLU:
+		return &ReLU{}
+	case ActGELU:
+		return &GELU{}
+	}
+	return &Tanh{}
 }
 
 // NumParams is the number of trained values (12,297 for the lecture's defaults).

@@ -1,0 +1,40 @@
+package train
+
+import "github.com/makemore/makemore/internal/model"
+
+// Preset is a named model and schedule: the lectures' configurations, and
+// the best one found for a laptop-sized run. Sizes the vocabulary does not
+// set (Vocab) are left 0.
+type Preset struct {
+	Model     model.Config
+	BatchSize int
+	Schedule  Schedule
+	MaxSteps  int
+}
+
+// Presets by name; PresetNames lists them in order.
+var (
+	Presets = map[string]Preset{
+		// Lecture 4's MLP, today's defaults.
+		"part4": {
+			Model:     model.Config{Block: 3, Embd: 10, Hidden: 200},
+			BatchSize: 32, MaxSteps: 200000,
+			Schedule: Schedule{LR: 0.1, DecayStep: 100000, DecayFactor: 0.1},
+		},
+		// Lecture 3's deep network: five tanh blocks of Linear (no bias) →
+		// BatchNorm, batchnorm on the logits, weights randn/√fan_in.
+		"part3": {
+			Model:     model.Config{Block: 3, Embd: 10, Hidden: 100, Layers: 5, NoBias: true, OutputBN: true, Gain: 1},
+			BatchSize: 32, MaxSteps: 200000,
+			Schedule: Schedule{LR: 0.1, DecayStep: 150000, DecayFactor: 0.1},
+		},
+		// Lecture 5's WaveNet: three levels over a context of 8, weights
+		// randn/√fan_in.
+		"part5": {
+			Model:     model.Config{Arch: model.ArchWaveNet, Block: 8, Embd: 24, Hidden: 128, Gain: 1},
+			BatchSize: 32, MaxSteps: 200000,
+			Schedule: Schedule{LR: 0.1, DecayStep: 150000, DecayFactor: 0.1},
+		},
+	}
+	PresetNames = []string{"part3", "part4", "part5"}
+)
