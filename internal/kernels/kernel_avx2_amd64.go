@@ -23,10 +23,10 @@ var avx2Set = kernelSet{
 	colAffine:   colAffineAVX2,
 	colAffine2:  colAffine2AVX2,
 	tanhGrad:    tanhGradAVX2,
-	relu:        reluPortable,
-	reluGrad:    reluGradPortable,
-	gelu:        geluPortable,
-	geluGrad:    geluGradPortable,
+	relu:        reluAVX2,
+	reluGrad:    reluGradAVX2,
+	gelu:        geluAVX2,
+	geluGrad:    geluGradAVX2,
 }
 
 // laneMasks[r] selects the first r lanes of a vector, for VMASKMOVPS.
@@ -173,5 +173,34 @@ func colAffine2AVX2(out, x, y, sx, sy, shift []float32, rows, cols int) {
 func tanhGradAVX2(out, h, dh []float32) {
 	if len(h) > 0 {
 		tanhGrad(&out[0], &h[0], &dh[0], 1, len(h), tailMask(len(h)))
+	}
+}
+
+func reluAVX2(dst, x []float32) {
+	if len(x) > 0 {
+		relu8(&dst[0], &x[0], len(x), tailMask(len(x)))
+	}
+}
+
+func reluGradAVX2(out, y, dy []float32) {
+	if len(y) > 0 {
+		reluGrad8(&out[0], &y[0], &dy[0], len(y), tailMask(len(y)))
+	}
+}
+
+// geluCoef are gelu8's and geluGrad8's constants: tanhCoef's, so that the
+// inner tanh is Tanh's, then GELU's own (see gelu32 and geluGrad32).
+var geluCoef = [19]float32{tanhClamp, tanhTiny * tanhTiny, alpha13, alpha11, alpha9, alpha7, alpha5, alpha3, alpha1,
+	beta6, beta4, beta2, beta0, -tanhClamp, geluC1, geluC0, 0.5, geluC3, 1}
+
+func geluAVX2(dst, x []float32) {
+	if len(x) > 0 {
+		gelu8(&dst[0], &x[0], len(x), &geluCoef, tailMask(len(x)))
+	}
+}
+
+func geluGradAVX2(out, x, dy []float32) {
+	if len(x) > 0 {
+		geluGrad8(&out[0], &x[0], &dy[0], len(x), &geluCoef, tailMask(len(x)))
 	}
 }

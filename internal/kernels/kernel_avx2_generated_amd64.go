@@ -90,3 +90,25 @@ func colAffine2(out *float32, x *float32, y *float32, rows int, cols int, sx *fl
 //
 //go:noescape
 func tanhGrad(out *float32, h *float32, dh *float32, rows int, cols int, mask *[8]int32)
+
+// relu8 sets dst[i] = max(x[i], 0) for i < n.
+//
+//go:noescape
+func relu8(dst *float32, x *float32, n int, mask *[8]int32)
+
+// reluGrad8 sets out[i] = dy[i] where y[i] > 0, else 0, for i < n.
+//
+//go:noescape
+func reluGrad8(out *float32, y *float32, dy *float32, n int, mask *[8]int32)
+
+// gelu8 sets dst[i] = GELU(x[i]) for i < n with the coefficients
+// coef = tanh8's, C1, C0, 0.5, C3, 1 (see geluCoef).
+//
+//go:noescape
+func gelu8(dst *float32, x *float32, n int, coef *[19]float32, mask *[8]int32)
+
+// geluGrad8 sets out[i] = GELU'(x[i])·dy[i] for i < n with the coefficients
+// coef = tanh8's, C1, C0, 0.5, C3, 1 (see geluCoef).
+//
+//go:noescape
+func geluGrad8(out *float32, x *float32, dy *float32, n int, coef *[19]float32, mask *[8]int32)

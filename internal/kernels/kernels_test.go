@@ -511,7 +511,8 @@ func TestActivationAccuracy(t *testing.T) {
 				t.Errorf("%s: %s wrote past the end", ks.id, k.name)
 			}
 			var worst, worstRel float64
-			var at, atRel float32
+			var at, atRel, atUlp float32
+			var worstUlp int64
 			for i, x := range xs {
 				want := k.ref(float64(x))
 				g := float64(got[i])
@@ -522,14 +523,19 @@ func TestActivationAccuracy(t *testing.T) {
 				if !(e <= worst) { // NaN too
 					worst, at = e, x
 				}
+				if x >= 0 && !math.IsInf(want, 0) {
+					if u := ulps(got[i], float32(want)); u > worstUlp {
+						worstUlp, atUlp = u, x
+					}
+				}
 				if math.Abs(want) >= 1e-3 {
 					if r := math.Abs(g-want) / math.Abs(want); r > worstRel {
 						worstRel, atRel = r, x
 					}
 				}
 			}
-			t.Logf("%s %s: max |err|/(1+|want|) %.2g (at x = %v); max rel err %.2g where |want| ≥ 1e-3 (at x = %v)",
-				ks.id, k.name, worst, at, worstRel, atRel)
+			t.Logf("%s %s: max |err|/(1+|want|) %.2g (at x = %v); max rel err %.2g where |want| ≥ 1e-3 (at x = %v); "+
+				"max %d ulp for x ≥ 0 (at x = %v)", ks.id, k.name, worst, at, worstRel, atRel, worstUlp, atUlp)
 			if !(worst <= k.tol) {
 				t.Errorf("%s: %s error %.2g at x = %v, want ≤ %g·(1+|want|)", ks.id, k.name, worst, at, k.tol)
 			}

@@ -24,6 +24,7 @@ func main() {
 	transpose()
 	axpy()
 	columnOps()
+	activations()
 	Generate()
 }
 
@@ -147,34 +148,67 @@ func tile(rows, vecs int, masked bool) {
 }
 
 // unary emits name(dst, x *float32, n int, coef *[ncoef]float32, mask *[8]int32),
-// which sets dst[i] = f(x[i]) for i < n: lanes vectors at a time, then single
-// vectors, then the last n mod 8 elements loaded and stored through mask, so
-// every element takes the same arithmetic. body gets vectors of x and the
-// coefficient table and returns f of each; it should interleave its steps
-// across the vectors, so that their long dependency chains overlap instead of
-// filling the scheduler with one chain's waiting instructions.
+// which sets dst[i] = f(x[i]) for i < n (see elementwise). body gets vectors
+// of x and the coefficient table and returns f of each; it should interleave
+// its steps across the vectors, so that their long dependency chains overlap
+// instead of filling the scheduler with one chain's waiting instructions.
 func unary(name string, ncoef, lanes int, doc []string, body func(xs []VecVirtual, coef func(int) Mem) []VecVirtual) {
-	TEXT(name, NOSPLIT, "func(dst, x *float32, n int, coef *["+itoa(ncoef)+"]float32, mask *[8]int32)")
+	elementwise(name, []string{"dst", "x"}, ncoef, lanes, doc,
+		func(n int, load func(arg, i int) VecVirtual, coef func(int) Mem) []VecVirtual {
+			xs := make([]VecVirtual, n)
+			for i := range xs {
+				xs[i] = load(0, i)
+			}
+			return body(xs, coef)
+		})
+}
+
+// elementwise emits name(args[0], args[1], … *float32, n int[, coef *[ncoef]float32], mask *[8]int32),
+// which sets args[0][i] = f(args[1][i], …) for i < n: lanes vectors at a time,
+// then single vectors, then the last n mod 8 elements loaded and stored
+// through mask, so every element takes the same arithmetic. body computes n
+// vectors of f; load(k, i) loads vector i of input args[1+k] where body wants
+// it, so that an input needed late holds no register meanwhile.
+func elementwise(name string, args []string, ncoef, lanes int, doc []string,
+	body func(n int, load func(arg, i int) VecVirtual, coef func(int) Mem) []VecVirtual) {
+	sig := "func(" + args[0]
+	for _, a := range args[1:] {
+		sig += ", " + a
+	}
+	sig += " *float32, n int"
+	if ncoef > 0 {
+		sig += ", coef *[" + itoa(ncoef) + "]float32"
+	}
+	TEXT(name, NOSPLIT, sig+", mask *[8]int32)")
 	Pragma("noescape")
 	Doc(doc...)
-	dst := Load(Param("dst"), GP64())
-	src := Load(Param("x"), GP64())
+	dst := Load(Param(args[0]), GP64())
+	src := make([]Register, len(args)-1)
+	for k, a := range args[1:] {
+		src[k] = Load(Param(a), GP64())
+	}
 	n := Load(Param("n"), GP64())
-	cf := Load(Param("coef"), GP64())
-	coef := func(i int) Mem { return Mem{Base: cf, Disp: 4 * i} }
+	var coef func(int) Mem
+	if ncoef > 0 {
+		cf := Load(Param("coef"), GP64())
+		coef = func(i int) Mem { return Mem{Base: cf, Disp: 4 * i} }
+	}
 
 	loop := func(label string, width int) {
 		Label(name + label)
 		CMPQ(n, U32(8*width))
 		JL(LabelRef(name + label + "_done"))
-		xs := vecs(width)
-		for i, x := range xs {
-			VMOVUPS(Mem{Base: src, Disp: 32 * i}, x)
+		load := func(k, i int) VecVirtual {
+			x := YMM()
+			VMOVUPS(Mem{Base: src[k], Disp: 32 * i}, x)
+			return x
 		}
-		for i, y := range body(xs, coef) {
+		for i, y := range body(width, load, coef) {
 			VMOVUPS(y, Mem{Base: dst, Disp: 32 * i})
 		}
-		ADDQ(U32(32*width), src)
+		for _, s := range src {
+			ADDQ(U32(32*width), s)
+		}
 		ADDQ(U32(32*width), dst)
 		SUBQ(U32(8*width), n)
 		JMP(LabelRef(name + label))
@@ -186,9 +220,12 @@ func unary(name string, ncoef, lanes int, doc []string, body func(xs []VecVirtua
 	loop("_one", 1)
 	mask := YMM()
 	VMOVDQU(Mem{Base: Load(Param("mask"), GP64())}, mask)
-	x := YMM()
-	VMASKMOVPS(Mem{Base: src}, mask, x)
-	VMASKMOVPS(body([]VecVirtual{x}, coef)[0], mask, Mem{Base: dst})
+	load := func(k, _ int) VecVirtual {
+		x := YMM()
+		VMASKMOVPS(Mem{Base: src[k]}, mask, x)
+		return x
+	}
+	VMASKMOVPS(body(1, load, coef)[0], mask, Mem{Base: dst})
 	VZEROUPPER()
 	RET()
 }
@@ -207,56 +244,60 @@ func vecs(n int) []VecVirtual {
 func tanh() {
 	unary("tanh8", 14, 2, []string{"tanh8 sets dst[i] = tanh(x[i]) for i < n with the coefficients",
 		"coef = clamp, tiny², α13, α11, α9, α7, α5, α3, α1, β6, β4, β2, β0, −clamp (see tanh32)."},
-		func(v []VecVirtual, coef func(int) Mem) []VecVirtual {
-			n := len(v)
-			t, t2, p, q, keep := vecs(n), vecs(n), vecs(n), vecs(n), vecs(n)
-			c := YMM() // one coefficient at a time, shared by the vectors
-			// t = clamp(v); VMAXPS/VMINPS return their second source for a NaN lane,
-			// which is the clamp here: NaN lanes are restored from v below.
-			VBROADCASTSS(coef(13), c)
+		tanhVecs)
+}
+
+// tanhVecs emits tanh32 of each of v, with tanh8's coefficients at coef(0…13),
+// and returns the results in new registers, v unchanged.
+func tanhVecs(v []VecVirtual, coef func(int) Mem) []VecVirtual {
+	n := len(v)
+	t, t2, p, q, keep := vecs(n), vecs(n), vecs(n), vecs(n), vecs(n)
+	c := YMM() // one coefficient at a time, shared by the vectors
+	// t = clamp(v); VMAXPS/VMINPS return their second source for a NaN lane,
+	// which is the clamp here: NaN lanes are restored from v below.
+	VBROADCASTSS(coef(13), c)
+	for i := range v {
+		VMAXPS(c, v[i], t[i])
+	}
+	VBROADCASTSS(coef(0), c)
+	for i := range v {
+		VMINPS(c, t[i], t[i])
+		VMULPS(t[i], t[i], t2[i])
+	}
+	// p = t·(((((α13·t² + α11)·t² + α9)·t² + α7)·t² + α5)·t² + α3)·t² + α1)
+	// and q = ((β6·t² + β4)·t² + β2)·t² + β0, q's steps among p's.
+	VBROADCASTSS(coef(2), c)
+	for i := range v {
+		VMOVAPS(c, p[i])
+	}
+	VBROADCASTSS(coef(9), c)
+	for i := range v {
+		VMOVAPS(c, q[i])
+	}
+	for k := 3; k <= 8; k++ {
+		VBROADCASTSS(coef(k), c)
+		for i := range v {
+			VFMADD213PS(c, t2[i], p[i]) // p = p·t² + c
+		}
+		if k <= 5 {
+			VBROADCASTSS(coef(k+7), c)
 			for i := range v {
-				VMAXPS(c, v[i], t[i])
+				VFMADD213PS(c, t2[i], q[i])
 			}
-			VBROADCASTSS(coef(0), c)
-			for i := range v {
-				VMINPS(c, t[i], t[i])
-				VMULPS(t[i], t[i], t2[i])
-			}
-			// p = t·(((((α13·t² + α11)·t² + α9)·t² + α7)·t² + α5)·t² + α3)·t² + α1)
-			// and q = ((β6·t² + β4)·t² + β2)·t² + β0, q's steps among p's.
-			VBROADCASTSS(coef(2), c)
-			for i := range v {
-				VMOVAPS(c, p[i])
-			}
-			VBROADCASTSS(coef(9), c)
-			for i := range v {
-				VMOVAPS(c, q[i])
-			}
-			for k := 3; k <= 8; k++ {
-				VBROADCASTSS(coef(k), c)
-				for i := range v {
-					VFMADD213PS(c, t2[i], p[i]) // p = p·t² + c
-				}
-				if k <= 5 {
-					VBROADCASTSS(coef(k+7), c)
-					for i := range v {
-						VFMADD213PS(c, t2[i], q[i])
-					}
-				}
-			}
-			for i := range v {
-				VMULPS(t[i], p[i], p[i])
-				VDIVPS(q[i], p[i], p[i])
-			}
-			// keep v where v² < tiny² (tanh(v) = v in float32) or v is NaN (unordered).
-			VBROADCASTSS(coef(1), c)
-			for i := range v {
-				VMULPS(v[i], v[i], keep[i])
-				VCMPPS(U8(0x19), c, keep[i], keep[i]) // NGE_UQ: not (v² ≥ tiny²), true for NaN
-				VBLENDVPS(keep[i], v[i], p[i], p[i])
-			}
-			return p
-		})
+		}
+	}
+	for i := range v {
+		VMULPS(t[i], p[i], p[i])
+		VDIVPS(q[i], p[i], p[i])
+	}
+	// keep v where v² < tiny² (tanh(v) = v in float32) or v is NaN (unordered).
+	VBROADCASTSS(coef(1), c)
+	for i := range v {
+		VMULPS(v[i], v[i], keep[i])
+		VCMPPS(U8(0x19), c, keep[i], keep[i]) // NGE_UQ: not (v² ≥ tiny²), true for NaN
+		VBLENDVPS(keep[i], v[i], p[i], p[i])
+	}
+	return p
 }
 
 // exp emits exp8, the Cephes float32 exponential: e^x = 2^n·e^r with
@@ -456,6 +497,118 @@ func columnOps() {
 			d := o.load("dh")
 			VFNMADD231PS(d, h, d) // d = d − h²·d
 			o.store(d, "out")
+		})
+}
+
+// activations emits relu8, reluGrad8, gelu8 and geluGrad8. The GELU kernels
+// take geluCoef: tanh8's 14 coefficients, then C1, C0, 0.5, C3 and 1 (see
+// gelu32 and geluGrad32), and interleave two vectors for the tanh's chains.
+func activations() {
+	elementwise("relu8", []string{"dst", "x"}, 0, 4, []string{"relu8 sets dst[i] = max(x[i], 0) for i < n."},
+		func(n int, load func(arg, i int) VecVirtual, _ func(int) Mem) []VecVirtual {
+			zero, y := YMM(), vecs(n)
+			VXORPS(zero, zero, zero)
+			for i := range y {
+				VMAXPS(load(0, i), zero, y[i]) // x is the second source: NaN stays NaN
+			}
+			return y
+		})
+	elementwise("reluGrad8", []string{"out", "y", "dy"}, 0, 4,
+		[]string{"reluGrad8 sets out[i] = dy[i] where y[i] > 0, else 0, for i < n."},
+		func(n int, load func(arg, i int) VecVirtual, _ func(int) Mem) []VecVirtual {
+			zero, m := YMM(), vecs(n)
+			VXORPS(zero, zero, zero)
+			for i := range m {
+				VCMPPS(U8(0x1e), zero, load(0, i), m[i]) // GT_OQ: y > 0, false for NaN
+				VANDPS(load(1, i), m[i], m[i])
+			}
+			return m
+		})
+	const c1, c0, half, c3, one = 14, 15, 16, 17, 18
+	// geluArg returns u = x·(C1·x² + C0) of each x, the tanh's argument, and x².
+	geluArg := func(x []VecVirtual, coef func(int) Mem) (u, x2 []VecVirtual) {
+		u, x2 = vecs(len(x)), vecs(len(x))
+		c := YMM()
+		VBROADCASTSS(coef(c0), c)
+		for i := range x {
+			VMULPS(x[i], x[i], x2[i])
+			VBROADCASTSS(coef(c1), u[i])
+			VFMADD213PS(c, x2[i], u[i]) // u = C1·x² + C0
+			VMULPS(x[i], u[i], u[i])
+		}
+		return u, x2
+	}
+	// saturate sets r to 0 where u ≤ −clamp and to hi where u ≥ clamp, as
+	// gelu32 and geluGrad32 return before the tanh (ordered: NaN stays).
+	saturate := func(r, u []VecVirtual, hi func(i int) Op, coef func(int) Mem) {
+		c, m := YMM(), YMM()
+		VBROADCASTSS(coef(13), c)
+		for i := range r {
+			VCMPPS(U8(0x12), c, u[i], m) // LE_OQ: u ≤ −clamp
+			VANDNPS(r[i], m, r[i])
+		}
+		VBROADCASTSS(coef(0), c)
+		for i := range r {
+			VCMPPS(U8(0x1d), c, u[i], m) // GE_OQ: u ≥ clamp
+			VBLENDVPS(m, hi(i), r[i], r[i])
+		}
+	}
+	geluDoc := "coef = tanh8's, C1, C0, 0.5, C3, 1 (see geluCoef)."
+	elementwise("gelu8", []string{"dst", "x"}, 19, 2,
+		[]string{"gelu8 sets dst[i] = GELU(x[i]) for i < n with the coefficients", geluDoc},
+		func(n int, load func(arg, i int) VecVirtual, coef func(int) Mem) []VecVirtual {
+			x := make([]VecVirtual, n)
+			for i := range x {
+				x[i] = load(0, i)
+			}
+			u, _ := geluArg(x, coef)
+			t := tanhVecs(u, coef)
+			// h + h·t with h = 0.5·x
+			c := YMM()
+			VBROADCASTSS(coef(half), c)
+			for i := range x {
+				h := YMM()
+				VMULPS(c, x[i], h)
+				VFMADD213PS(h, h, t[i]) // t = h·t + h
+			}
+			saturate(t, u, func(i int) Op { return x[i] }, coef)
+			return t
+		})
+	elementwise("geluGrad8", []string{"out", "x", "dy"}, 19, 2,
+		[]string{"geluGrad8 sets out[i] = GELU'(x[i])·dy[i] for i < n with the coefficients", geluDoc},
+		func(n int, load func(arg, i int) VecVirtual, coef func(int) Mem) []VecVirtual {
+			x := make([]VecVirtual, n)
+			for i := range x {
+				x[i] = load(0, i)
+			}
+			u, x2 := geluArg(x, coef)
+			t := tanhVecs(u, coef)
+			// 0.5 + 0.5·t + h·(1 − t²)·(C3·x² + C0) with h = 0.5·x
+			c, w, s := YMM(), vecs(n), vecs(n)
+			VBROADCASTSS(coef(c0), c)
+			for i := range x {
+				VBROADCASTSS(coef(c3), w[i])
+				VFMADD213PS(c, x2[i], w[i]) // w = C3·x² + C0
+			}
+			VBROADCASTSS(coef(one), c)
+			for i := range x {
+				VMOVAPS(c, s[i])
+				VFNMADD231PS(t[i], t[i], s[i]) // s = 1 − t²
+			}
+			VBROADCASTSS(coef(half), c)
+			for i := range x {
+				VMULPS(c, x[i], x[i]) // h
+				VMULPS(x[i], s[i], s[i])
+				VMULPS(w[i], s[i], s[i])
+				VFMADD213PS(c, c, t[i]) // t = 0.5·t + 0.5
+				VADDPS(s[i], t[i], t[i])
+			}
+			VBROADCASTSS(coef(one), c)
+			saturate(t, u, func(int) Op { return c }, coef)
+			for i := range t {
+				VMULPS(load(1, i), t[i], t[i])
+			}
+			return t
 		})
 }
 
