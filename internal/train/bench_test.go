@@ -11,8 +11,9 @@ import (
 	"github.com/makemore/makemore/internal/model"
 )
 
-// benchSetup builds the training split of the bundled names and a model of the given shape.
-func benchSetup(b *testing.B, embd, hidden int) (*model.Model, *data.Dataset) {
+// benchSetup builds the training split of the bundled names and a model of
+// configuration cfg (its vocabulary the names').
+func benchSetup(b *testing.B, cfg model.Config) (*model.Model, *data.Dataset) {
 	b.Helper()
 	f, err := data.Parse("names.txt", makemore.Names)
 	if err != nil {
@@ -23,22 +24,30 @@ func benchSetup(b *testing.B, embd, hidden int) (*model.Model, *data.Dataset) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ds := data.Build(sp.Train, v, 3)
-	m := model.New(model.Config{Vocab: v.Size(), Block: 3, Embd: embd, Hidden: hidden})
+	cfg.Vocab = v.Size()
+	ds := data.Build(sp.Train, v, cfg.Block)
+	m := model.New(cfg)
 	m.Init(data.NewRand(42, data.StreamInit))
 	return m, ds
 }
 
 // BenchmarkStep is one full SGD step (batch, forward, backward, update) at the
-// lecture's default shape and at a larger one.
+// lecture's default shape, at a larger one, and for the presets of lectures
+// 3 and 5.
 func BenchmarkStep(b *testing.B) {
 	for _, c := range []struct {
-		name                string
-		batch, embd, hidden int
-	}{{"default", 32, 10, 200}, {"large", 128, 24, 512}} {
+		name  string
+		batch int
+		cfg   model.Config
+	}{
+		{"default", 32, Presets["part4"].Model},
+		{"large", 128, model.Config{Block: 3, Embd: 24, Hidden: 512}},
+		{"part3", Presets["part3"].BatchSize, Presets["part3"].Model},
+		{"part5", Presets["part5"].BatchSize, Presets["part5"].Model},
+	} {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/threads=%d", c.name, threads), func(b *testing.B) {
-				m, ds := benchSetup(b, c.embd, c.hidden)
+				m, ds := benchSetup(b, c.cfg)
 				pool := kernels.NewPool(threads)
 				defer pool.Close()
 				tr := New(m, pool, ds, c.batch, rand.NewPCG(1, data.StreamBatch), Schedule{LR: 0.01, DecayStep: 1 << 30, DecayFactor: 1})
@@ -58,7 +67,7 @@ func BenchmarkStep(b *testing.B) {
 func BenchmarkEval(b *testing.B) {
 	for _, threads := range []int{1, 2} {
 		b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
-			m, ds := benchSetup(b, 10, 200)
+			m, ds := benchSetup(b, Presets["part4"].Model)
 			pool := kernels.NewPool(threads)
 			defer pool.Close()
 			ev := model.NewEvaluator(m, pool)
