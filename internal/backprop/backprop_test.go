@@ -1,7 +1,9 @@
 package backprop
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/makemore/makemore/internal/kernels"
@@ -96,5 +98,94 @@ func TestForwardLossMatchesReference(t *testing.T) {
 	want, _ := StepByStep(m, x, y)
 	if d := float64(got) - want; d > 1e-5 || d < -1e-5 {
 		t.Fatalf("forward loss %.7f, reference %.7f", got, want)
+	}
+}
+
+// Every architecture and activation passes both checks on non-square
+// shapes, with every gain and bias (and so the wavenet's output bias, which
+// starts at 0) drawn away from its start.
+func TestEveryModelAgainstReferenceAndFiniteDifferences(t *testing.T) {
+	pool := kernels.NewPool(2)
+	defer pool.Close()
+	for _, cfg := range []model.Config{
+		{Vocab: 7, Block: 3, Embd: 4, Hidden: 9, Layers: 2, Activation: model.ActReLU},
+		{Vocab: 7, Block: 3, Embd: 4, Hidden: 9, Layers: 3, Activation: model.ActGELU, NoBias: true, OutputBN: true},
+		{Vocab: 7, Block: 4, Embd: 3, Hidden: 5, Arch: model.ArchWaveNet},
+		{Vocab: 7, Block: 8, Embd: 3, Hidden: 5, Arch: model.ArchWaveNet, Activation: model.ActGELU},
+		{Vocab: 7, Block: 2, Embd: 3, Hidden: 5, Arch: model.ArchWaveNet, Activation: model.ActReLU},
+	} {
+		name := fmt.Sprintf("%s/%s/%d", cfg.Canonical().Arch, cfg.Canonical().Activation, cfg.Canonical().Layers)
+		t.Run(name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(5, 6))
+			m := model.New(cfg)
+			m.Init(r)
+			for _, p := range m.Net.Params {
+				d := p.Of(m.Weights)
+				switch {
+				case strings.HasPrefix(p.Name, "bngain"):
+					for i := range d {
+						d[i] = float32(1 + 0.3*r.NormFloat64())
+					}
+				case strings.HasPrefix(p.Name, "b"):
+					for i := range d {
+						d[i] = float32(0.3 * r.NormFloat64())
+					}
+				}
+			}
+			const b = 6
+			x, y := make([]int32, b*cfg.Block), make([]int32, b)
+			for i := range x {
+				x[i] = int32(r.IntN(cfg.Vocab))
+			}
+			for i := range y {
+				y[i] = int32(r.IntN(cfg.Vocab))
+			}
+			checkRows(t, CheckFused(pool, m, x, y), len(m.Net.Nodes)+1+len(m.Net.Params))
+			numeric := CheckFiniteDiff(pool, m, x, y, 0)
+			checkRows(t, numeric, len(m.Net.Params))
+			for _, row := range numeric {
+				if row.Checked < row.Total/2 {
+					t.Errorf("%s: only %d of %d elements checked", row.Name, row.Checked, row.Total)
+				}
+			}
+		})
+	}
+}
+
+// A finite difference whose two sides put a ReLU input on either side of
+// the kink is reported as crossed, and the row leaves it out.
+func TestFiniteDifferenceAcrossReLUKink(t *testing.T) {
+	cfg := model.Config{Vocab: 7, Block: 3, Embd: 4, Hidden: 9, Activation: model.ActReLU}
+	m := model.New(cfg)
+	r := rand.New(rand.NewPCG(7, 8))
+	m.Init(r)
+	x, y := make([]int32, 5*cfg.Block), make([]int32, 5)
+	for i := range x {
+		x[i] = int32(r.IntN(cfg.Vocab))
+	}
+	// Move column 0's batchnorm bias so that example 0's ReLU input there is 0.
+	a := model.NewActivations(m.Net, 5)
+	copy(a.X, x)
+	copy(a.Y, y)
+	pool := kernels.NewPool(1)
+	defer pool.Close()
+	m.Forward(pool, a)
+	bias := m.Net.Params[4] // bnbias
+	if bias.Name != "bnbias" {
+		t.Fatalf("parameter 4 is %s", bias.Name)
+	}
+	hpreact := a.Acts[3]
+	bias.Of(m.Weights)[0] -= hpreact[0]
+	w := toFloat64(m.Weights)
+	if _, crossed := centralDiff(m, w, bias.Off, x, y); !crossed {
+		t.Fatal("a finite difference across the kink was not reported")
+	}
+	if _, crossed := centralDiff(m, w, bias.Off+1, x, y); crossed {
+		t.Fatal("a finite difference away from the kink was reported as crossing it")
+	}
+	for _, row := range CheckFiniteDiff(pool, m, x, y, 0) {
+		if row.Name == "bnbias" && (row.Skipped == 0 || !row.Approx) {
+			t.Fatalf("bnbias row %+v: want the crossed element left out and the rest within tolerance", row)
+		}
 	}
 }

@@ -297,3 +297,41 @@ func TestNetworkInconsistencies(t *testing.T) {
 		t.Errorf("the lecture's network: %v", err)
 	}
 }
+
+// The lectures' parameter counts, with the 27 characters of names.txt.
+func TestNumParamsOfLectureModels(t *testing.T) {
+	for _, c := range []struct {
+		cfg  Config
+		want int
+	}{
+		{Config{Vocab: 27, Block: 3, Embd: 10, Hidden: 200}, 12297},
+		{Config{Vocab: 27, Block: 3, Embd: 10, Hidden: 100, Layers: 5, NoBias: true, OutputBN: true}, 47024},
+		{Config{Vocab: 27, Block: 8, Embd: 24, Hidden: 128, Arch: ArchWaveNet}, 76579},
+	} {
+		if err := c.cfg.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if n := New(c.cfg).Net.NumParams(); n != c.want {
+			t.Errorf("%+v: %d parameters, want %d", c.cfg, n, c.want)
+		}
+	}
+}
+
+func TestArchitectureLimits(t *testing.T) {
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Vocab: 27, Block: 6, Embd: 4, Hidden: 8, Arch: ArchWaveNet}, "power of two"},
+		{Config{Vocab: 27, Block: 8, Embd: 4, Hidden: 8, Arch: ArchWaveNet, Layers: 2}, "has 3 levels, not 2"},
+		{Config{Vocab: 27, Block: 8, Embd: 4, Hidden: 8, Arch: ArchWaveNet, OutputBN: true}, "lecture 3's MLP"},
+		{Config{Vocab: 27, Block: 3, Embd: 4, Hidden: 8, Arch: "rnn"}, "model must be one of mlp, wavenet"},
+		{Config{Vocab: 27, Block: 3, Embd: 4, Hidden: 8, Activation: "swish"}, "activation must be one of tanh, relu, gelu"},
+		{Config{Vocab: 27, Block: 3, Embd: 4, Hidden: 8, Layers: MaxLayers + 1}, "n-layer must be between"},
+		{Config{Vocab: 27, Block: 3, Embd: 4, Hidden: 8, Gain: math.NaN()}, "initial gain"},
+	} {
+		if err := c.cfg.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want %q", c.cfg, err, c.want)
+		}
+	}
+}

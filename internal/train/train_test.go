@@ -59,7 +59,17 @@ func TestTrainingLearns(t *testing.T) {
 // (batch 64 × 48 inputs × 128 hidden) that the pool splits the first layer's
 // products, which the test checks, or it would prove nothing.
 func TestThreadCountsGiveIdenticalWeights(t *testing.T) {
-	cfg := model.Config{Block: 3, Embd: 16, Hidden: 128}
+	for _, cfg := range []model.Config{
+		{Block: 3, Embd: 16, Hidden: 128},
+		// The wavenet's second level: 64 × 2 rows × 256 inputs × 128 hidden.
+		{Block: 4, Embd: 16, Hidden: 128, Arch: model.ArchWaveNet, Activation: model.ActGELU},
+		{Block: 3, Embd: 16, Hidden: 128, Layers: 2, Activation: model.ActReLU, NoBias: true, OutputBN: true},
+	} {
+		threadIdentity(t, cfg)
+	}
+}
+
+func threadIdentity(t *testing.T, cfg model.Config) {
 	var ref []float32
 	var refLoss []float32
 	for _, threads := range []int{1, 2, 3} {
@@ -68,14 +78,14 @@ func TestThreadCountsGiveIdenticalWeights(t *testing.T) {
 		splits := pool.Splits()
 		pool.Close()
 		if threads > 1 && splits < 300 {
-			t.Fatalf("threads %d: the pool split %d products in 300 steps; the test needs it to split every step", threads, splits)
+			t.Fatalf("%+v, threads %d: the pool split %d products in 300 steps; the test needs it to split every step", cfg, threads, splits)
 		}
 		if ref == nil {
 			ref, refLoss = tr.Model.Weights, losses
 			continue
 		}
 		if !slices.Equal(ref, tr.Model.Weights) || !slices.Equal(refLoss, losses) {
-			t.Fatalf("threads %d: weights or losses differ from threads 1", threads)
+			t.Fatalf("%+v, threads %d: weights or losses differ from threads 1", cfg, threads)
 		}
 	}
 }
@@ -96,18 +106,20 @@ func TestDivergenceIsReported(t *testing.T) {
 	t.Fatal("a learning rate of 1e30 did not diverge in 100 steps")
 }
 
-// A step allocates nothing, also when the pool splits its products
-// (batch 64 at the lecture's layer sizes), which the test checks.
+// A step allocates nothing, for every preset, also when the pool splits its
+// products (batch 64), which the test checks.
 func TestStepAllocatesNothing(t *testing.T) {
-	tr, pool, _ := newTrainerBatch(2, model.Config{Block: 3, Embd: 10, Hidden: 200}, 1000, 64)
-	defer pool.Close()
-	tr.StepOnce()
-	before := pool.Splits()
-	if n := testing.AllocsPerRun(50, func() { tr.StepOnce() }); n != 0 {
-		t.Fatalf("%v allocations per step, want 0", n)
-	}
-	if pool.Splits() == before {
-		t.Fatal("the pool split no product: the test must cover the parallel path")
+	for _, name := range PresetNames {
+		tr, pool, _ := newTrainerBatch(2, Presets[name].Model, 1000, 64)
+		tr.StepOnce()
+		before := pool.Splits()
+		if n := testing.AllocsPerRun(50, func() { tr.StepOnce() }); n != 0 {
+			t.Errorf("%s: %v allocations per step, want 0", name, n)
+		}
+		if pool.Splits() == before {
+			t.Errorf("%s: the pool split no product: the test must cover the parallel path", name)
+		}
+		pool.Close()
 	}
 }
 
