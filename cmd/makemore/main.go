@@ -54,8 +54,9 @@ func newRootCmd() *cobra.Command {
 		Short: "Train a character-level MLP on a list of words and make more of them",
 		Long: `makemore trains the MLP of Karpathy's "makemore part 4: becoming a backprop ninja"
 (embedding → linear → batchnorm → tanh → linear → cross-entropy, every gradient written
-by hand) on a file of words, one per line, and then makes up new words like them.
-Without --input-file it uses the bundled names.txt (32,257 US baby names of 2018).`,
+by hand), and its relatives of lectures 3 and 5 (--preset part3, part5), on a file of
+words, one per line, and then makes up new words like them. Without --input-file it
+uses the bundled names.txt (32,257 US baby names of 2018).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		// A kernel set asked for by name and not had is an error, not a
