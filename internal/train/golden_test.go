@@ -61,6 +61,71 @@ var goldens = []struct {
 			"amd64.v3/portable": "sha256:6e7ea01ecae6750d3499b7da8da3452bb3508b89ebc8328dcb0983e3b7714b14",
 		},
 	},
+	// The other presets and activations, 200 steps on the first 1,000
+	// names: over all of them, the portable kernels would take a minute.
+	{
+		name: "part3, 1,000 names, max-steps 200, lr-decay-step 100",
+		opts: func(o *Options) { o.Words = firstWords(o.Words, 1000); part(o, "part3") },
+		sums: map[string]string{
+			"amd64.v1/avx2":     "sha256:b7399413c34cf68f97f1b0e7dfb40b7c3eb3363a4e8e0ffdc368135cb5c633c9",
+			"amd64.v1/portable": "sha256:b8ce9cb09212f193ab549f6c29c9a2e8417e29d0f9798b4201087e0448c1e277",
+			"amd64.v3/avx2":     "sha256:c57489356bb7a9cada8ef1cd4abb44c3d07875535ebb9d40ab4edcf837232b9e",
+			"amd64.v3/portable": "sha256:44aa37c479cc4eeaf3a068a122c34d4c00f3e6684c27bba238c54ed502f1f995",
+		},
+	},
+	{
+		name: "part5, 1,000 names, max-steps 200, lr-decay-step 100",
+		opts: func(o *Options) { o.Words = firstWords(o.Words, 1000); part(o, "part5") },
+		sums: map[string]string{
+			"amd64.v1/avx2":     "sha256:fc54bfc1ba0ac465f0724ba7585bf3f63aa26a5834df5de0b8f08472cc175c98",
+			"amd64.v1/portable": "sha256:179f85d49b78962836b0904aae87e5a4b95174fd1dc56960e90dbc3c850893c4",
+			"amd64.v3/avx2":     "sha256:15ab2e072244cc141b1843d2f1c08011c99569976951b388c8421ff68b648c61",
+			"amd64.v3/portable": "sha256:c3b9187d1965d90bfb01d40fa1cbd28cdd88d106b9fee9da7d569c8f2e5c4bac",
+		},
+	},
+	{
+		name: "part5 with GELU, 1,000 names, max-steps 200, lr-decay-step 100",
+		opts: func(o *Options) {
+			o.Words = firstWords(o.Words, 1000)
+			part(o, "part5")
+			o.Model.Activation = model.ActGELU
+		},
+		sums: map[string]string{
+			"amd64.v1/avx2":     "sha256:b68d4a2bbe48011eff6ea682ff372af93bb356b66f23965b33de77d1f58df4ee",
+			"amd64.v1/portable": "sha256:78385bcc7e05a5ba716596392810c7ce928ac887061ada597c705fc73df5a9d5",
+			"amd64.v3/avx2":     "sha256:a2169496354ab9bd122603fbd385db32019639fb6880fc0bb8b4144c89471d08",
+			"amd64.v3/portable": "sha256:ba1eca34836cd87fb0cccea3552e37cfdf48f49ba1df18cf043699260f14b4a7",
+		},
+	},
+	{
+		name: "n-layer 2, ReLU, 1,000 names, max-steps 200, lr-decay-step 100",
+		opts: func(o *Options) {
+			o.Words = firstWords(o.Words, 1000)
+			o.Model.Layers, o.Model.Activation, o.MaxSteps, o.Schedule.DecayStep = 2, model.ActReLU, 200, 100
+		},
+		sums: map[string]string{
+			"amd64.v1/avx2":     "sha256:e898f87f07eae5afa4559b95219a3847f3f97cfc36d9906d591f64b67344c312",
+			"amd64.v1/portable": "sha256:cf6510bc972d690992d1d26e7079ea1955df0a7485b62b3523a82ce58a25a67c",
+			"amd64.v3/avx2":     "sha256:e6b7ead00399e5bd281eae3a6464543332a7a6faf02ba7c4fa781f9a831a289d",
+			"amd64.v3/portable": "sha256:09be7871b28847a859cb4a8789345951bfc5b586915db6c624982f360a22c3d2",
+		},
+	},
+}
+
+// part sets o to preset name's model, shortened to 200 steps.
+func part(o *Options, name string) {
+	p := Presets[name]
+	o.Model, o.BatchSize, o.Schedule = p.Model, p.BatchSize, p.Schedule
+	o.MaxSteps, o.Schedule.DecayStep = 200, 100
+}
+
+// firstWords is the first n words of f, as a words file of their own.
+func firstWords(f *data.File, n int) *data.File {
+	w, err := data.Parse(f.Name, []byte(strings.Join(f.Words[:n], "\n")))
+	if err != nil {
+		panic(err)
+	}
+	return w
 }
 
 func TestGoldenChecksums(t *testing.T) {
