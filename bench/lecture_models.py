@@ -11,6 +11,11 @@ Usage:
       with the BatchNorm running statistics, and with every BatchNorm calibrated over the
       whole training split (layer by layer, as lecture 4 calibrates its one BatchNorm).
 
+Two things decide PyTorch's speed here more than the model does: Debian's python3-torch
+calls whatever libblas.so.3 is installed, which is the netlib reference BLAS unless an optimised
+one (libopenblas0) is; and with THREADS 2 on a busy machine, OpenMP's idle thread spin-waits
+(set OMP_WAIT_POLICY=PASSIVE there, or a step can take over ten times as long).
+
 part3: Embedding(V, 10) -> flatten -> Linear(30, 100) -> BN -> tanh -> 4 x [Linear(100, 100)
        -> BN -> tanh] -> Linear(100, V) -> BN(V); no Linear biases; last BN's gamma x 0.1.
 part5: Embedding(V, 24) -> 3 x [FlattenConsecutive(2) -> Linear(., 128, no bias) -> BN -> tanh]
