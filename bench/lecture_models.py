@@ -29,6 +29,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+from lecture_loop import build  # the lecture's (context, next) examples, shared with the lecture-4 loop
+
 BATCH_SIZE = 32
 EPS = 1e-5
 MOMENTUM = 0.1
@@ -194,18 +196,6 @@ MODELS = {"part3": part3, "part5": part5}
 # ---------------------------------------------------------------- data
 
 
-def build_dataset(words, stoi, block_size):
-    X, Y = [], []
-    for w in words:
-        context = [0] * block_size
-        for ch in w + ".":
-            ix = stoi[ch]
-            X.append(context)
-            Y.append(ix)
-            context = context[1:] + [ix]
-    return torch.tensor(X), torch.tensor(Y)
-
-
 def load_splits(path, block_size):
     words = open(path).read().splitlines()
     chars = sorted(set("".join(words)))
@@ -216,9 +206,9 @@ def load_splits(path, block_size):
     n1 = int(0.8 * len(words))
     n2 = int(0.9 * len(words))
     return {
-        "train": build_dataset(words[:n1], stoi, block_size),
-        "val": build_dataset(words[n1:n2], stoi, block_size),
-        "test": build_dataset(words[n2:], stoi, block_size),
+        "train": build(words[:n1], stoi, block_size),
+        "val": build(words[n1:n2], stoi, block_size),
+        "test": build(words[n2:], stoi, block_size),
     }, len(stoi)
 
 

@@ -253,10 +253,7 @@ func TestBatchSizeChecked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := ParseState(ck.Metadata)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := loadState(t, dir)
 	st.BatchSize = 1
 	if err := ck.Model.Save(workdir.CheckpointPath(dir), ck.Meta, st.Metadata()); err != nil {
 		t.Fatal(err)
