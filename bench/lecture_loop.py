@@ -88,14 +88,19 @@ def main():
         return loss
 
     with torch.no_grad():
-        for i in range(500):
+        print_step_time(step, steps, repeats)
+
+
+def print_step_time(step, steps, repeats):
+    """Prints the median µs per call of step(i) over repeats runs of steps calls, after 500."""
+    for i in range(500):
+        step(i)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for i in range(steps):
             step(i)
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            for i in range(steps):
-                step(i)
-            times.append((time.perf_counter() - t0) / steps * 1e6)
+        times.append((time.perf_counter() - t0) / steps * 1e6)
     print(f"{statistics.median(times):.1f}")
 
 

@@ -22,14 +22,13 @@ part5: Embedding(V, 24) -> 3 x [FlattenConsecutive(2) -> Linear(., 128, no bias)
        -> Linear(128, V) with bias; last Linear's weight x 0.1. Block size 8.
 """
 import random
-import statistics
 import sys
 import time
 
 import torch
 import torch.nn.functional as F
 
-from lecture_loop import build  # the lecture's (context, next) examples, shared with the lecture-4 loop
+from lecture_loop import build, print_step_time  # shared with the lecture-4 loop
 
 BATCH_SIZE = 32
 EPS = 1e-5
@@ -266,15 +265,7 @@ def calibrate(model, X):
 def run_time(model, splits, g, steps, repeats):
     Xtr, Ytr = splits["train"]
     step = make_step(model, Xtr, Ytr, g, lambda i: 0.1)
-    for i in range(500):
-        step(i)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for i in range(steps):
-            step(i)
-        times.append((time.perf_counter() - t0) / steps * 1e6)
-    print(f"{statistics.median(times):.1f}")
+    print_step_time(step, steps, repeats)
 
 
 def run_train(name, model, splits, g, steps):

@@ -88,8 +88,7 @@ func (f *modelFlags) applyPreset(cmd *cobra.Command) (train.Preset, error) {
 	if !ok {
 		return p, usagef("--preset must be one of %s, got %q", strings.Join(train.PresetNames, ", "), f.preset)
 	}
-	fl := cmd.Flags()
-	for name, set := range map[string]func(){
+	setUnchanged(cmd, map[string]func(){
 		"model":      func() { f.arch = p.Model.Canonical().Arch },
 		"activation": func() { f.activation = p.Model.Canonical().Activation },
 		"n-layer":    func() { f.layers = p.Model.Layers },
@@ -97,13 +96,18 @@ func (f *modelFlags) applyPreset(cmd *cobra.Command) (train.Preset, error) {
 		"n-hidden":   func() { f.hidden = p.Model.Hidden },
 		"block-size": func() { f.block = p.Model.Block },
 		"batch-size": func() { f.batch = p.BatchSize },
-	} {
-		if !fl.Changed(name) {
+	})
+	f.noBias, f.outputBN, f.gain = p.Model.NoBias, p.Model.OutputBN, p.Model.Gain
+	return p, nil
+}
+
+// setUnchanged calls the setter of every flag the command line did not set.
+func setUnchanged(cmd *cobra.Command, setters map[string]func()) {
+	for name, set := range setters {
+		if !cmd.Flags().Changed(name) {
 			set()
 		}
 	}
-	f.noBias, f.outputBN, f.gain = p.Model.NoBias, p.Model.OutputBN, p.Model.Gain
-	return p, nil
 }
 
 // validate checks what can be checked before the words file is read.

@@ -70,17 +70,12 @@ interrupted (Ctrl-C or SIGTERM: the current step finishes first, exit code 130);
 				if err != nil {
 					return err
 				}
-				fl := cmd.Flags()
-				for name, set := range map[string]func(){
+				setUnchanged(cmd, map[string]func(){
 					"learning-rate": func() { o.lr = p.Schedule.LR },
 					"lr-decay-step": func() { o.decayStep = p.Schedule.DecayStep },
 					"lr-decay":      func() { o.decay = p.Schedule.DecayFactor },
 					"max-steps":     func() { o.steps = p.MaxSteps },
-				} {
-					if !fl.Changed(name) {
-						set()
-					}
-				}
+				})
 			}
 			o.stepsSet = cmd.Flags().Changed("max-steps")
 			o.out, o.errOut, o.log = cmd.OutOrStdout(), cmd.ErrOrStderr(), newLogger(cmd)
