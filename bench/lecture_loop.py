@@ -25,11 +25,9 @@ def build(words, stoi, block_size):
     return torch.tensor(X), torch.tensor(Y)
 
 
-def main():
-    path, threads = sys.argv[1], int(sys.argv[2])
-    steps = int(sys.argv[3]) if len(sys.argv) > 3 else 5000
-    repeats = int(sys.argv[4]) if len(sys.argv) > 4 else 5
-    torch.set_num_threads(threads)
+def load_splits(path, block_size):
+    """The lecture's 80/10/10 split of the shuffled words (random.seed(42)) as
+    (context, next) examples, and the vocabulary size."""
     words = open(path).read().splitlines()
     chars = sorted(set("".join(words)))
     stoi = {s: i + 1 for i, s in enumerate(chars)}
@@ -37,10 +35,24 @@ def main():
     random.seed(42)
     random.shuffle(words)
     n1 = int(0.8 * len(words))
-    Xtr, Ytr = build(words[:n1], stoi, 3)
+    n2 = int(0.9 * len(words))
+    return {
+        "train": build(words[:n1], stoi, block_size),
+        "val": build(words[n1:n2], stoi, block_size),
+        "test": build(words[n2:], stoi, block_size),
+    }, len(stoi)
+
+
+def main():
+    path, threads = sys.argv[1], int(sys.argv[2])
+    steps = int(sys.argv[3]) if len(sys.argv) > 3 else 5000
+    repeats = int(sys.argv[4]) if len(sys.argv) > 4 else 5
+    torch.set_num_threads(threads)
+    splits, vocab_size = load_splits(path, 3)
+    Xtr, Ytr = splits["train"]
 
     g = torch.Generator().manual_seed(2147483647)
-    vocab_size, n_embd, n_hidden, block_size, batch_size = len(stoi), 10, 200, 3, 32
+    n_embd, n_hidden, block_size, batch_size = 10, 200, 3, 32
     C = torch.randn((vocab_size, n_embd), generator=g)
     W1 = torch.randn((n_embd * block_size, n_hidden), generator=g) * (5 / 3) / ((n_embd * block_size) ** 0.5)
     b1 = torch.randn(n_hidden, generator=g) * 0.1

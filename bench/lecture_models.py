@@ -21,14 +21,13 @@ part3: Embedding(V, 10) -> flatten -> Linear(30, 100) -> BN -> tanh -> 4 x [Line
 part5: Embedding(V, 24) -> 3 x [FlattenConsecutive(2) -> Linear(., 128, no bias) -> BN -> tanh]
        -> Linear(128, V) with bias; last Linear's weight x 0.1. Block size 8.
 """
-import random
 import sys
 import time
 
 import torch
 import torch.nn.functional as F
 
-from lecture_loop import build, print_step_time  # shared with the lecture-4 loop
+from lecture_loop import load_splits, print_step_time  # shared with the lecture-4 loop
 
 BATCH_SIZE = 32
 EPS = 1e-5
@@ -193,22 +192,6 @@ MODELS = {"part3": part3, "part5": part5}
 
 
 # ---------------------------------------------------------------- data
-
-
-def load_splits(path, block_size):
-    words = open(path).read().splitlines()
-    chars = sorted(set("".join(words)))
-    stoi = {s: i + 1 for i, s in enumerate(chars)}
-    stoi["."] = 0
-    random.seed(42)
-    random.shuffle(words)
-    n1 = int(0.8 * len(words))
-    n2 = int(0.9 * len(words))
-    return {
-        "train": build(words[:n1], stoi, block_size),
-        "val": build(words[n1:n2], stoi, block_size),
-        "test": build(words[n2:], stoi, block_size),
-    }, len(stoi)
 
 
 def vocab_of(path):
