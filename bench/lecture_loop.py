@@ -1,8 +1,14 @@
-"""The lecture's training loop (Exercise 4: fused manual backward) in PyTorch, timed.
+"""The lecture's training loop (Exercise 4: fused manual backward) in PyTorch, at the
+default config (batch 32, n_embd 10, n_hidden 200, block 3).
 
-Usage: python3 bench/lecture_loop.py NAMES_FILE THREADS [STEPS] [REPEATS]
-Prints one line: the median µs per step over REPEATS timed runs of STEPS steps each,
-after a warm-up, at the default config (batch 32, n_embd 10, n_hidden 200, block 3).
+Usage:
+  python3 bench/lecture_loop.py NAMES_FILE THREADS [STEPS] [REPEATS]
+      Prints one line: the median µs per step over REPEATS timed runs of STEPS steps each
+      (defaults 5000 and 5), after a 500-step warm-up.
+  python3 bench/lecture_loop.py NAMES_FILE THREADS train
+      Trains the lecture's 200,000 steps (lr 0.1, then 0.01 from step 100,000), calibrates
+      the batchnorm statistics over the whole training split as the lecture does, and prints
+      the train/val/test losses: README's reference figures.
 """
 import random
 import statistics
@@ -45,11 +51,40 @@ def load_splits(path, block_size):
 
 def main():
     path, threads = sys.argv[1], int(sys.argv[2])
-    steps = int(sys.argv[3]) if len(sys.argv) > 3 else 5000
-    repeats = int(sys.argv[4]) if len(sys.argv) > 4 else 5
     torch.set_num_threads(threads)
     splits, vocab_size = load_splits(path, 3)
-    Xtr, Ytr = splits["train"]
+    with torch.no_grad():
+        if sys.argv[3:4] == ["train"]:
+            train(splits, vocab_size)
+        else:
+            steps = int(sys.argv[3]) if len(sys.argv) > 3 else 5000
+            repeats = int(sys.argv[4]) if len(sys.argv) > 4 else 5
+            step, _ = lecture(splits["train"], vocab_size)
+            print_step_time(step, steps, repeats)
+
+
+def train(splits, vocab_size, steps=200000):
+    """The lecture's whole run, then its calibration and split_loss."""
+    step, P = lecture(splits["train"], vocab_size)
+    for i in range(steps):
+        step(i)
+    Xtr = splits["train"][0]
+    hpreact = P["C"][Xtr].view(Xtr.shape[0], -1) @ P["W1"] + P["b1"]
+    bnmean = hpreact.mean(0, keepdim=True)
+    bnvar = hpreact.var(0, keepdim=True, unbiased=True)
+    for name in ("train", "val", "test"):
+        X, Y = splits[name]
+        hpreact = P["C"][X].view(X.shape[0], -1) @ P["W1"] + P["b1"]
+        hpreact = P["bngain"] * (hpreact - bnmean) * (bnvar + 1e-5) ** -0.5 + P["bnbias"]
+        logits = torch.tanh(hpreact) @ P["W2"] + P["b2"]
+        print(f"{name} {F.cross_entropy(logits, Y).item():.4f}")
+
+
+def lecture(train_split, vocab_size):
+    """The lecture's parameters and its training step with the hand-written backward pass:
+    returns step(i), which trains on one minibatch and returns its loss, and the parameters
+    by name."""
+    Xtr, Ytr = train_split
 
     g = torch.Generator().manual_seed(2147483647)
     n_embd, n_hidden, block_size, batch_size = 10, 200, 3, 32
@@ -99,8 +134,8 @@ def main():
             p.data += -lr * grad
         return loss
 
-    with torch.no_grad():
-        print_step_time(step, steps, repeats)
+    names = ["C", "W1", "b1", "W2", "b2", "bngain", "bnbias"]
+    return step, dict(zip(names, parameters))
 
 
 def print_step_time(step, steps, repeats):
