@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode"
 
 	makemore "github.com/makemore/makemore"
 	"github.com/makemore/makemore/internal/data"
@@ -22,18 +23,58 @@ var errInterrupted = errors.New("interrupted")
 // bundledName labels the embedded names.txt in messages.
 const bundledName = "names.txt (bundled)"
 
+// stdinArg, given as --input-file or as a name to score, reads stdin instead.
+const stdinArg = "-"
+
 // addInputFlag adds --input-file/-i to cmd; usage says what the file is for.
 func addInputFlag(cmd *cobra.Command, input *string, usage string) {
-	cmd.Flags().StringVarP(input, "input-file", "i", "", usage+" (default: the bundled names.txt)")
+	cmd.Flags().StringVarP(input, "input-file", "i", "", usage+" (- for stdin; default: the bundled names.txt)")
 }
 
-// readWords reads the words file of --input-file: the one at path, or the
-// bundled names.txt when path is empty.
-func readWords(path string) (*data.File, error) {
-	if path == "" {
+// readWords reads the words file of --input-file: the one at path, stdin
+// for "-", or the bundled names.txt when path is empty.
+func readWords(path string, stdin io.Reader) (*data.File, error) {
+	switch path {
+	case "":
 		return data.Parse(bundledName, makemore.Names)
+	case stdinArg:
+		// One byte more than allowed tells a file at the limit from a longer one.
+		b, err := io.ReadAll(io.LimitReader(stdin, data.MaxFileBytes+1))
+		if err != nil {
+			return nil, fmt.Errorf("stdin: cannot read: %v", err)
+		}
+		if len(b) > data.MaxFileBytes {
+			return nil, fmt.Errorf("stdin: more than the %d bytes of a words file this tool reads; pass a list of words, one per line", data.MaxFileBytes)
+		}
+		return data.Parse("stdin", b)
 	}
 	return data.ReadFile(path)
+}
+
+// speller turns a name given on the command line or stdin into the model's
+// spelling: in NFC, as words files are read, and in lowercase when the model
+// knows no capital letters, since "Emma" can then only mean "emma".
+type speller struct {
+	lower bool
+	log   logger
+	told  bool // the lowercase note is printed once per run
+}
+
+func newSpeller(vocab *data.Vocab, log logger) *speller {
+	return &speller{lower: !strings.ContainsFunc(vocab.String(), unicode.IsUpper), log: log}
+}
+
+func (s *speller) spell(name string) string {
+	name = data.Normalize(name)
+	if !s.lower {
+		return name
+	}
+	lower := data.Normalize(strings.ToLower(name))
+	if lower != name && !s.told {
+		s.log.printf("makemore: the model knows no capital letters, so names are read in lowercase (%q as %q)", name, lower)
+		s.told = true
+	}
+	return lower
 }
 
 // addWorkDirFlag adds --work-dir/-o to cmd; usage says what the command finds there.

@@ -34,7 +34,7 @@ batchnorm statistics. The words file must be the one the model was trained on.`,
 			if err != nil {
 				return err
 			}
-			words, err := readWords(input)
+			words, err := readWords(input, cmd.InOrStdin())
 			if err != nil {
 				return err
 			}

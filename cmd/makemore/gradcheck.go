@@ -41,7 +41,7 @@ finite differences in float64 (relative error ≤ 1e-3). It exits 1 if any row f
 				return err
 			}
 			defer pool.Close()
-			words, err := readWords(input)
+			words, err := readWords(input, cmd.InOrStdin())
 			if err != nil {
 				return err
 			}

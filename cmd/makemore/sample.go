@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/sample"
@@ -16,9 +17,11 @@ type sampleOptions struct {
 	input, workDir, prefix string
 	n, topK                int
 	seed                   uint64
+	seedSet                bool // --seed was given; otherwise each run draws its own
 	temperature            float64
 	unique, mark, asJSON   bool
 
+	in  io.Reader // the words file of --input-file -
 	out io.Writer
 	log logger
 }
@@ -29,22 +32,27 @@ func newSampleCmd() *cobra.Command {
 		Use:   "sample",
 		Short: "Make up new words with a trained model, one per line on stdout",
 		Long: `Sample draws words one character at a time from the model's predicted
-distribution, until the model predicts the end of the word or the word reaches the
-length of the longest training word.
+distribution, until it draws the end of the word. A word that would grow longer
+than the longest training word is cut there and marked truncated.
+
+Each run draws a fresh seed and prints it on stderr; --seed repeats a run.
 
 Each word is also sorted into makemore.py's groups: in the training split, in val
 or test, or new. That needs the words file the model was trained on (-i, default
 the bundled names.txt); a summary goes to stderr, and --mark adds the group to
 each line. --json prints one object per line: {"name", "logprob", "truncated",
 "split"}, where logprob is the natural log of the probability the model itself
-(temperature 1, all characters) gives the name and its end.`,
+(temperature 1, all characters) gives the name and its end, the same number
+score prints; for a truncated name it covers the characters only.`,
 		Example: `  makemore sample -n 5
   makemore sample --prefix ma --unique -n 10     # ten different names starting with "ma"
   makemore sample --temperature 0.5 --top-k 5    # safer, more typical names
   makemore sample -o runs/words -i words.txt --mark --seed 7
+  makemore sample -i - --mark < words.txt        # the words file from stdin
   makemore sample --json -n 3`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.out, o.log = cmd.OutOrStdout(), newLogger(cmd)
+			o.seedSet = cmd.Flags().Changed("seed")
+			o.in, o.out, o.log = cmd.InOrStdin(), cmd.OutOrStdout(), newLogger(cmd)
 			return runSample(&o)
 		},
 	}
@@ -52,7 +60,7 @@ each line. --json prints one object per line: {"name", "logprob", "truncated",
 	addInputFlag(cmd, &o.input, "the words file the model was trained on, to mark samples")
 	fl := cmd.Flags()
 	fl.IntVarP(&o.n, "num-samples", "n", 20, "how many words to make up")
-	fl.Uint64Var(&o.seed, "seed", 42, "seed of the sampling generator")
+	fl.Uint64Var(&o.seed, "seed", 0, "seed of the sampling generator (default: a fresh one, printed on stderr)")
 	fl.Float64VarP(&o.temperature, "temperature", "t", 1, "divide the logits by this: below 1 safer, above 1 wilder")
 	fl.IntVarP(&o.topK, "top-k", "k", 0, "draw only from the k likeliest characters at each step (0: all)")
 	fl.StringVarP(&o.prefix, "prefix", "p", "", "start every word with these characters")
@@ -76,7 +84,7 @@ func runSample(o *sampleOptions) error {
 	}
 	vocab := ck.Vocab
 	opts := sample.Options{Temperature: o.temperature, TopK: o.topK}
-	for _, r := range o.prefix {
+	for _, r := range newSpeller(vocab, o.log).spell(o.prefix) {
 		t, ok := vocab.Token(r)
 		if !ok {
 			return usagef("--prefix: %q is not in the model's vocabulary %q", r, vocab.String())
@@ -86,7 +94,7 @@ func runSample(o *sampleOptions) error {
 	if err := opts.Validate(vocab.Size()); err != nil {
 		return usagef("--%v", err)
 	}
-	groups, err := wordGroups(o.input, ck)
+	groups, err := wordGroups(o.input, o.in, ck)
 	if err != nil {
 		return err
 	}
@@ -95,6 +103,10 @@ func runSample(o *sampleOptions) error {
 	}
 	s, pool := newSampler(ck)
 	defer pool.Close()
+	if !o.seedSet {
+		o.seed = rand.Uint64()
+		o.log.printf("makemore: seed %d (repeat with --seed %d)", o.seed, o.seed)
+	}
 	r := data.NewRand(o.seed, data.StreamSample)
 
 	out := bufio.NewWriter(o.out)
@@ -162,8 +174,8 @@ func (g groups) of(w string) string {
 // wordGroups rebuilds the split the model was trained on. It returns nil
 // without an error when no words file was given and the bundled one is not
 // the model's: the words can still be sampled, just not grouped.
-func wordGroups(input string, ck *workdir.Checkpoint) (groups, error) {
-	words, err := readWords(input)
+func wordGroups(input string, stdin io.Reader, ck *workdir.Checkpoint) (groups, error) {
+	words, err := readWords(input, stdin)
 	if err != nil {
 		return nil, err
 	}

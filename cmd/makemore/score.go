@@ -26,31 +26,41 @@ func newScoreCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "score [NAME...]",
 		Short: "Print how name-like each name is: its mean negative log-likelihood per character",
-		Long: `Score prints, for each name given as an argument (or each line of stdin when
-there are none), the model's mean negative log-likelihood per character: the
+		Long: `Score prints, for each name given as an argument, the model's mean negative
+log-likelihood per character: the
 natural-log loss of predicting each character and then the end of the name, divided
 by the number of predictions (length + 1). Lower is more name-like; the trained
-model's val loss is a typical value. Names with characters outside the model's
-vocabulary are reported on stderr and make the exit code 1; the others are still
-scored. --json prints one object per line: {"name", "nll", "predictions", "logprob"}.`,
+model's val loss is a typical value.
+
+The argument - stands for the lines of stdin, one name per line (blank lines
+skipped), and so does no argument at all. Names are compared in Unicode NFC, and
+in lowercase when the model knows no capital letters. Names with characters
+outside the model's vocabulary are reported on stderr and make the exit code 1;
+the others are still scored. --json prints one object per line: {"name", "nll",
+"predictions", "logprob"}.`,
 		Example: `  makemore score emma xqzvk
   sort -u my-names.txt | makemore score | sort -t$'\t' -k2 -n
+  makemore score emma - < more-names.txt
   makemore score --json olivia`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			for i, a := range args {
+				if strings.TrimSpace(a) == "" {
+					return usagef("name %d is empty (%q); give names of one character or more", i+1, a)
+				}
+			}
 			ck, err := workdir.Load(workDir)
 			if err != nil {
 				return err
 			}
 			s, pool := newSampler(ck)
 			defer pool.Close()
-			names := args
-			if len(names) == 0 {
-				if names, err = readLines(cmd.InOrStdin()); err != nil {
-					return fmt.Errorf("stdin: %v", err)
-				}
+			names, err := namesOf(args, cmd.InOrStdin())
+			if err != nil {
+				return err
 			}
-			return scoreNames(cmd.OutOrStdout(), cmd.ErrOrStderr(), s, ck.Vocab, names, asJSON)
+			sp := newSpeller(ck.Vocab, newLogger(cmd))
+			return scoreNames(cmd.OutOrStdout(), cmd.ErrOrStderr(), s, ck.Vocab, sp, names, asJSON)
 		},
 	}
 	addWorkDirFlag(cmd, &workDir, "directory holding model.safetensors")
@@ -60,12 +70,17 @@ scored. --json prints one object per line: {"name", "nll", "predictions", "logpr
 
 // scoreNames prints the score of each name to stdout, and to stderr each name
 // the vocabulary cannot spell.
-func scoreNames(stdout, stderr io.Writer, s *sample.Sampler, vocab *data.Vocab, names []string, asJSON bool) error {
+// Names are printed as given, and scored as sp spells them.
+func scoreNames(stdout, stderr io.Writer, s *sample.Sampler, vocab *data.Vocab, sp *speller, names []string, asJSON bool) error {
 	out := bufio.NewWriter(stdout)
 	enc := json.NewEncoder(out)
 	failed := false
-	for _, name := range names {
-		tokens, bad := tokenize(vocab, name)
+	spelled := make([]string, len(names)) // first, so that a note on stderr comes before the scores
+	for i, name := range names {
+		spelled[i] = sp.spell(name)
+	}
+	for i, name := range names {
+		tokens, bad := tokenize(vocab, spelled[i])
 		if bad != "" {
 			out.Flush() // keep stdout and stderr in order on a terminal
 			fmt.Fprintf(stderr, "makemore: score %q: %s not in the model's vocabulary %q\n", name, bad, vocab.String())
@@ -117,6 +132,27 @@ func tokenize(vocab *data.Vocab, name string) ([]int, string) {
 	default:
 		return nil, strings.Join(missing, ", ") + " are"
 	}
+}
+
+// namesOf lists the names to score: the arguments, with "-" (and no argument
+// at all) standing for the lines of stdin.
+func namesOf(args []string, stdin io.Reader) ([]string, error) {
+	if len(args) == 0 {
+		args = []string{stdinArg}
+	}
+	var names []string
+	for _, a := range args {
+		if a != stdinArg {
+			names = append(names, a)
+			continue
+		}
+		lines, err := readLines(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("stdin: %v", err)
+		}
+		names = append(names, lines...)
+	}
+	return names, nil
 }
 
 // readLines reads names one per line, trimmed, empty lines skipped.

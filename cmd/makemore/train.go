@@ -33,6 +33,7 @@ type trainOptions struct {
 	resume          bool
 	asJSON          bool
 
+	in          io.Reader // the words file of --input-file -
 	out, errOut io.Writer
 	log         logger
 }
@@ -78,7 +79,7 @@ interrupted (Ctrl-C or SIGTERM: the current step finishes first, exit code 130);
 				})
 			}
 			o.stepsSet = cmd.Flags().Changed("max-steps")
-			o.out, o.errOut, o.log = cmd.OutOrStdout(), cmd.ErrOrStderr(), newLogger(cmd)
+			o.in, o.out, o.errOut, o.log = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), newLogger(cmd)
 			return runTrain(cmd.Context(), &o)
 		},
 	}
@@ -129,7 +130,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		return err
 	}
 	defer pool.Close()
-	words, err := readWords(o.input)
+	words, err := readWords(o.input, o.in)
 	if err != nil {
 		return err
 	}

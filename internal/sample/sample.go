@@ -42,13 +42,14 @@ type Sample struct {
 	// LogProb is the natural log of the probability the model itself
 	// (temperature 1, every character) gives the word and its end.
 	LogProb float64
-	// Truncated is set when the word hit the length cap before the model
-	// ended it; LogProb then covers the characters only.
+	// Truncated is set when the word reached the length cap and the next
+	// draw was a character rather than the end: the model did not end it.
+	// LogProb then covers the characters only.
 	Truncated bool
 }
 
-// New returns a Sampler that stops a word at the boundary token or after
-// maxLen characters, whichever comes first, so that even a model that never
+// New returns a Sampler that stops a word at the boundary token or, when the
+// model would go on, at maxLen characters, so that even a model that never
 // predicts the boundary terminates.
 func New(m *model.Model, ev *model.Evaluator, vocab *data.Vocab, maxLen int) *Sampler {
 	return &Sampler{m: m, ev: ev, vocab: vocab, maxLen: max(maxLen, 1),
@@ -79,12 +80,15 @@ func (s *Sampler) Draw(r *rand.Rand, o Options) Sample {
 		out.LogProb += s.step(t)
 	}
 	for {
-		if len(out.Tokens) >= max(s.maxLen, len(o.Prefix)) {
+		logits := s.ev.Logits(s.ctx, 1)
+		t := draw(r, s.distribution(logits, o))
+		// At the cap the end is still drawn for, so that a word as long as
+		// the longest training word can end there, with the same log
+		// probability LogProb gives it.
+		if t != data.Boundary && len(out.Tokens) >= max(s.maxLen, len(o.Prefix)) {
 			out.Truncated = true
 			return out
 		}
-		logits := s.ev.Logits(s.ctx, 1)
-		t := draw(r, s.distribution(logits, o))
 		out.LogProb += logSoftmax(logits, t)
 		if t == data.Boundary {
 			return out

@@ -53,6 +53,40 @@ func TestSamplingIsBounded(t *testing.T) {
 	}
 }
 
+// A word is truncated only when the model would have gone on past the cap:
+// words that end exactly at the cap are whole, and every whole word, at the cap
+// or not, prefix or not, has the log-probability LogProb gives it.
+func TestTruncatedOnlyWhenNotEnded(t *testing.T) {
+	const maxLen = 3
+	s, m := newSampler(t, maxLen)
+	m.Tensor("b2")[data.Boundary] = 0.5 // the end about as likely as a character
+	r := data.NewRand(6, data.StreamSample)
+	counts := map[string]int{}
+	for i := range 2000 {
+		o := plain
+		if i%2 == 1 {
+			o.Prefix = []int{3, 1, 2, 3} // longer than the cap, which then grows to it
+		}
+		w := s.Draw(r, o)
+		capLen := max(maxLen, len(o.Prefix))
+		switch {
+		case len(w.Tokens) > capLen, w.Truncated && len(w.Tokens) != capLen:
+			t.Fatalf("word %v (truncated %v) with a cap of %d", w.Tokens, w.Truncated, capLen)
+		case w.Truncated:
+			counts["truncated"]++
+			continue
+		case len(w.Tokens) == capLen:
+			counts["ended at the cap"]++
+		}
+		if lp, _ := s.LogProb(w.Tokens); lp != w.LogProb {
+			t.Fatalf("word %v: drawn with log p %v, LogProb %v", w.Tokens, w.LogProb, lp)
+		}
+	}
+	if counts["truncated"] < 100 || counts["ended at the cap"] < 100 {
+		t.Fatalf("of 2000 words, %v: want both many words ended at the cap and many cut there", counts)
+	}
+}
+
 func TestDrawFollowsProbabilities(t *testing.T) {
 	r := data.NewRand(2, data.StreamSample)
 	p := []float64{0.1, 0, 0.6, 0.3}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// trainTiny trains a small model on short words, so that many samples reach
+// the length cap of 6 characters, and returns its work dir and words file.
+func trainTiny(t *testing.T) (dir, words string) {
+	t.Helper()
+	dir = t.TempDir()
+	words = filepath.Join(dir, "words.txt")
+	if err := os.WriteFile(words, []byte("anna\nbob\nada\nhannah\notto\nelle\nabba\nnan\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := execute(t, "train", "-i", words, "-o", dir, "--max-steps", "300", "--n-hidden", "8", "-q"); err != nil {
+		t.Fatalf("train: %v\n%s", err, stderr)
+	}
+	return dir, words
+}
+
+// sample --json gives every name the model ended, at the length cap or before
+// it, the log-probability score gives it, to the last bit.
+func TestSampleLogProbIsScores(t *testing.T) {
+	dir, words := trainTiny(t)
+	stdout, stderr, err := execute(t, "sample", "-o", dir, "-i", words, "-n", "400", "--json", "--seed", "1")
+	if err != nil {
+		t.Fatalf("sample: %v\n%s", err, stderr)
+	}
+	type sampled struct {
+		Name      string  `json:"name"`
+		LogProb   float64 `json:"logprob"`
+		Truncated bool    `json:"truncated"`
+	}
+	var whole []sampled
+	atCap, truncated := 0, 0
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var s sampled
+		if err := json.Unmarshal([]byte(line), &s); err != nil {
+			t.Fatalf("sample printed %q: %v", line, err)
+		}
+		n := utf8.RuneCountInString(s.Name)
+		switch {
+		case s.Truncated:
+			if n != 6 {
+				t.Fatalf("%q is marked truncated at %d characters, not the cap of 6", s.Name, n)
+			}
+			truncated++
+			continue
+		case n == 0: // score refuses an empty name; this barely trained model draws some
+			continue
+		case n == 6:
+			atCap++
+		}
+		whole = append(whole, s)
+	}
+	if atCap == 0 || truncated == 0 {
+		t.Fatalf("%d names ended at the cap and %d were cut there: the test wants both", atCap, truncated)
+	}
+	args := []string{"score", "-o", dir, "--json"}
+	for _, s := range whole {
+		args = append(args, s.Name)
+	}
+	stdout, stderr, err = execute(t, args...)
+	if err != nil {
+		t.Fatalf("score: %v\n%s", err, stderr)
+	}
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	for _, s := range whole {
+		var got struct {
+			Name    string  `json:"name"`
+			LogProb float64 `json:"logprob"`
+		}
+		if err := dec.Decode(&got); err != nil {
+			t.Fatalf("score output: %v", err)
+		}
+		if got.Name != s.Name || got.LogProb != s.LogProb {
+			t.Fatalf("sample gave %q log p %v, score gave %q %v", s.Name, s.LogProb, got.Name, got.LogProb)
+		}
+	}
+}
+
+// Without --seed every run draws a fresh seed and says which, so that the run
+// can be repeated with it.
+func TestSampleSeedIsFreshAndRepeatable(t *testing.T) {
+	dir, _ := trainTiny(t)
+	seedLine := regexp.MustCompile(`^makemore: seed (\d+) \(repeat with --seed (\d+)\)\n`)
+	first, stderr, err := execute(t, "sample", "-o", dir, "-n", "30")
+	m := seedLine.FindStringSubmatch(stderr)
+	if err != nil || m == nil || m[1] != m[2] {
+		t.Fatalf("sample without --seed: %v, stderr %q", err, stderr)
+	}
+	again, stderr, _ := execute(t, "sample", "-o", dir, "-n", "30", "--seed", m[1])
+	if again != first || seedLine.MatchString(stderr) {
+		t.Fatalf("--seed %s printed\n%s\nthen\n%s(stderr %q)", m[1], first, again, stderr)
+	}
+	if other, _, _ := execute(t, "sample", "-o", dir, "-n", "30"); other == first {
+		t.Fatalf("two runs without --seed printed the same 30 names:\n%s", first)
+	}
+}
