@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/makemore/makemore/internal/fileio"
 	"github.com/makemore/makemore/internal/lossplot"
@@ -50,12 +51,21 @@ func writePlot(workDir string) error {
 	if err != nil {
 		return err
 	}
-	img, err := lossplot.Render(l)
+	return writePicture(png, func() ([]byte, error) { return lossplot.Render(l) })
+}
+
+// writePicture draws a picture with render and stores it at path
+// atomically, creating its directory.
+func writePicture(path string, render func() ([]byte, error)) error {
+	img, err := render()
 	if err != nil {
-		return fmt.Errorf("%s: cannot draw the plot: %v", png, err)
+		return fmt.Errorf("%s: cannot draw the picture: %v", path, err)
 	}
-	if err := fileio.WriteAtomic(png, img); err != nil {
-		return fmt.Errorf("%s: cannot write the plot: %v; check that the directory is writable and has free space", png, fileio.Cause(err))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("%s: cannot create the directory: %v", filepath.Dir(path), fileio.Cause(err))
+	}
+	if err := fileio.WriteAtomic(path, img); err != nil {
+		return fmt.Errorf("%s: cannot write the picture: %v; check that the directory is writable and has free space", path, fileio.Cause(err))
 	}
 	return nil
 }

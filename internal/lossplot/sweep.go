@@ -32,7 +32,7 @@ func RenderSweep(s Sweep) ([]byte, error) {
 	p := plot.New()
 	p.Title.Text = "learning-rate sweep"
 	if s.Stopped && len(s.Exponent) > 0 {
-		p.Title.Text += fmt.Sprintf(" (stopped at 10^%.2f: the loss was no longer finite)", s.Exponent[len(s.Exponent)-1])
+		p.Title.Text += fmt.Sprintf(" (stopped after 10^%.2f: the next loss was not finite)", s.Exponent[len(s.Exponent)-1])
 	}
 	p.X.Label.Text = "log10 learning rate"
 	p.Y.Label.Text = "minibatch loss"
@@ -50,7 +50,7 @@ func RenderSweep(s Sweep) ([]byte, error) {
 		width float64
 		label string
 	}{
-		{raw, color.RGBA{R: 31, G: 119, B: 180, A: 110}, 0.75, "minibatch loss"}, // blue, faint
+		{raw, color.NRGBA{R: 31, G: 119, B: 180, A: 110}, 0.75, "minibatch loss"}, // blue, faint
 		{smooth, orange, 2, fmt.Sprintf("mean of %d steps", s.Window)},
 	} {
 		if len(c.xy) == 0 {

@@ -3,6 +3,8 @@ package train
 import (
 	"errors"
 	"math"
+
+	"github.com/makemore/makemore/internal/data"
 )
 
 // Sweep is lecture 2's learning-rate finder: Steps steps of one fresh
@@ -24,11 +26,28 @@ func (s Sweep) Exponent(step int) float64 {
 // At is the learning rate of step.
 func (s Sweep) At(step int) float32 { return float32(math.Pow(10, s.Exponent(step))) }
 
-// Run takes the sweep's steps with t from where it stands and returns the
+// FindLR runs the sweep s on the fresh model of opts — its Model, Seed and
+// BatchSize, on the training split of its Words — as a new Run would
+// start it, and returns what run returns.
+func FindLR(opts Options, s Sweep) ([]float32, *DivergedError, error) {
+	opts.Resume = false
+	r, err := open(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	sp, err := data.BuildSplits(opts.Words, r.vocab, r.m.Block, r.meta.Seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	losses, d := s.run(New(r.m, opts.Pool, sp.Train, opts.BatchSize, r.src, s))
+	return losses, d, nil
+}
+
+// run takes the sweep's steps with t from where it stands and returns the
 // minibatch loss of each. A step whose loss is no longer a finite number —
 // the rate has grown too large, as it does near the end — ends the sweep
 // there: the losses so far are returned with the *DivergedError.
-func (s Sweep) Run(t *Trainer) ([]float32, *DivergedError) {
+func (s Sweep) run(t *Trainer) ([]float32, *DivergedError) {
 	t.Schedule, t.Step = s, 0
 	losses := make([]float32, 0, s.Steps)
 	for t.Step < s.Steps {

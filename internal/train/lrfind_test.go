@@ -63,7 +63,7 @@ func TestSweepStopsOnDivergence(t *testing.T) {
 	tr, pool, _ := newTrainer(1, model.Config{Block: 3, Embd: 4, Hidden: 8}, 100)
 	defer pool.Close()
 	s := Sweep{From: 20, To: 60, Steps: 100} // past float32: the last rates are +Inf
-	losses, d := s.Run(tr)
+	losses, d := s.run(tr)
 	if d == nil || d.Step != len(losses) || len(losses) == 0 || len(losses) >= 100 {
 		t.Fatalf("%d losses, divergence %v; want it reported after the finite ones", len(losses), d)
 	}
@@ -74,7 +74,7 @@ func TestSweepStopsOnDivergence(t *testing.T) {
 	}
 	tame, pool2, _ := newTrainer(1, model.Config{Block: 3, Embd: 4, Hidden: 8}, 100)
 	defer pool2.Close()
-	if losses, d := (Sweep{From: -3, To: -1, Steps: 50}).Run(tame); d != nil || len(losses) != 50 {
+	if losses, d := (Sweep{From: -3, To: -1, Steps: 50}).run(tame); d != nil || len(losses) != 50 {
 		t.Fatalf("tame sweep: %d losses, %v", len(losses), d)
 	}
 }
