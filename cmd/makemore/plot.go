@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
+	"github.com/makemore/makemore/internal/embedplot"
 	"github.com/makemore/makemore/internal/fileio"
 	"github.com/makemore/makemore/internal/lossplot"
 	"github.com/makemore/makemore/internal/workdir"
@@ -13,26 +15,63 @@ import (
 )
 
 func newPlotCmd() *cobra.Command {
-	var workDir string
+	var (
+		workDir    string
+		embeddings bool
+	)
 	cmd := &cobra.Command{
 		Use:   "plot",
-		Short: "Draw WORK-DIR/loss.png from the loss log",
+		Short: "Draw WORK-DIR/loss.png from the loss log, or the embedding map",
 		Long: `Plot reads WORK-DIR/loss.csv and draws WORK-DIR/loss.png: log10 of the minibatch
 loss averaged over 1,000-step windows (smaller for short runs), the val loss probed
 every --eval-every steps, and a dashed line where the learning rate decays.
-makemore train draws it too; plot redraws it, for example during a run.`,
+makemore train draws it too; plot redraws it, for example during a run.
+
+With --embeddings it draws WORK-DIR/embedding.png instead, as lecture 2 does: each
+character of the checkpoint's vocabulary written at its embedding's two coordinates
+(n_embd 2), or at its first two principal components when the embedding is wider;
+the title and axes say which.`,
 		Example: `  makemore plot
-  makemore plot -o runs/words`,
+  makemore plot -o runs/words
+  makemore plot --embeddings`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := writePlot(workDir); err != nil {
+			path := workdir.PlotPath(workDir)
+			write := writePlot
+			if embeddings {
+				path, write = filepath.Join(workDir, "embedding.png"), writeEmbeddingPlot
+			}
+			if err := write(workDir); err != nil {
 				return err
 			}
-			newLogger(cmd).printf("makemore: wrote %s", workdir.PlotPath(workDir))
+			newLogger(cmd).printf("makemore: wrote %s", path)
 			return nil
 		},
 	}
-	addWorkDirFlag(cmd, &workDir, "directory holding loss.csv")
+	addWorkDirFlag(cmd, &workDir, "directory holding loss.csv, or with --embeddings model.safetensors")
+	cmd.Flags().BoolVar(&embeddings, "embeddings", false, "draw the character embeddings of the checkpoint in embedding.png instead")
 	return cmd
+}
+
+// writeEmbeddingPlot draws WORK-DIR/embedding.png from the checkpoint's
+// embedding table.
+func writeEmbeddingPlot(workDir string) error {
+	ck, err := workdir.Load(workDir)
+	if err != nil {
+		return err
+	}
+	m := ck.Model
+	labels := make([]string, m.Vocab)
+	for t := range labels {
+		labels[t] = string(ck.Vocab.Char(t))
+	}
+	path := filepath.Join(workDir, "embedding.png")
+	return writePicture(path, func() ([]byte, error) {
+		pm, err := embedplot.Project(m.Net.Embed.C.Of(m.Weights), m.Vocab, m.Embd)
+		if err != nil {
+			return nil, err
+		}
+		return embedplot.Render(pm, labels)
+	})
 }
 
 // writePlot draws WORK-DIR/loss.png from WORK-DIR/loss.csv, replacing the old
@@ -50,12 +89,21 @@ func writePlot(workDir string) error {
 	if err != nil {
 		return err
 	}
-	img, err := lossplot.Render(l)
+	return writePicture(png, func() ([]byte, error) { return lossplot.Render(l) })
+}
+
+// writePicture draws a picture with render and stores it at path
+// atomically, creating its directory.
+func writePicture(path string, render func() ([]byte, error)) error {
+	img, err := render()
 	if err != nil {
-		return fmt.Errorf("%s: cannot draw the plot: %v", png, err)
+		return fmt.Errorf("%s: cannot draw the picture: %v", path, err)
 	}
-	if err := fileio.WriteAtomic(png, img); err != nil {
-		return fmt.Errorf("%s: cannot write the plot: %v; check that the directory is writable and has free space", png, fileio.Cause(err))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("%s: cannot create the directory: %v", filepath.Dir(path), fileio.Cause(err))
+	}
+	if err := fileio.WriteAtomic(path, img); err != nil {
+		return fmt.Errorf("%s: cannot write the picture: %v; check that the directory is writable and has free space", path, fileio.Cause(err))
 	}
 	return nil
 }

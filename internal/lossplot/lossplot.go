@@ -16,6 +16,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // Header is the first line of a loss log; val_loss is empty on steps without
@@ -111,11 +112,12 @@ func Render(l *Log) ([]byte, error) {
 	p := plot.New()
 	p.Title.Text = "makemore training loss"
 	p.X.Label.Text = "step"
+	p.X.Tick.Marker = StepTicks{}
+	p.X.Min = 0
 	p.Y.Label.Text = "log10 loss"
 	p.Add(plotter.NewGrid())
-	p.Legend.Top = true
 
-	if err := addCurve(p, means, color.RGBA{R: 31, G: 119, B: 180, A: 255}, fmt.Sprintf("minibatch loss, mean of %d steps", w)); err != nil {
+	if err := addCurve(p, means, blue, fmt.Sprintf("minibatch loss, mean of %d steps", w)); err != nil {
 		return nil, err
 	}
 	if len(l.Val) > 0 {
@@ -123,36 +125,84 @@ func Render(l *Log) ([]byte, error) {
 		for _, v := range l.Val {
 			xy = append(xy, plotter.XY{X: float64(v.Step), Y: v.Loss})
 		}
-		if err := addCurve(p, xy, color.RGBA{R: 255, G: 127, B: 14, A: 255}, "val loss (probe)"); err != nil {
+		if err := addCurve(p, xy, orange, "val loss (probe)"); err != nil {
 			return nil, err
 		}
 	}
 
 	// A dashed vertical line wherever the learning rate changes.
-	lo, hi := yRange(p)
 	for i := 1; i < len(l.LR); i++ {
 		if l.LR[i] == l.LR[i-1] {
 			continue
 		}
-		x := float64(l.Step[i])
-		mark, err := plotter.NewLine(plotter.XYs{{X: x, Y: lo}, {X: x, Y: hi}})
-		if err != nil {
+		if err := addMark(p, float64(l.Step[i]), fmt.Sprintf("learning rate %g → %g at step %d", l.LR[i-1], l.LR[i], l.Step[i])); err != nil {
 			return nil, err
 		}
-		mark.LineStyle = draw.LineStyle{Color: color.Gray{Y: 96}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
-		p.Add(mark)
-		p.Legend.Add(fmt.Sprintf("learning rate %g → %g at step %d", l.LR[i-1], l.LR[i], l.Step[i]), mark)
 	}
 
-	wt, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, "png")
-	if err != nil {
-		return nil, err
+	return PNG(p, 8*vg.Inch, 5*vg.Inch)
+}
+
+// PNG draws p as a w × h PNG image with its legend in a strip below the
+// axes, where it cannot hide a curve: inside the axes, the lectures' curves
+// reach every corner somewhere.
+func PNG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
+	img := vgimg.New(w, h)
+	c := draw.New(img)
+	legend := p.Legend
+	legend.Left, legend.Top = true, true
+	p.Legend = plot.NewLegend()
+	pad := vg.Points(6)
+	strip := legend.Rectangle(c).Size().Y
+	if strip > 0 {
+		strip += 2 * pad
 	}
+	// The right margin keeps the last tick's label whole.
+	p.Draw(draw.Crop(c, 0, -2*pad, strip, 0))
+	legend.Draw(draw.Crop(c, pad, 0, pad, strip-h-pad))
 	var b bytes.Buffer
-	if _, err := wt.WriteTo(&b); err != nil {
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&b); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// StepTicks marks a step axis at round numbers — 1, 2 or 5 times a power of
+// ten apart, at most 6 intervals — written short with a k or M suffix (50k,
+// 1.5M), as one reads step counts.
+type StepTicks struct{}
+
+func (StepTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !(hi > lo) {
+		return []plot.Tick{{Value: lo, Label: stepLabel(lo)}}
+	}
+	base := math.Pow(10, math.Floor(math.Log10(hi-lo))-1)
+	var step float64
+	for _, f := range []float64{1, 2, 5, 10, 20, 50, 100} {
+		if step = base * f; (hi-lo)/step <= 6 {
+			break
+		}
+	}
+	var ticks []plot.Tick
+	for i := math.Ceil(lo / step); i*step <= hi; i++ {
+		v := i * step
+		ticks = append(ticks, plot.Tick{Value: v, Label: stepLabel(v)})
+		if mid := v + step/2; mid <= hi {
+			ticks = append(ticks, plot.Tick{Value: mid}) // minor
+		}
+	}
+	return ticks
+}
+
+// stepLabel writes a step count with a k (thousands) or M (millions) suffix.
+func stepLabel(v float64) string {
+	switch a := math.Abs(v); {
+	case a >= 1e6:
+		return strconv.FormatFloat(v/1e6, 'f', -1, 64) + "M"
+	case a >= 1e3:
+		return strconv.FormatFloat(v/1e3, 'f', -1, 64) + "k"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
 // addCurve draws log10 of the losses xy as a line, with a legend entry.
@@ -165,6 +215,20 @@ func addCurve(p *plot.Plot, xy plotter.XYs, c color.Color, legend string) error 
 	line.LineStyle.Color = c
 	p.Add(line)
 	p.Legend.Add(legend, line)
+	return nil
+}
+
+// addMark draws a dashed vertical line at x across what p holds so far,
+// with a legend entry.
+func addMark(p *plot.Plot, x float64, legend string) error {
+	lo, hi := yRange(p)
+	mark, err := plotter.NewLine(plotter.XYs{{X: x, Y: lo}, {X: x, Y: hi}})
+	if err != nil {
+		return err
+	}
+	mark.LineStyle = draw.LineStyle{Color: color.Gray{Y: 96}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
+	p.Add(mark)
+	p.Legend.Add(legend, mark)
 	return nil
 }
 

@@ -98,3 +98,32 @@ func TestPartialLineAndZeroLosses(t *testing.T) {
 		t.Fatalf("all-zero losses: %v", err)
 	}
 }
+
+// The step axis is marked at round numbers written short.
+func TestStepTicks(t *testing.T) {
+	for _, c := range []struct {
+		lo, hi float64
+		want   string
+	}{
+		{0, 200000, "0 50k 100k 150k 200k"},
+		{1000, 200000, "50k 100k 150k 200k"},
+		{0, 300, "0 50 100 150 200 250 300"},
+		{0, 1.5e6, "0 500k 1M 1.5M"},
+		{0, 7, "0 2 4 6"},
+		{0, 12500, "0 5k 10k"},
+		{3, 3, "3"},
+	} {
+		var labels []string
+		minor := 0
+		for _, tk := range (StepTicks{}).Ticks(c.lo, c.hi) {
+			if tk.Label == "" {
+				minor++
+				continue
+			}
+			labels = append(labels, tk.Label)
+		}
+		if got := strings.Join(labels, " "); got != c.want || (c.hi > c.lo && minor == 0) {
+			t.Errorf("ticks of %v..%v: %q and %d minor, want %q and some minor", c.lo, c.hi, got, minor, c.want)
+		}
+	}
+}

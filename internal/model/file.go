@@ -11,9 +11,13 @@ import (
 // Checkpoint format identity, stored in the safetensors metadata. Version 2
 // records the architecture (model, activation, n_layer, bias, output_bn);
 // a version-1 file is lecture 4's MLP, which is what those keys default to.
+// Version 3 adds batchnorm = false, for a model without any (see
+// FoldBatchNorm); a model with batchnorm is still written as version 2, so
+// that the files of training stay as they were and older makemore reads
+// them, and refuses a folded one as newer instead of as damaged.
 const (
 	FormatName    = "makemore-mlp"
-	FormatVersion = 2
+	FormatVersion = 3
 )
 
 // Meta is what a checkpoint records of the weights besides the tensors: enough
@@ -29,23 +33,27 @@ type Meta struct {
 // merged into the metadata (a trainer's state, say); its keys must not be the
 // model's own.
 func (m *Model) Save(path string, meta Meta, extra map[string]string) error {
+	version := 2
 	kv := map[string]string{
-		"format":         FormatName,
-		"format_version": strconv.Itoa(FormatVersion),
-		"vocab_size":     strconv.Itoa(m.Vocab),
-		"block_size":     strconv.Itoa(m.Block),
-		"n_embd":         strconv.Itoa(m.Embd),
-		"n_hidden":       strconv.Itoa(m.Hidden),
-		"model":          m.Arch,
-		"activation":     m.Activation,
-		"n_layer":        strconv.Itoa(m.Layers),
-		"bias":           strconv.FormatBool(!m.NoBias),
-		"output_bn":      strconv.FormatBool(m.OutputBN),
-		"vocab":          meta.Vocab,
-		"max_word_len":   strconv.Itoa(meta.MaxWordLen),
-		"words_sha256":   meta.WordsSHA256,
-		"seed":           strconv.FormatUint(meta.Seed, 10),
+		"format":       FormatName,
+		"vocab_size":   strconv.Itoa(m.Vocab),
+		"block_size":   strconv.Itoa(m.Block),
+		"n_embd":       strconv.Itoa(m.Embd),
+		"n_hidden":     strconv.Itoa(m.Hidden),
+		"model":        m.Arch,
+		"activation":   m.Activation,
+		"n_layer":      strconv.Itoa(m.Layers),
+		"bias":         strconv.FormatBool(!m.NoBias),
+		"output_bn":    strconv.FormatBool(m.OutputBN),
+		"vocab":        meta.Vocab,
+		"max_word_len": strconv.Itoa(meta.MaxWordLen),
+		"words_sha256": meta.WordsSHA256,
+		"seed":         strconv.FormatUint(meta.Seed, 10),
 	}
+	if m.NoBN {
+		version, kv["batchnorm"] = 3, "false"
+	}
+	kv["format_version"] = strconv.Itoa(version)
 	for k, v := range extra {
 		if _, ok := kv[k]; ok {
 			return fmt.Errorf("%s: metadata key %q is the model's own and cannot be set by the caller", path, k)
@@ -78,6 +86,9 @@ func Load(path string) (*Model, Meta, map[string]string, error) {
 		cfg.Arch, cfg.Activation = r.String("model"), r.String("activation")
 		cfg.Layers = r.Int("n_layer")
 		cfg.NoBias, cfg.OutputBN = !r.Bool("bias"), r.Bool("output_bn")
+	}
+	if version >= 3 {
+		cfg.NoBN = !r.Bool("batchnorm")
 	}
 	meta := Meta{
 		Vocab:       kv["vocab"],

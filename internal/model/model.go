@@ -36,6 +36,9 @@ type Config struct {
 	// OutputBN puts lecture 3's batchnorm on the logits, its gain 0.1 at
 	// init, after a Linear without bias.
 	OutputBN bool
+	// NoBN drops every batchnorm: the model FoldBatchNorm makes for
+	// inference, each batchnorm folded into the Linear before it.
+	NoBN bool
 	// Gain scales the hidden Linears' initial weights, N(0, (Gain/√fan_in)²);
 	// 0 takes the activation's (see ActivationGain).
 	Gain float64
@@ -71,7 +74,7 @@ func (c Config) Canonical() Config {
 			c.Layers = bits.Len(uint(c.Block)) - 1
 		}
 	}
-	if c.Arch == ArchWaveNet {
+	if c.Arch == ArchWaveNet && !c.NoBN {
 		c.NoBias = true // lecture 5's Linears before batchnorm have none
 	}
 	return c
@@ -125,6 +128,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("a wavenet's block size must be a power of two from 2, to halve at every level, got %d", c.Block)
 	case c.Arch == ArchWaveNet && c.OutputBN:
 		return fmt.Errorf("batchnorm on the logits is lecture 3's MLP, not a wavenet's")
+	case c.NoBN && c.OutputBN:
+		return fmt.Errorf("batchnorm on the logits in a model without batchnorm")
 	case c.Arch == ArchWaveNet && 1<<c.Layers != c.Block:
 		return fmt.Errorf("a wavenet of block size %d has %d levels, not %d", c.Block, bits.Len(uint(c.Block))-1, c.Layers)
 	}

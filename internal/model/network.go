@@ -147,7 +147,9 @@ type Network struct {
 //	loss = cross-entropy(logits, Y)
 //
 // With more Layers the three middle lines repeat, their names numbered
-// (hprebn1, W1, bngain1, …); OutputBN adds batchnorm on the logits.
+// (hprebn1, W1, bngain1, …); OutputBN adds batchnorm on the logits. A model
+// without batchnorm (NoBN, see FoldBatchNorm) computes hpreact = embcat·W1 + b1
+// at once, and its WaveNet levels have biases.
 // The WaveNet of lecture 5 instead halves the positions at every level:
 //
 //	emb = C[X]                                 [B × Block × Embd]
@@ -195,9 +197,7 @@ func (c Config) mlp(n *Network, gain float64) {
 		if c.NoBias {
 			b = ""
 		}
-		n.add("hprebn"+num(k), n.linear("W"+strconv.Itoa(k), b, in, c.Hidden, Init{Std: gain / math.Sqrt(float64(in))}))
-		n.add("hpreact"+num(k), n.batchNorm(num(k), c.Hidden, c.bnGain()))
-		n.add("h"+num(k), n.activation(c.Activation))
+		c.hidden(n, num(k), n.linear("W"+strconv.Itoa(k), b, in, c.Hidden, Init{Std: gain / math.Sqrt(float64(in))}))
 		in = c.Hidden
 	}
 	out := strconv.Itoa(c.Layers + 1)
@@ -220,15 +220,30 @@ func (c Config) wavenet(n *Network, gain float64) {
 	for k := 1; k <= c.Layers; k++ {
 		s := strconv.Itoa(k)
 		n.add("cat"+s, &Flatten{N: 2})
-		n.add("hprebn"+s, n.linear("W"+s, "", 2*in, c.Hidden, Init{Std: gain / math.Sqrt(float64(2*in))}))
-		n.add("hpreact"+s, n.batchNorm(s, c.Hidden, c.bnGain()))
-		n.add("h"+s, n.activation(c.Activation))
+		b := "b" + s
+		if c.NoBias {
+			b = ""
+		}
+		c.hidden(n, s, n.linear("W"+s, b, 2*in, c.Hidden, Init{Std: gain / math.Sqrt(float64(2*in))}))
 		in = c.Hidden
 	}
 	// Lecture 5: the last layer's weights scaled by 0.1 at the start, its
 	// bias zero.
 	out := strconv.Itoa(c.Layers + 1)
 	n.add("logits", n.linearBias("W"+out, "b"+out, in, c.Vocab, Init{Std: 0.1 / math.Sqrt(float64(in))}, Init{}))
+}
+
+// hidden adds a hidden block after its Linear l: l → BatchNorm →
+// activation, or without batchnorm (NoBN) l → activation, l's output then
+// the pre-activation itself.
+func (c Config) hidden(n *Network, suffix string, l *Linear) {
+	if c.NoBN {
+		n.add("hpreact"+suffix, l)
+	} else {
+		n.add("hprebn"+suffix, l)
+		n.add("hpreact"+suffix, n.batchNorm(suffix, c.Hidden, c.bnGain()))
+	}
+	n.add("h"+suffix, n.activation(c.Activation))
 }
 
 // bnGain is where the hidden batchnorm gains start: 1.1 in lecture 4's

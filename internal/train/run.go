@@ -214,6 +214,11 @@ func resume(opts Options) (*setup, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ck.Model.NoBN {
+		// Training it would be training another network, without batchnorm,
+		// and the file keeps no trainer state to resume from.
+		return nil, fmt.Errorf("%s: its batchnorm is folded into the Linears (makemore export --fold-bn): a model to eval, sample and score, not to train; resume the run it was exported from", ck.Path)
+	}
 	st, err := ParseState(ck.Metadata)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ck.Path, err)

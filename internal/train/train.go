@@ -29,11 +29,17 @@ func (s Schedule) At(step int) float32 {
 	return float32(s.LR)
 }
 
+// LRSchedule gives the learning rate of each step (counted from 0):
+// a Schedule for training, a Sweep for the learning-rate finder.
+type LRSchedule interface {
+	At(step int) float32
+}
+
 // Trainer owns everything one training step touches, allocated once, so the
 // steady-state step allocates nothing.
 type Trainer struct {
 	Model    *model.Model
-	Schedule Schedule
+	Schedule LRSchedule
 	Step     int // steps taken so far
 	pool     *kernels.Pool
 	data     *data.Dataset
@@ -44,7 +50,7 @@ type Trainer struct {
 }
 
 // New returns a Trainer that draws batches of batch examples from ds with src.
-func New(m *model.Model, pool *kernels.Pool, ds *data.Dataset, batch int, src *rand.PCG, s Schedule) *Trainer {
+func New(m *model.Model, pool *kernels.Pool, ds *data.Dataset, batch int, src *rand.PCG, s LRSchedule) *Trainer {
 	return &Trainer{
 		Model:    m,
 		Schedule: s,

@@ -93,7 +93,7 @@ func threadIdentity(t *testing.T, cfg model.Config) {
 func TestDivergenceIsReported(t *testing.T) {
 	tr, pool, _ := newTrainer(1, model.Config{Block: 3, Embd: 4, Hidden: 8}, 100)
 	defer pool.Close()
-	tr.Schedule.LR = 1e30
+	tr.Schedule = Schedule{LR: 1e30, DecayStep: 100, DecayFactor: 1}
 	for range 100 {
 		_, _, err := tr.StepOnce()
 		if d, ok := err.(*DivergedError); ok {
