@@ -22,6 +22,7 @@ type lrFindOptions struct {
 	threads        int
 	asJSON         bool
 
+	in  io.Reader // the words file of --input-file -
 	out io.Writer
 	log logger
 }
@@ -53,7 +54,7 @@ sweep; the steps before it are read the same way.`,
 					return err
 				}
 			}
-			o.out, o.log = cmd.OutOrStdout(), newLogger(cmd)
+			o.in, o.out, o.log = cmd.InOrStdin(), cmd.OutOrStdout(), newLogger(cmd)
 			return runLRFind(&o)
 		},
 	}
@@ -85,7 +86,7 @@ func runLRFind(o *lrFindOptions) error {
 		return err
 	}
 	defer pool.Close()
-	words, err := readWords(o.input)
+	words, err := readWords(o.input, o.in)
 	if err != nil {
 		return err
 	}
