@@ -64,7 +64,7 @@ func newPool(threads int) (*kernels.Pool, error) {
 type modelFlags struct {
 	embd, hidden, block, batch, layers int
 	arch, activation, preset           string
-	gain               float64
+	gain                               float64
 	// Set by a preset only: the lectures' choices that have no flag.
 	noBias, outputBN bool
 }
