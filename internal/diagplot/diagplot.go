@@ -83,8 +83,7 @@ func Distributions(title, xLabel string, cs []Curve) ([]byte, error) {
 		p.Add(line)
 		p.Legend.Add(c.Label, line)
 	}
-	// Room above the curves for the legend, about 4.5% of the height a line.
-	p.Y.Min, p.Y.Max = 0, top/max(0.3, 1-0.045*float64(len(cs)+1))
+	legendRoom(p, 0, top, len(cs))
 	return png(p, 10*vg.Inch, 5*vg.Inch)
 }
 
@@ -180,6 +179,13 @@ func satImage(l *inspect.Layer) image.Image {
 		}
 	}
 	return img
+}
+
+// legendRoom sets p's vertical range to the curves' lo..hi and room above
+// them for a legend of n entries at the top, about 4.5% of the height each.
+func legendRoom(p *plot.Plot, lo, hi float64, n int) {
+	k := min(0.7, 0.045*float64(n+1))
+	p.Y.Min, p.Y.Max = lo, hi+(hi-lo)*k/(1-k)
 }
 
 // png renders p as a PNG image of the given size.
