@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 
 	makemore "github.com/makemore/makemore"
@@ -55,6 +56,56 @@ func BenchmarkStep(b *testing.B) {
 				for b.Loop() {
 					if _, _, err := tr.StepOnce(); err != nil {
 						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/step")
+			})
+		}
+	}
+}
+
+// BenchmarkDiagnostics is BenchmarkStep's step without train --diagnostics
+// ("off") and with it at its default cadence, and with it at every step,
+// whose difference from "off" is the cost of one measurement: the lecture's
+// default model and lecture 5's, which has the most weights. Compare "off"
+// and the default cadence in alternated runs (they differ by less than the
+// noise of a shared machine).
+func BenchmarkDiagnostics(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		batch int
+		cfg   model.Config
+	}{
+		{"default", 32, Presets["part4"].Model},
+		{"part5", Presets["part5"].BatchSize, Presets["part5"].Model},
+	} {
+		for _, every := range []int{0, DefaultDiagnosticsEvery, 1} {
+			name := fmt.Sprintf("%s/every=%d", c.name, every)
+			if every == 0 {
+				name = c.name + "/off"
+			}
+			b.Run(name, func(b *testing.B) {
+				m, ds := benchSetup(b, c.cfg)
+				pool := kernels.NewPool(1)
+				defer pool.Close()
+				tr := New(m, pool, ds, c.batch, rand.NewPCG(1, data.StreamBatch), Schedule{LR: 0.01, DecayStep: 1 << 30, DecayFactor: 1})
+				var u *updateLog
+				if every > 0 {
+					var err error
+					if u, err = openUpdateLog(filepath.Join(b.TempDir(), "update.csv"), tr, every); err != nil {
+						b.Fatal(err)
+					}
+					defer u.w.Close()
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					step := tr.Step
+					_, lr, err := tr.StepOnce()
+					if err != nil {
+						b.Fatal(err)
+					}
+					if u != nil {
+						u.add(tr, step, lr)
 					}
 				}
 				b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/step")
