@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -192,6 +193,12 @@ func (o *inspectOptions) batch(m *model.Model, vocab *data.Vocab, train *data.Da
 		x, y = make([]int32, o.model.batch*m.Block), make([]int32, o.model.batch)
 		train.Batch(data.NewRand(o.seed, data.StreamBatch), x, y)
 		return x, y, nil
+	}
+	// ReadFile's own hints name --input-file.
+	if fi, err := os.Stat(o.words); errors.Is(err, os.ErrNotExist) {
+		return nil, nil, fmt.Errorf("%s: no such file; pass an existing words file with --words", o.words)
+	} else if err == nil && fi.IsDir() {
+		return nil, nil, fmt.Errorf("%s: is a directory; pass a words file (one word per line) with --words", o.words)
 	}
 	f, err := data.ReadFile(o.words)
 	if err != nil {
