@@ -12,6 +12,7 @@ import (
 	"math"
 
 	"github.com/makemore/makemore/internal/inspect"
+	"github.com/makemore/makemore/internal/lossplot"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -84,7 +85,7 @@ func Distributions(title, xLabel string, cs []Curve) ([]byte, error) {
 		p.Legend.Add(c.Label, line)
 	}
 	legendRoom(p, 0, top, len(cs))
-	return png(p, 10*vg.Inch, 5*vg.Inch)
+	return lossplot.PNG(p, 10*vg.Inch, 5*vg.Inch)
 }
 
 // Density is the density histogram of x in bins equal bins over min..max:
@@ -186,17 +187,4 @@ func satImage(l *inspect.Layer) image.Image {
 func legendRoom(p *plot.Plot, lo, hi float64, n int) {
 	k := min(0.7, 0.045*float64(n+1))
 	p.Y.Min, p.Y.Max = lo, hi+(hi-lo)*k/(1-k)
-}
-
-// png renders p as a PNG image of the given size.
-func png(p *plot.Plot, w, h vg.Length) ([]byte, error) {
-	wt, err := p.WriterTo(w, h, "png")
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	if _, err := wt.WriteTo(&b); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }

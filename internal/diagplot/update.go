@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/makemore/makemore/internal/lossplot"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -116,5 +117,5 @@ func Update(u *Updates) ([]byte, error) {
 	p.Add(guide)
 	p.Legend.Add("about 1e-3 (the lecture's guide)", guide)
 	legendRoom(p, lo-0.05*(hi-lo), hi, len(u.Names)+1)
-	return png(p, 10*vg.Inch, 5*vg.Inch)
+	return lossplot.PNG(p, 10*vg.Inch, 5*vg.Inch)
 }

@@ -4,7 +4,6 @@
 package lossplot
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"io"
@@ -144,15 +143,7 @@ func Render(l *Log) ([]byte, error) {
 		p.Legend.Add(fmt.Sprintf("learning rate %g → %g at step %d", l.LR[i-1], l.LR[i], l.Step[i]), mark)
 	}
 
-	wt, err := p.WriterTo(8*vg.Inch, 5*vg.Inch, "png")
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	if _, err := wt.WriteTo(&b); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return PNG(p, 8*vg.Inch, 5*vg.Inch)
 }
 
 // addCurve draws log10 of the losses xy as a line, with a legend entry.

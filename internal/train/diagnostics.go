@@ -11,7 +11,7 @@ import (
 
 // DefaultDiagnosticsEvery is train --diagnostics' cadence: every 100 steps
 // costs well under the 3% of a step the diagnostics may take (see
-// BenchmarkDiagnostics), and still draws 2,000 points over a 200,000-step run.
+// BenchmarkStep), and still draws 2,000 points over a 200,000-step run.
 const DefaultDiagnosticsEvery = 100
 
 // UpdateLogHeader is the update log's first line for the 2-D weights of net:
