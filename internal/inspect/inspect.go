@@ -88,6 +88,9 @@ func Run(pool *kernels.Pool, m *model.Model, x, y []int32) (*Report, error) {
 			}
 		}
 		l.SaturationPct = 100 * float64(sat) / float64(len(l.Act))
+		if !finite(l.ActMean, l.ActStd, l.GradMean, l.GradStd) {
+			return nil, fmt.Errorf("%s: its statistics are not finite numbers; the model has diverged", l.Name)
+		}
 		r.Layers = append(r.Layers, l)
 	}
 	for _, t := range Matrices(m.Net) {
@@ -95,9 +98,21 @@ func Run(pool *kernels.Pool, m *model.Model, x, y []int32) (*Report, error) {
 		p.GradMean, p.GradStd = MeanStd(p.Grad)
 		_, p.DataStd = MeanStd(t.Of(m.Weights))
 		p.GradDataRatio = p.GradStd / p.DataStd
+		if !finite(p.GradMean, p.GradStd, p.DataStd, p.GradDataRatio) {
+			return nil, fmt.Errorf("%s: its statistics are not finite numbers (a weight of one element has no std, a constant one no ratio)", p.Name)
+		}
 		r.Params = append(r.Params, p)
 	}
 	return r, nil
+}
+
+func finite(xs ...float64) bool {
+	for _, x := range xs {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // activationKind names the activation function a layer is, if it is one.
