@@ -56,7 +56,7 @@ func BenchmarkStep(b *testing.B) {
 		}
 		if c.diag {
 			for _, every := range []int{DefaultDiagnosticsEvery, 1} {
-				b.Run(fmt.Sprintf("%s/threads=1/diagnostics=%d", c.name, every), func(b *testing.B) { benchStep(b, c.cfg, c.batch, 1, every) })
+				b.Run(fmt.Sprintf("%s/diagnostics=%d/threads=1", c.name, every), func(b *testing.B) { benchStep(b, c.cfg, c.batch, 1, every) })
 			}
 		}
 	}
