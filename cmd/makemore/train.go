@@ -50,7 +50,9 @@ func newTrainCmd() *cobra.Command {
 batchnorm statistics over the whole training split, saves the model to
 WORK-DIR/model.safetensors, and prints the train and val loss on stdout.
 WORK-DIR/loss.csv logs every step (step, loss, learning_rate, val_loss: a val loss
-probed every --eval-every steps), and WORK-DIR/loss.png plots it.
+probed every --eval-every steps), and WORK-DIR/loss.png plots it. With
+--diagnostics[=N], WORK-DIR/update.csv and update.png follow lecture 3's
+update:data ratio of every 2-D weight every N steps (default 100).
 
 The checkpoint is also saved every --checkpoint-every steps and when training is
 interrupted (Ctrl-C or SIGTERM: the current step finishes first, exit code 130);
