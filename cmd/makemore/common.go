@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"unicode"
@@ -104,9 +105,9 @@ func newPool(threads int) (*kernels.Pool, error) {
 type modelFlags struct {
 	embd, hidden, block, batch, layers int
 	arch, activation, preset           string
+	gain                               float64
 	// Set by a preset only: the lectures' choices that have no flag.
 	noBias, outputBN bool
-	gain             float64
 }
 
 func addModelFlags(cmd *cobra.Command, f *modelFlags) {
@@ -119,6 +120,7 @@ func addModelFlags(cmd *cobra.Command, f *modelFlags) {
 	fl.IntVar(&f.hidden, "n-hidden", 200, "hidden units per block")
 	fl.IntVar(&f.block, "block-size", 3, "context length in characters")
 	fl.IntVarP(&f.batch, "batch-size", "b", 32, "examples per minibatch (at least 2: batchnorm needs a variance)")
+	fl.Float64Var(&f.gain, "gain", 0, "initial weights of the hidden Linears N(0, (gain/√fan_in)²); 0: the activation's (5/3 tanh, √2 relu and gelu)")
 }
 
 // applyPreset gives the flags the command line did not set the values of
@@ -137,8 +139,9 @@ func (f *modelFlags) applyPreset(cmd *cobra.Command) (train.Preset, error) {
 		"n-hidden":   func() { f.hidden = p.Model.Hidden },
 		"block-size": func() { f.block = p.Model.Block },
 		"batch-size": func() { f.batch = p.BatchSize },
+		"gain":       func() { f.gain = p.Model.Gain },
 	})
-	f.noBias, f.outputBN, f.gain = p.Model.NoBias, p.Model.OutputBN, p.Model.Gain
+	f.noBias, f.outputBN = p.Model.NoBias, p.Model.OutputBN
 	return p, nil
 }
 
@@ -166,6 +169,8 @@ func (f modelFlags) validate() error {
 		}
 	}
 	switch {
+	case !(f.gain >= 0) || math.IsInf(f.gain, 0):
+		return usagef("--gain must be a finite number, 0 or more, got %v", f.gain)
 	case f.layers < 0 || f.layers > model.MaxLayers:
 		return usagef("--n-layer must be between 1 and %d, got %d", model.MaxLayers, f.layers)
 	case !slices.Contains(model.ArchNames, f.arch):

@@ -70,7 +70,7 @@ uses the bundled names.txt (32,257 US baby names of 2018).`,
 	}
 	root.PersistentFlags().BoolP("quiet", "q", false, "print only results and errors: no progress or log lines on stderr")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newTrainCmd(), newEvalCmd(), newSampleCmd(), newScoreCmd(), newGradcheckCmd(), newPlotCmd(), newLRFindCmd(), newExportCmd(), newVersionCmd())
+	root.AddCommand(newTrainCmd(), newEvalCmd(), newSampleCmd(), newScoreCmd(), newGradcheckCmd(), newInspectCmd(), newPlotCmd(), newLRFindCmd(), newExportCmd(), newVersionCmd())
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {

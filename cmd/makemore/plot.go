@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/makemore/makemore/internal/diagplot"
 	"github.com/makemore/makemore/internal/embedplot"
 	"github.com/makemore/makemore/internal/fileio"
 	"github.com/makemore/makemore/internal/lossplot"
@@ -77,19 +79,29 @@ func writeEmbeddingPlot(workDir string) error {
 // writePlot draws WORK-DIR/loss.png from WORK-DIR/loss.csv, replacing the old
 // picture atomically.
 func writePlot(workDir string) error {
-	csv, png := workdir.LossLogPath(workDir), workdir.PlotPath(workDir)
+	return redraw(workdir.LossLogPath(workDir), workdir.PlotPath(workDir), "loss log", "makemore train -o "+workDir, lossplot.Parse, lossplot.Render)
+}
+
+// writeUpdatePlot draws WORK-DIR/update.png from WORK-DIR/update.csv.
+func writeUpdatePlot(workDir string) error {
+	return redraw(workdir.UpdateLogPath(workDir), workdir.UpdatePlotPath(workDir), "update log", "makemore train --diagnostics -o "+workDir, diagplot.ParseUpdates, diagplot.Update)
+}
+
+// redraw draws the picture png of the log csv (what it is, written by the
+// command run), replacing the old picture atomically.
+func redraw[L any](csv, png, what, run string, parse func(string, io.Reader) (L, error), render func(L) ([]byte, error)) error {
 	b, err := os.ReadFile(csv)
 	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("%s: no loss log; run 'makemore train -o %s' first, or pass the work dir with -o", csv, workDir)
+		return fmt.Errorf("%s: no %s; run '%s' first, or pass the work dir with -o", csv, what, run)
 	}
 	if err != nil {
-		return fmt.Errorf("%s: cannot read the loss log: %v", csv, fileio.Cause(err))
+		return fmt.Errorf("%s: cannot read the %s: %v", csv, what, fileio.Cause(err))
 	}
-	l, err := lossplot.Parse(csv, bytes.NewReader(b))
+	l, err := parse(csv, bytes.NewReader(b))
 	if err != nil {
 		return err
 	}
-	return writePicture(png, func() ([]byte, error) { return lossplot.Render(l) })
+	return writePicture(png, func() ([]byte, error) { return render(l) })
 }
 
 // writePicture draws a picture with render and stores it at path

@@ -30,6 +30,7 @@ type trainOptions struct {
 	threads         int
 	checkpointEvery int
 	evalEvery       int
+	diagnostics     int
 	resume          bool
 	asJSON          bool
 
@@ -39,7 +40,7 @@ type trainOptions struct {
 }
 
 // resumeFixed are the flags a resumed run takes from the checkpoint instead.
-var resumeFixed = []string{"preset", "model", "activation", "n-layer", "batch-size", "learning-rate", "lr-decay-step", "lr-decay", "seed", "n-embd", "n-hidden", "block-size"}
+var resumeFixed = []string{"preset", "model", "activation", "n-layer", "batch-size", "learning-rate", "lr-decay-step", "lr-decay", "seed", "n-embd", "n-hidden", "block-size", "gain"}
 
 func newTrainCmd() *cobra.Command {
 	var o trainOptions
@@ -50,7 +51,9 @@ func newTrainCmd() *cobra.Command {
 batchnorm statistics over the whole training split, saves the model to
 WORK-DIR/model.safetensors, and prints the train and val loss on stdout.
 WORK-DIR/loss.csv logs every step (step, loss, learning_rate, val_loss: a val loss
-probed every --eval-every steps), and WORK-DIR/loss.png plots it.
+probed every --eval-every steps), and WORK-DIR/loss.png plots it. With
+--diagnostics[=N], WORK-DIR/update.csv and update.png follow lecture 3's
+update:data ratio of every 2-D weight every N steps (default 100).
 
 The checkpoint is also saved every --checkpoint-every steps and when training is
 interrupted (Ctrl-C or SIGTERM: the current step finishes first, exit code 130);
@@ -94,6 +97,8 @@ interrupted (Ctrl-C or SIGTERM: the current step finishes first, exit code 130);
 	fl.Uint64Var(&o.seed, "seed", 42, "seed of the split, the initial weights and the minibatches")
 	fl.IntVar(&o.checkpointEvery, "checkpoint-every", 50000, "save a resumable checkpoint every N steps (0: only at the end)")
 	fl.IntVar(&o.evalEvery, "eval-every", 1000, "probe the val loss every N steps, into loss.csv and the plot (0: never)")
+	fl.IntVar(&o.diagnostics, "diagnostics", 0, fmt.Sprintf("every N steps (--diagnostics alone: %d), log10 of the update:data ratio (lr·grad).std()/data.std() of every 2-D weight into WORK-DIR/update.csv, drawn as update.png", train.DefaultDiagnosticsEvery))
+	fl.Lookup("diagnostics").NoOptDefVal = fmt.Sprint(train.DefaultDiagnosticsEvery)
 	fl.BoolVar(&o.resume, "resume", false, "continue the run saved in the work dir")
 	fl.BoolVar(&o.asJSON, "json", false, `print one JSON object {"train","val","steps","seconds","checkpoint"} instead of text`)
 	addThreadsFlag(cmd, &o.threads)
@@ -117,6 +122,8 @@ func (o *trainOptions) validate() error {
 		return usagef("--checkpoint-every must be 0 or more, got %d", o.checkpointEvery)
 	case o.evalEvery < 0:
 		return usagef("--eval-every must be 0 or more, got %d", o.evalEvery)
+	case o.diagnostics < 0:
+		return usagef("--diagnostics must be 0 (off) or a number of steps, got %d", o.diagnostics)
 	}
 	return nil
 }
@@ -146,6 +153,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		Schedule:        train.Schedule{LR: o.lr, DecayStep: o.decayStep, DecayFactor: o.decay},
 		CheckpointEvery: o.checkpointEvery,
 		EvalEvery:       o.evalEvery,
+		Diagnostics:     o.diagnostics,
 	}
 	if !o.resume {
 		if opts.Model, err = o.model.config(words, data.NewVocab(words.Words)); err != nil {
@@ -172,6 +180,11 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	if res.Step > 0 { // a plot needs a step to draw
 		if err := writePlot(o.workDir); err != nil {
 			return fmt.Errorf("%v (the model is saved)", err)
+		}
+		if o.diagnostics > 0 {
+			if err := writeUpdatePlot(o.workDir); err != nil {
+				return fmt.Errorf("%v (the model is saved)", err)
+			}
 		}
 	}
 	if res.Interrupted {

@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 
 	makemore "github.com/makemore/makemore"
@@ -33,34 +34,61 @@ func benchSetup(b *testing.B, cfg model.Config) (*model.Model, *data.Dataset) {
 
 // BenchmarkStep is one full SGD step (batch, forward, backward, update) at the
 // lecture's default shape, at a larger one, and for the presets of lectures
-// 3 and 5.
+// 3 and 5. For the default model and lecture 5's (the most weights) it also
+// runs on one thread with train --diagnostics at its default cadence, and
+// at every step, whose difference from the step without is the cost of one
+// measurement. The cadence's cost is below the noise of a shared machine:
+// compare it in alternated runs.
 func BenchmarkStep(b *testing.B) {
 	for _, c := range []struct {
 		name  string
 		batch int
 		cfg   model.Config
+		diag  bool
 	}{
-		{"default", 32, Presets["part4"].Model},
-		{"large", 128, model.Config{Block: 3, Embd: 24, Hidden: 512}},
-		{"part3", Presets["part3"].BatchSize, Presets["part3"].Model},
-		{"part5", Presets["part5"].BatchSize, Presets["part5"].Model},
+		{"default", 32, Presets["part4"].Model, true},
+		{"large", 128, model.Config{Block: 3, Embd: 24, Hidden: 512}, false},
+		{"part3", Presets["part3"].BatchSize, Presets["part3"].Model, false},
+		{"part5", Presets["part5"].BatchSize, Presets["part5"].Model, true},
 	} {
 		for _, threads := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%s/threads=%d", c.name, threads), func(b *testing.B) {
-				m, ds := benchSetup(b, c.cfg)
-				pool := kernels.NewPool(threads)
-				defer pool.Close()
-				tr := New(m, pool, ds, c.batch, rand.NewPCG(1, data.StreamBatch), Schedule{LR: 0.01, DecayStep: 1 << 30, DecayFactor: 1})
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, _, err := tr.StepOnce(); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/step")
-			})
+			b.Run(fmt.Sprintf("%s/threads=%d", c.name, threads), func(b *testing.B) { benchStep(b, c.cfg, c.batch, threads, 0) })
+		}
+		if c.diag {
+			for _, every := range []int{DefaultDiagnosticsEvery, 1} {
+				b.Run(fmt.Sprintf("%s/diagnostics=%d/threads=1", c.name, every), func(b *testing.B) { benchStep(b, c.cfg, c.batch, 1, every) })
+			}
 		}
 	}
+}
+
+// benchStep times training steps of the model cfg, logging the update
+// ratios every diagEvery steps unless it is 0.
+func benchStep(b *testing.B, cfg model.Config, batch, threads, diagEvery int) {
+	m, ds := benchSetup(b, cfg)
+	pool := kernels.NewPool(threads)
+	defer pool.Close()
+	tr := New(m, pool, ds, batch, rand.NewPCG(1, data.StreamBatch), Schedule{LR: 0.01, DecayStep: 1 << 30, DecayFactor: 1})
+	var u *updateLog
+	if diagEvery > 0 {
+		var err error
+		if u, err = openUpdateLog(filepath.Join(b.TempDir(), "update.csv"), tr, diagEvery); err != nil {
+			b.Fatal(err)
+		}
+		defer u.w.Close()
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		step := tr.Step
+		_, lr, err := tr.StepOnce()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if u != nil {
+			u.add(tr, step, lr)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/step")
 }
 
 // BenchmarkEval is the eval-mode loss over the whole training split.

@@ -37,6 +37,9 @@ type Options struct {
 
 	CheckpointEvery int // save every N steps besides at the end; 0: only at the end
 	EvalEvery       int // probe the val loss every N steps, into the loss log; 0: never
+	// Diagnostics logs the update:data ratio of every 2-D weight every N
+	// steps into the update log; 0: never.
+	Diagnostics int
 }
 
 // Observer follows a run, to show its progress; Run calls it from its own
@@ -127,6 +130,23 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 		return Result{}, err
 	}
 	defer log.Close()
+	var ulog *updateLog
+	if opts.Diagnostics > 0 {
+		if ulog, err = openUpdateLog(workdir.UpdateLogPath(opts.WorkDir), tr, opts.Diagnostics); err != nil {
+			return Result{}, err
+		}
+		defer ulog.w.Close()
+	}
+	// flush writes out the logs, before each checkpoint so that they hold
+	// exactly its steps.
+	flush := func() error {
+		if ulog != nil {
+			if err := ulog.w.Flush(); err != nil {
+				return err
+			}
+		}
+		return log.Flush()
+	}
 	probe := NewValProbe(m, opts.Pool, sp.Train, sp.Val)
 	start, startStep := time.Now(), tr.Step
 	for tr.Step < st.MaxSteps && ctx.Err() == nil {
@@ -142,9 +162,12 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 			val = probe.Loss()
 		}
 		log.Add(step, loss, lr, val)
+		if ulog != nil {
+			ulog.add(tr, step, lr)
+		}
 		obs.Stepped(tr.Step, loss)
 		if opts.CheckpointEvery > 0 && tr.Step%opts.CheckpointEvery == 0 && tr.Step < st.MaxSteps {
-			if err := log.Flush(); err != nil {
+			if err := flush(); err != nil {
 				return Result{}, err
 			}
 			if err := save(); err != nil {
@@ -156,7 +179,7 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 	// A signal during the last step leaves a finished run.
 	res := Result{Checkpoint: path, Step: tr.Step, MaxSteps: st.MaxSteps, Interrupted: tr.Step < st.MaxSteps}
 	obs.Stopped(tr.Step-startStep, time.Since(start))
-	if err := log.Flush(); err != nil {
+	if err := flush(); err != nil {
 		return Result{}, err
 	}
 	if err := save(); err != nil {

@@ -59,7 +59,7 @@ func testOptions(t *testing.T, pool *kernels.Pool, dir string, steps int) Option
 		WorkDir: dir, Words: words, Pool: pool, MaxSteps: steps,
 		Model: model.Config{Block: 3, Embd: 4, Hidden: 16}, Seed: 7, BatchSize: 8,
 		Schedule:        Schedule{LR: 0.1, DecayStep: steps / 2, DecayFactor: 0.1},
-		CheckpointEvery: 100, EvalEvery: 50,
+		CheckpointEvery: 100, EvalEvery: 50, Diagnostics: 30,
 	}
 }
 
@@ -72,11 +72,11 @@ func runOK(t *testing.T, opts Options, obs *recorder) Result {
 	return res
 }
 
-// sameFiles fails unless the checkpoint and the loss log of two work dirs are
-// the same bytes.
+// sameFiles fails unless the checkpoint, the loss log and the update log of
+// two work dirs are the same bytes.
 func sameFiles(t *testing.T, a, b string) {
 	t.Helper()
-	for _, path := range []func(string) string{workdir.CheckpointPath, workdir.LossLogPath} {
+	for _, path := range []func(string) string{workdir.CheckpointPath, workdir.LossLogPath, workdir.UpdateLogPath} {
 		x, errx := os.ReadFile(path(a))
 		y, erry := os.ReadFile(path(b))
 		if errx != nil || erry != nil || len(x) == 0 || !bytes.Equal(x, y) {

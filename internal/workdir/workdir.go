@@ -21,6 +21,12 @@ func LossLogPath(dir string) string { return filepath.Join(dir, "loss.csv") }
 // PlotPath is where dir keeps the picture of the loss log.
 func PlotPath(dir string) string { return filepath.Join(dir, "loss.png") }
 
+// UpdateLogPath is where dir keeps train --diagnostics' update:data ratios.
+func UpdateLogPath(dir string) string { return filepath.Join(dir, "update.csv") }
+
+// UpdatePlotPath is where dir keeps the picture of the update log.
+func UpdatePlotPath(dir string) string { return filepath.Join(dir, "update.png") }
+
 // Checkpoint is a loaded model.safetensors.
 type Checkpoint struct {
 	Path     string

@@ -1,0 +1,121 @@
+package diagplot
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/makemore/makemore/internal/lossplot"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+)
+
+// UpdateGuide is where the lecture says the update:data ratios should sit:
+// log10 of about 1e-3.
+const UpdateGuide = -3
+
+// Updates is a parsed update log: per weight, log10 of its update:data
+// ratio at each logged step.
+type Updates struct {
+	Names []string
+	Step  []int
+	Ratio [][]float64 // [weight][logged step]
+}
+
+// ParseUpdates reads the update log train --diagnostics writes; name labels
+// errors. A last line without its newline is one still being written, and
+// is left out.
+func ParseUpdates(name string, r io.Reader) (*Updates, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	head := strings.Split(strings.TrimSpace(lines[0]), ",")
+	if len(head) < 2 || head[0] != "step" {
+		return nil, fmt.Errorf("%s: not a makemore update log (the first line must be step and the weights' names)", name)
+	}
+	u := &Updates{Names: head[1:], Ratio: make([][]float64, len(head)-1)}
+	for n, text := range lines[1:] {
+		if !strings.HasSuffix(text, "\n") {
+			break
+		}
+		f := strings.Split(strings.TrimSpace(text), ",")
+		bad := func(what string) error {
+			return fmt.Errorf("%s:%d: %s in %q; the log is damaged: train again with --diagnostics to rewrite it", name, n+2, what, strings.TrimSpace(text))
+		}
+		if len(f) != len(head) {
+			return nil, bad(fmt.Sprintf("want %d fields", len(head)))
+		}
+		step, err := strconv.Atoi(f[0])
+		if err != nil || step < 0 || (len(u.Step) > 0 && step <= u.Step[len(u.Step)-1]) {
+			return nil, bad("bad or out-of-order step")
+		}
+		u.Step = append(u.Step, step)
+		for i, s := range f[1:] {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return nil, bad("bad number")
+			}
+			u.Ratio[i] = append(u.Ratio[i], v)
+		}
+	}
+	if len(u.Step) == 0 {
+		return nil, fmt.Errorf("%s: no steps logged yet; train with --diagnostics first", name)
+	}
+	return u, nil
+}
+
+// Update is update.png: per 2-D weight log10 of its update:data ratio over
+// the steps, and the lecture's black guide line at −3.
+func Update(u *Updates) ([]byte, error) {
+	p := plot.New()
+	p.Title.Text = "update:data ratio, log10((lr·grad).std() / data.std())"
+	p.X.Label.Text = "step"
+	p.X.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
+		ts := plot.DefaultTicks{}.Ticks(lo, hi)
+		for i := range ts {
+			if ts[i].Label != "" {
+				ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', -1, 64) // steps, not 2500.00
+			}
+		}
+		return ts
+	})
+	p.Y.Label.Text = "log10 ratio"
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = true
+	lo, hi := float64(UpdateGuide), float64(UpdateGuide)
+	for i, name := range u.Names {
+		var xy plotter.XYs
+		for j, s := range u.Step {
+			// A weight whose gradient is all 0 at a step has no logarithm there.
+			if v := u.Ratio[i][j]; !math.IsInf(v, 0) && !math.IsNaN(v) {
+				xy = append(xy, plotter.XY{X: float64(s), Y: v})
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
+		line, err := plotter.NewLine(xy)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+		line.LineStyle.Width = vg.Points(1)
+		line.LineStyle.Color = plotutil.Color(i)
+		p.Add(line)
+		p.Legend.Add(name, line)
+	}
+	guide, err := plotter.NewLine(plotter.XYs{{X: float64(u.Step[0]), Y: UpdateGuide}, {X: float64(u.Step[len(u.Step)-1]), Y: UpdateGuide}})
+	if err != nil {
+		return nil, err
+	}
+	guide.LineStyle.Width = vg.Points(1.5)
+	guide.LineStyle.Color = color.Black
+	p.Add(guide)
+	p.Legend.Add("about 1e-3 (the lecture's guide)", guide)
+	legendRoom(p, lo-0.05*(hi-lo), hi, len(u.Names)+1)
+	return lossplot.PNG(p, 10*vg.Inch, 5*vg.Inch)
+}
