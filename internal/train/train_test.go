@@ -1,6 +1,8 @@
 package train
 
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -104,6 +106,29 @@ func TestDivergenceIsReported(t *testing.T) {
 		}
 	}
 	t.Fatal("a learning rate of 1e30 did not diverge in 100 steps")
+}
+
+// A loss that explodes without ever reaching NaN or Inf is a divergence too,
+// reported with the limit it passed; a learning rate that only makes the loss
+// spike is not.
+func TestExplodedLossIsDivergence(t *testing.T) {
+	tr, pool, _ := newTrainer(1, model.Config{Block: 3, Embd: 4, Hidden: 8}, 100)
+	defer pool.Close()
+	tr.Schedule.LR = 1e6
+	for range 100 {
+		_, _, err := tr.StepOnce()
+		if err == nil {
+			continue
+		}
+		d, ok := err.(*DivergedError)
+		limit := LossLimit(tr.Model.Vocab)
+		if !ok || math.IsNaN(float64(d.Loss)) || math.IsInf(float64(d.Loss), 0) || d.Loss <= limit || d.Limit != limit ||
+			!strings.Contains(err.Error(), fmt.Sprintf("(over %.4g, 100 times a uniform guess's)", limit)) {
+			t.Fatalf("error %q (%+v), want a finite loss over %v", err, err, limit)
+		}
+		return
+	}
+	t.Fatal("a learning rate of 1e6 did not diverge in 100 steps")
 }
 
 // A step allocates nothing, for every preset, also when the pool splits its
