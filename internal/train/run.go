@@ -85,8 +85,9 @@ func (e *MaxStepsError) Error() string {
 // to the loss log there. When ctx ends the run, the current step finishes and
 // is saved, and the result says Interrupted. A loss that is no longer finite
 // or has exploded past LossLimit, at a step or in a val probe before a save,
-// stops the run with a *DivergedError, leaving the last checkpoint as it was. Every checkpoint has batchnorm calibrated over the
-// whole training split, ready for eval and sampling.
+// stops the run with a *DivergedError, leaving the last checkpoint as it was.
+// Every checkpoint has batchnorm calibrated over the whole training split,
+// ready for eval and sampling.
 func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 	r, err := open(opts)
 	if err != nil {
