@@ -29,7 +29,7 @@ const stdinArg = "-"
 
 // addInputFlag adds --input-file/-i to cmd; usage says what the file is for.
 func addInputFlag(cmd *cobra.Command, input *string, usage string) {
-	cmd.Flags().StringVarP(input, "input-file", "i", "", usage+" (- for stdin; default: the bundled names.txt)")
+	cmd.Flags().VarP(&pathValue{input, "a words file"}, "input-file", "i", usage+" (- for stdin; default: the bundled names.txt)")
 }
 
 // readWords reads the words file of --input-file: the one at path, stdin
@@ -80,7 +80,8 @@ func (s *speller) spell(name string) string {
 
 // addWorkDirFlag adds --work-dir/-o to cmd; usage says what the command finds there.
 func addWorkDirFlag(cmd *cobra.Command, dir *string, usage string) {
-	cmd.Flags().StringVarP(dir, "work-dir", "o", "out", usage)
+	*dir = "out"
+	cmd.Flags().VarP(&pathValue{dir, "a directory"}, "work-dir", "o", usage)
 }
 
 // addThreadsFlag adds --threads/-j to cmd, for newPool.

@@ -5,6 +5,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"runtime"
 	"strings"
@@ -28,27 +30,66 @@ func usagef(format string, args ...any) error {
 }
 
 func main() {
-	root := newRootCmd()
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the command line args with the given streams and returns the
+// exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	out := &errWriter{w: stdout}
+	root := newRootCmd(out, stderr)
+	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
+	// A failed write is reported whatever the command made of it, as it may
+	// have ignored it (cobra's help does): its output is incomplete. A closed
+	// pipe never gets here: writing to it kills the process with SIGPIPE,
+	// quietly, as for any Unix filter.
+	if out.err != nil {
+		cause := out.err
+		var pe *fs.PathError
+		if errors.As(cause, &pe) {
+			cause = pe.Err // its path is /dev/stdout, whatever stdout is
+		}
+		err = fmt.Errorf("cannot write to stdout: %v; the output is incomplete", cause)
+	}
 	if err == nil {
-		return
+		return 0
 	}
 	if errors.Is(err, errInterrupted) {
-		os.Exit(exitInterrupted) // train has said where it stopped and how to resume
+		return exitInterrupted // train has said where it stopped and how to resume
 	}
-	stderr := root.ErrOrStderr()
 	fmt.Fprintf(stderr, "makemore: %v\n", err)
 	var ue usageError
 	switch {
+	case errors.Is(err, errHelpTopic):
+		return exitUsage // the message lists the topics
 	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command "): // cobra's own usage error
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
-		os.Exit(exitUsage)
+		return exitUsage
 	default:
-		os.Exit(exitError)
+		return exitError
 	}
 }
 
-func newRootCmd() *cobra.Command {
+// errWriter passes writes on to w and keeps the first error, for run to
+// report.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	n, err := e.w.Write(p)
+	if err != nil && e.err == nil {
+		e.err = err
+	}
+	return n, err
+}
+
+// newRootCmd returns the command tree writing to stdout and stderr, set
+// before the subcommands are made as cobra's completion keeps the writer it
+// finds then.
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "makemore",
 		Short: "Train a character-level MLP on a list of words and make more of them",
@@ -68,8 +109,10 @@ uses the bundled names.txt (32,257 US baby names of 2018).`,
 			return nil
 		},
 	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	root.PersistentFlags().BoolP("quiet", "q", false, "print only results and errors: no progress or log lines on stderr")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newTrainCmd(), newEvalCmd(), newSampleCmd(), newScoreCmd(), newGradcheckCmd(), newInspectCmd(), newPlotCmd(), newLRFindCmd(), newExportCmd(), newVersionCmd())
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
@@ -89,6 +132,7 @@ uses the bundled names.txt (32,257 US baby names of 2018).`,
 			return nil
 		}
 	}
+	checkHelpTopics(root)
 	return root
 }
 

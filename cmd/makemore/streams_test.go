@@ -11,10 +11,8 @@ import (
 // the command's stdout and stderr.
 func execute(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	root := newRootCmd()
 	var out, errb bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errb)
+	root := newRootCmd(&out, &errb)
 	root.SetArgs(args)
 	err = root.Execute()
 	return out.String(), errb.String(), err

@@ -100,7 +100,7 @@ interrupted (Ctrl-C or SIGTERM: the current step finishes first, exit code 130);
 	fl.IntVar(&o.diagnostics, "diagnostics", 0, fmt.Sprintf("every N steps (--diagnostics alone: %d), log10 of the update:data ratio (lr·grad).std()/data.std() of every 2-D weight into WORK-DIR/update.csv, drawn as update.png", train.DefaultDiagnosticsEvery))
 	fl.Lookup("diagnostics").NoOptDefVal = fmt.Sprint(train.DefaultDiagnosticsEvery)
 	fl.BoolVar(&o.resume, "resume", false, "continue the run saved in the work dir")
-	fl.BoolVar(&o.asJSON, "json", false, `print one JSON object {"train","val","steps","seconds","checkpoint"} instead of text`)
+	fl.BoolVar(&o.asJSON, "json", false, `print one JSON object {"train","val","steps","seconds","checkpoint"} instead of text; an interrupted run prints {"steps","seconds","checkpoint","interrupted"}`)
 	addThreadsFlag(cmd, &o.threads)
 	return cmd
 }
@@ -188,22 +188,34 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		}
 	}
 	if res.Interrupted {
+		if o.asJSON {
+			if err := o.printJSON(trainJSON{Steps: res.Step, Seconds: res.Elapsed.Seconds(), Checkpoint: res.Checkpoint, Interrupted: true}); err != nil {
+				return err
+			}
+		}
 		// Printed even with --quiet: like an error, it explains the exit code.
 		fmt.Fprintf(o.errOut, "makemore: interrupted at step %d of %d; continue with: makemore train --resume -o %s%s\n", res.Step, res.MaxSteps, o.workDir, inputArg(o.input))
 		return errInterrupted
 	}
 	if o.asJSON {
-		return json.NewEncoder(o.out).Encode(struct {
-			Train      float64 `json:"train"`
-			Val        float64 `json:"val"`
-			Steps      int     `json:"steps"`
-			Seconds    float64 `json:"seconds"`
-			Checkpoint string  `json:"checkpoint"`
-		}{res.Train, res.Val, res.Step, res.Elapsed.Seconds(), res.Checkpoint})
+		return o.printJSON(trainJSON{Train: &res.Train, Val: &res.Val, Steps: res.Step, Seconds: res.Elapsed.Seconds(), Checkpoint: res.Checkpoint})
 	}
 	_, err = fmt.Fprintf(o.out, "train %.4f\nval %.4f\n", res.Train, res.Val)
 	return err
 }
+
+// trainJSON is train's --json result. An interrupted run has no losses: it
+// stopped before the final eval.
+type trainJSON struct {
+	Train       *float64 `json:"train,omitempty"`
+	Val         *float64 `json:"val,omitempty"`
+	Steps       int      `json:"steps"`
+	Seconds     float64  `json:"seconds"`
+	Checkpoint  string   `json:"checkpoint"`
+	Interrupted bool     `json:"interrupted,omitempty"`
+}
+
+func (o *trainOptions) printJSON(r trainJSON) error { return json.NewEncoder(o.out).Encode(r) }
 
 func inputArg(input string) string {
 	if input == "" {

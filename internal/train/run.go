@@ -86,10 +86,11 @@ func (e *MaxStepsError) Error() string {
 // Run trains until MaxSteps or until ctx is done, saving the checkpoint in
 // WorkDir every CheckpointEvery steps and at the end, and logging every step
 // to the loss log there. When ctx ends the run, the current step finishes and
-// is saved, and the result says Interrupted. A loss or weights that are no
-// longer finite stop the run with a *DivergedError, leaving the last
-// checkpoint as it was. Every checkpoint has batchnorm calibrated over the
-// whole training split, ready for eval and sampling.
+// is saved, and the result says Interrupted. A loss that is no longer finite
+// or has exploded past LossLimit, at a step or in a val probe before a save,
+// stops the run with a *DivergedError, leaving the last checkpoint as it was.
+// Every checkpoint has batchnorm calibrated over the whole training split,
+// ready for eval and sampling.
 func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 	r, err := open(opts)
 	if err != nil {
@@ -111,15 +112,21 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 	})
 
 	ev := model.NewEvaluator(m, opts.Pool)
+	probe := NewValProbe(m, opts.Pool, sp.Train, sp.Val)
 	path := workdir.CheckpointPath(opts.WorkDir)
+	limit := LossLimit(m.Vocab)
 	// save calibrates batchnorm first; the statistics are not trained, so
 	// resuming is unaffected.
 	save := func() error {
 		ev.Calibrate(sp.Train.X)
+		// The last update may have broken the weights: the forward pass of the
+		// next step would have reported it, but there is none before this
+		// save. The probe, on statistics of its own, changes nothing saved.
 		if !m.Finite() {
-			// The last update overflowed: the forward pass of the next step would
-			// have reported it, but there is none before this save.
-			return &DivergedError{Step: tr.Step, Loss: float32(math.NaN()), LR: st.Schedule.At(tr.Step)}
+			return &DivergedError{Step: tr.Step, Loss: float32(math.NaN()), LR: st.Schedule.At(tr.Step), Limit: limit}
+		}
+		if loss := float32(probe.Loss()); !(loss <= limit) {
+			return &DivergedError{Step: tr.Step, Loss: loss, LR: st.Schedule.At(tr.Step), Limit: limit}
 		}
 		st.Step, st.RNG = tr.Step, tr.RNGState()
 		return m.Save(path, r.meta, st.Metadata())
@@ -147,7 +154,6 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 		}
 		return log.Flush()
 	}
-	probe := NewValProbe(m, opts.Pool, sp.Train, sp.Val)
 	start, startStep := time.Now(), tr.Step
 	for tr.Step < st.MaxSteps && ctx.Err() == nil {
 		step := tr.Step

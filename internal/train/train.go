@@ -47,6 +47,7 @@ type Trainer struct {
 	rng      *rand.Rand
 	act      *model.Activations
 	grads    *backprop.Grads
+	maxLoss  float32 // LossLimit of the model's vocabulary
 }
 
 // New returns a Trainer that draws batches of batch examples from ds with src.
@@ -60,6 +61,7 @@ func New(m *model.Model, pool *kernels.Pool, ds *data.Dataset, batch int, src *r
 		rng:      rand.New(src),
 		act:      model.NewActivations(m.Net, batch),
 		grads:    backprop.NewGrads(m.Net, batch),
+		maxLoss:  LossLimit(m.Vocab),
 	}
 }
 
@@ -70,26 +72,45 @@ func (t *Trainer) RNGState() []byte {
 	return b
 }
 
-// DivergedError reports a loss that is no longer a finite number.
+// ExplodedLoss is how many times the loss of a uniform guess, ln(vocabulary),
+// a run's loss may reach before it counts as diverged. A healthy run starts
+// near 1× and falls; too high a learning rate makes the loss spike and maybe
+// recover (--learning-rate 3 on names.txt peaks at 20× and ends at 2.67),
+// while a run that has blown up goes to hundreds of times and stays there
+// (-l 10: 128× at step 5, still 39× at step 2000; -l 1e6: 190,000× at step 1).
+const ExplodedLoss = 100
+
+// LossLimit is the highest loss a model of vocab characters may have before
+// its run counts as diverged: ExplodedLoss uniform guesses.
+func LossLimit(vocab int) float32 { return float32(ExplodedLoss * math.Log(float64(vocab))) }
+
+// DivergedError reports a loss that is no longer a finite number, or above
+// Limit.
 type DivergedError struct {
-	Step int
-	Loss float32
-	LR   float32
+	Step  int
+	Loss  float32
+	LR    float32
+	Limit float32
 }
 
 func (e *DivergedError) Error() string {
-	return fmt.Sprintf("training diverged: loss is %v at step %d with learning rate %g; try a lower --learning-rate", e.Loss, e.Step, e.LR)
+	over := ""
+	if !math.IsNaN(float64(e.Loss)) && !math.IsInf(float64(e.Loss), 0) {
+		over = fmt.Sprintf(" (over %.4g, %d times a uniform guess's)", e.Limit, ExplodedLoss)
+	}
+	return fmt.Sprintf("training diverged: loss is %.4g at step %d%s with learning rate %g; try a lower --learning-rate", e.Loss, e.Step, over, e.LR)
 }
 
 // StepOnce draws a batch, runs forward and backward, and applies the SGD
 // update p −= lr·∇p. It returns the minibatch loss and the learning rate used.
-// A non-finite loss returns a *DivergedError and leaves the parameters as they were.
+// A loss that is not finite or above LossLimit returns a *DivergedError and
+// leaves the parameters as they were.
 func (t *Trainer) StepOnce() (loss, lr float32, err error) {
 	t.data.Batch(t.rng, t.act.X, t.act.Y)
 	loss = t.Model.Forward(t.pool, t.act)
 	lr = t.Schedule.At(t.Step)
-	if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
-		return loss, lr, &DivergedError{Step: t.Step, Loss: loss, LR: lr}
+	if !(loss <= t.maxLoss) { // also NaN
+		return loss, lr, &DivergedError{Step: t.Step, Loss: loss, LR: lr, Limit: t.maxLoss}
 	}
 	backprop.Backward(t.pool, t.Model, t.act, t.grads)
 	sgd(t.Model.Weights, t.grads.Weights, lr)

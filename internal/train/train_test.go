@@ -1,6 +1,8 @@
 package train
 
 import (
+	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -90,20 +92,36 @@ func threadIdentity(t *testing.T, cfg model.Config) {
 	}
 }
 
-func TestDivergenceIsReported(t *testing.T) {
+// diverge trains with learning rate lr until a step reports a *DivergedError,
+// and returns it.
+func diverge(t *testing.T, lr float64) *DivergedError {
+	t.Helper()
 	tr, pool, _ := newTrainer(1, model.Config{Block: 3, Embd: 4, Hidden: 8}, 100)
 	defer pool.Close()
-	tr.Schedule = Schedule{LR: 1e30, DecayStep: 100, DecayFactor: 1}
+	tr.Schedule = Schedule{LR: lr, DecayStep: 100, DecayFactor: 1}
 	for range 100 {
 		_, _, err := tr.StepOnce()
 		if d, ok := err.(*DivergedError); ok {
-			if d.Step != tr.Step || !strings.Contains(err.Error(), "--learning-rate") {
-				t.Fatalf("error %q at step %d", err, tr.Step)
+			if d.Step != tr.Step || d.Limit != LossLimit(tr.Model.Vocab) || !strings.Contains(err.Error(), "--learning-rate") {
+				t.Fatalf("error %q (%+v) at step %d", err, d, tr.Step)
 			}
-			return
+			return d
 		}
 	}
-	t.Fatal("a learning rate of 1e30 did not diverge in 100 steps")
+	t.Fatalf("a learning rate of %g did not diverge in 100 steps", lr)
+	return nil
+}
+
+func TestDivergenceIsReported(t *testing.T) { diverge(t, 1e30) }
+
+// A loss that explodes without ever reaching NaN or Inf is a divergence too,
+// reported with the limit it passed.
+func TestExplodedLossIsDivergence(t *testing.T) {
+	d := diverge(t, 1e6)
+	if math.IsNaN(float64(d.Loss)) || math.IsInf(float64(d.Loss), 0) || d.Loss <= d.Limit ||
+		!strings.Contains(d.Error(), fmt.Sprintf("(over %.4g, 100 times a uniform guess's)", d.Limit)) {
+		t.Fatalf("error %q (%+v), want a finite loss over the limit", d, d)
+	}
 }
 
 // A step allocates nothing, for every preset, also when the pool splits its
