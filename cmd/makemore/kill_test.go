@@ -13,11 +13,11 @@ import (
 	"time"
 )
 
-// A run killed with SIGKILL five times at any moment — reading the words, between
-// steps, mid-save, during the final eval or plot — and resumed each time
-// ends with the same files, byte for byte, as a run never interrupted: the
-// steps after the last checkpoint are replayed, and the lock and temporary
-// files the killed runs leave stand in nobody's way.
+// A run killed with SIGKILL five times at any moment — reading the words,
+// between steps, mid-save, during the final eval or plot — and resumed each
+// time ends with the same files, byte for byte, as a run never interrupted:
+// the steps after the last checkpoint are replayed, and the lock and
+// temporary files the killed runs leave stand in nobody's way.
 func TestKilledAndResumedRunEndsLikeAnUninterruptedOne(t *testing.T) {
 	dir := t.TempDir()
 	train := func(workDir string, resume bool) *exec.Cmd {
