@@ -23,7 +23,7 @@ func TestLostOutputIsAnError(t *testing.T) {
 	const want = "makemore: cannot write to stdout: no space left on device; the output is incomplete\n"
 	for _, args := range [][]string{
 		{"train", "-o", dir, "--max-steps", "100", "--n-hidden", "8", "-q"},
-		{"train", "-o", dir, "--max-steps", "100", "--n-hidden", "8", "-q", "--json"},
+		{"train", "-o", dir, "--max-steps", "100", "--n-hidden", "8", "-q", "--json", "--overwrite"},
 		{"eval", "-o", dir},
 		{"sample", "-o", dir, "-n", "3", "--seed", "1"},
 		{"score", "-o", dir, "emma"},

@@ -44,6 +44,7 @@ func TestScripts(t *testing.T) {
 			return err
 		},
 		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"exits": exits},
+		Condition:           condition,
 		RequireExplicitExec: true,
 	})
 }
@@ -69,4 +70,12 @@ func exits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
 	}
+}
+
+// condition adds [root]: file modes do not stop root from writing.
+func condition(cond string) (bool, error) {
+	if cond == "root" {
+		return os.Geteuid() == 0, nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
 }

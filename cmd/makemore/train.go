@@ -9,12 +9,15 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/train"
+	"github.com/makemore/makemore/internal/workdir"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
@@ -32,6 +35,7 @@ type trainOptions struct {
 	evalEvery       int
 	diagnostics     int
 	resume          bool
+	overwrite       bool
 	asJSON          bool
 
 	in          io.Reader // the words file of --input-file -
@@ -57,11 +61,17 @@ update:data ratio of every 2-D weight every N steps (default 100).
 
 The checkpoint is also saved every --checkpoint-every steps and when training is
 interrupted (Ctrl-C or SIGTERM: the current step finishes first, exit code 130);
---resume continues from it exactly as if training had not stopped.`,
+--resume continues from it exactly as if training had not stopped. A work dir
+that holds a model is not trained into again without --resume, or --overwrite
+to start over; one run at a time trains in a work dir.`,
 		Example: `  makemore train                      # bundled names.txt, lecture defaults
   makemore train -i words.txt -o runs/words --max-steps 50000
-  makemore train --resume -o runs/words  # continue an interrupted run`,
+  makemore train --resume -o runs/words  # continue an interrupted run
+  makemore train --overwrite -o runs/words --seed 7  # start over, replacing the model`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.resume && o.overwrite {
+				return usagef("--resume and --overwrite exclude each other: continue the work dir's run, or replace it")
+			}
 			if o.resume {
 				for _, name := range resumeFixed {
 					if cmd.Flags().Changed(name) {
@@ -100,6 +110,7 @@ interrupted (Ctrl-C or SIGTERM: the current step finishes first, exit code 130);
 	fl.IntVar(&o.diagnostics, "diagnostics", 0, fmt.Sprintf("every N steps (--diagnostics alone: %d), log10 of the update:data ratio (lr·grad).std()/data.std() of every 2-D weight into WORK-DIR/update.csv, drawn as update.png", train.DefaultDiagnosticsEvery))
 	fl.Lookup("diagnostics").NoOptDefVal = fmt.Sprint(train.DefaultDiagnosticsEvery)
 	fl.BoolVar(&o.resume, "resume", false, "continue the run saved in the work dir")
+	fl.BoolVar(&o.overwrite, "overwrite", false, "start a new run even though the work dir holds a model, replacing it")
 	fl.BoolVar(&o.asJSON, "json", false, `print one JSON object {"train","val","steps","seconds","checkpoint"} instead of text; an interrupted run prints {"steps","seconds","checkpoint","interrupted"}`)
 	addThreadsFlag(cmd, &o.threads)
 	return cmd
@@ -131,6 +142,17 @@ func (o *trainOptions) validate() error {
 func runTrain(ctx context.Context, o *trainOptions) error {
 	if err := o.validate(); err != nil {
 		return err
+	}
+	// Locked before the words file is read, which can take a while, to fail at once.
+	lock, err := workdir.Acquire(o.workDir)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	if ck := workdir.CheckpointPath(o.workDir); !o.resume && !o.overwrite {
+		if _, err := os.Stat(ck); err == nil {
+			return fmt.Errorf("%s: the work dir holds a trained model; continue it with --resume, start over with --overwrite (replacing it), or pass another work dir with -o", ck)
+		}
 	}
 	pool, err := newPool(o.threads)
 	if err != nil {
@@ -194,7 +216,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 			}
 		}
 		// Printed even with --quiet: like an error, it explains the exit code.
-		fmt.Fprintf(o.errOut, "makemore: interrupted at step %d of %d; continue with: makemore train --resume -o %s%s\n", res.Step, res.MaxSteps, o.workDir, inputArg(o.input))
+		fmt.Fprintf(o.errOut, "makemore: interrupted at step %d of %d; continue with: %s train --resume -o %s%s\n", res.Step, res.MaxSteps, commandName(), o.workDir, inputArg(o.input))
 		return errInterrupted
 	}
 	if o.asJSON {
@@ -216,6 +238,17 @@ type trainJSON struct {
 }
 
 func (o *trainOptions) printJSON(r trainJSON) error { return json.NewEncoder(o.out).Encode(r) }
+
+// commandName is makemore as the user ran it, for a hint to be pasted as it
+// is: the path typed (./bin/makemore, as make train runs it), or makemore
+// when it was found on PATH or built by go run in a temporary directory.
+func commandName() string {
+	name := os.Args[0]
+	if !strings.ContainsRune(name, filepath.Separator) || strings.HasPrefix(name, os.TempDir()) {
+		return "makemore"
+	}
+	return name
+}
 
 func inputArg(input string) string {
 	if input == "" {

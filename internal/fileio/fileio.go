@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // WriteAtomic stores b at path so that a crash at any point leaves either the
@@ -16,7 +17,7 @@ func WriteAtomic(path string, b []byte) (err error) {
 	// The temporary file must be in the same directory: rename is only atomic
 	// within one file system.
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	f, err := os.CreateTemp(dir, tempPrefix(path)+"*")
 	if err != nil {
 		return err
 	}
@@ -53,6 +54,21 @@ func WriteAtomic(path string, b []byte) (err error) {
 		return err
 	}
 	return nil
+}
+
+func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp" }
+
+// RemoveTemps removes the temporary files of path that WriteAtomic left
+// when its process was killed mid-write. Only for a file that the caller
+// alone writes: another writer's temporary file may be in use.
+func RemoveTemps(path string) {
+	dir := filepath.Dir(path)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), tempPrefix(path)) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // Cause drops the operation and path from os errors, for messages that

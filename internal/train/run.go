@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/makemore/makemore/internal/data"
+	"github.com/makemore/makemore/internal/fileio"
 	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/lossplot"
 	"github.com/makemore/makemore/internal/model"
@@ -85,12 +87,13 @@ func (e *MaxStepsError) Error() string {
 
 // Run trains until MaxSteps or until ctx is done, saving the checkpoint in
 // WorkDir every CheckpointEvery steps and at the end, and logging every step
-// to the loss log there. When ctx ends the run, the current step finishes and
-// is saved, and the result says Interrupted. A loss that is no longer finite
-// or has exploded past LossLimit, at a step or in a val probe before a save,
-// stops the run with a *DivergedError, leaving the last checkpoint as it was.
-// Every checkpoint has batchnorm calibrated over the whole training split,
-// ready for eval and sampling.
+// to the loss log there; a new run replaces the checkpoint it finds there.
+// When ctx ends the run, the current step finishes and is saved, and the
+// result says Interrupted. A loss that is no longer finite or has exploded
+// past LossLimit, at a step or in a val probe before a save, stops the run
+// with a *DivergedError, leaving the last checkpoint as it was. Every
+// checkpoint has batchnorm calibrated over the whole training split, ready
+// for eval and sampling.
 func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 	r, err := open(opts)
 	if err != nil {
@@ -132,6 +135,13 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 		return m.Save(path, r.meta, st.Metadata())
 	}
 
+	if !opts.Resume {
+		// A new run replaces the work dir's: its checkpoint goes before the log
+		// restarts, so that no crash leaves the old model with the new log.
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return Result{}, fmt.Errorf("%s: cannot replace the checkpoint: %v", path, fileio.Cause(err))
+		}
+	}
 	log, err := lossplot.OpenWriter(workdir.LossLogPath(opts.WorkDir), tr.Step)
 	if err != nil {
 		return Result{}, err

@@ -98,7 +98,7 @@ func (e *DivergedError) Error() string {
 	if !math.IsNaN(float64(e.Loss)) && !math.IsInf(float64(e.Loss), 0) {
 		over = fmt.Sprintf(" (over %.4g, %d times a uniform guess's)", e.Limit, ExplodedLoss)
 	}
-	return fmt.Sprintf("training diverged: loss is %.4g at step %d%s with learning rate %g; try a lower --learning-rate", e.Loss, e.Step, over, e.LR)
+	return fmt.Sprintf("training diverged: loss is %.4g at step %d%s with learning rate %g; try a lower --learning-rate, with --overwrite to replace this run", e.Loss, e.Step, over, e.LR)
 }
 
 // StepOnce draws a batch, runs forward and backward, and applies the SGD
