@@ -32,20 +32,32 @@ makemore train draws it too; plot redraws it, for example during a run.
 With --embeddings it draws WORK-DIR/embedding.png instead, as lecture 2 does: each
 character of the checkpoint's vocabulary written at its embedding's two coordinates
 (n_embd 2), or at its first two principal components when the embedding is wider;
-the title and axes say which.`,
+the title and axes say which.
+
+After a run with --diagnostics, plot redraws WORK-DIR/update.png from update.csv too.`,
 		Example: `  makemore plot
   makemore plot -o runs/words
   makemore plot --embeddings`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path := workdir.PlotPath(workDir)
-			write := writePlot
+			log := newLogger(cmd)
 			if embeddings {
-				path, write = filepath.Join(workDir, "embedding.png"), writeEmbeddingPlot
+				if err := writeEmbeddingPlot(workDir); err != nil {
+					return err
+				}
+				log.printf("makemore: wrote %s", filepath.Join(workDir, "embedding.png"))
+				return nil
 			}
-			if err := write(workDir); err != nil {
+			if err := writePlot(workDir); err != nil {
 				return err
 			}
-			newLogger(cmd).printf("makemore: wrote %s", path)
+			log.printf("makemore: wrote %s", workdir.PlotPath(workDir))
+			// A run with --diagnostics left an update log: its picture is redrawn too.
+			if _, err := os.Stat(workdir.UpdateLogPath(workDir)); err == nil {
+				if err := writeUpdatePlot(workDir); err != nil {
+					return err
+				}
+				log.printf("makemore: wrote %s", workdir.UpdatePlotPath(workDir))
+			}
 			return nil
 		},
 	}

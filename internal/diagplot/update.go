@@ -77,18 +77,9 @@ func Update(u *Updates) ([]byte, error) {
 	p := plot.New()
 	p.Title.Text = "update:data ratio, log10((lr·grad).std() / data.std())"
 	p.X.Label.Text = "step"
-	p.X.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
-		ts := plot.DefaultTicks{}.Ticks(lo, hi)
-		for i := range ts {
-			if ts[i].Label != "" {
-				ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', -1, 64) // steps, not 2500.00
-			}
-		}
-		return ts
-	})
+	p.X.Tick.Marker = lossplot.StepTicks{}
 	p.Y.Label.Text = "log10 ratio"
 	p.Add(plotter.NewGrid())
-	p.Legend.Top = true
 	lo, hi := float64(UpdateGuide), float64(UpdateGuide)
 	for i, name := range u.Names {
 		var xy plotter.XYs
