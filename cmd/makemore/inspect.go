@@ -33,7 +33,7 @@ type inspectOptions struct {
 }
 
 // initOnly are the flags that describe a fresh model: a checkpoint has its own.
-var initOnly = []string{"preset", "model", "activation", "n-layer", "n-embd", "n-hidden", "block-size", "gain"}
+var initOnly = []string{"preset", "model", "activation", "n-layer", "n-embd", "n-hidden", "block-size", "gain", "batchnorm"}
 
 func newInspectCmd() *cobra.Command {
 	var o inspectOptions
