@@ -57,6 +57,8 @@ func TestInspectMatchesPyTorch(t *testing.T) {
 		{"part5", []string{"--preset", "part5", "--max-steps", "300"}},
 		{"best", []string{"--preset", "best", "--max-steps", "300"}},
 		{"relu3", []string{"--n-layer", "3", "--activation", "relu", "--n-hidden", "48", "--max-steps", "300"}},
+		{"nobn5", []string{"--batchnorm=false", "--n-layer", "5", "--n-hidden", "48", "--max-steps", "300"}},
+		{"nobn-part5", []string{"--preset", "part5", "--batchnorm=false", "--max-steps", "300"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			work := filepath.Join(dir, c.name)
