@@ -118,7 +118,7 @@ func addModelFlags(cmd *cobra.Command, f *modelFlags) {
 	fl.StringVar(&f.arch, "model", model.ArchMLP, "mlp, or wavenet (lecture 5: pairs of positions joined level by level; block size a power of two)")
 	fl.StringVar(&f.activation, "activation", model.ActTanh, "tanh, relu or gelu")
 	fl.IntVar(&f.layers, "n-layer", 0, "hidden blocks of Linear → BatchNorm → activation (default 1 for mlp; a wavenet has log2 of the block size)")
-	fl.BoolVar(&f.batchnorm, "batchnorm", true, "batchnorm after every hidden Linear; false: Linear (with bias) → activation, lecture 3's deep network before batchnorm (a preset then also loses its logits' batchnorm and takes the activation's --gain)")
+	fl.BoolVar(&f.batchnorm, "batchnorm", true, "batchnorm after every hidden Linear; --batchnorm=false: Linear (with bias) → activation, as lecture 3 before batchnorm (a preset also drops its logits' batchnorm and takes the activation's --gain)")
 	fl.IntVar(&f.embd, "n-embd", 10, "embedding width per character")
 	fl.IntVar(&f.hidden, "n-hidden", 200, "hidden units per block")
 	fl.IntVar(&f.block, "block-size", 3, "context length in characters")
