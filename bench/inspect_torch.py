@@ -9,7 +9,8 @@ little-endian float32 data). WORDS_FILE is the file given to
 `makemore inspect --words WORDS_FILE --json`, whose output is INSPECT_JSON: the batch is
 every (context, next) example of its words in file order, rebuilt here from the
 checkpoint's vocabulary. The network is rebuilt from the checkpoint's metadata (mlp of
-any n_layer, with or without biases and output batchnorm; wavenet; tanh, relu, gelu),
+any n_layer, with or without biases, batchnorm and output batchnorm; wavenet with or
+without batchnorm; tanh, relu, gelu),
 run forward in training mode (batch statistics, variance with n-1) in float64, and
 backward with autograd; the statistics are computed as inspect defines them.
 
@@ -96,6 +97,13 @@ def forward(t, meta, X, Y):
     kind = meta.get("activation", "tanh")
     layers = int(meta.get("n_layer", "1"))
     bias = meta.get("bias", "true") == "true"
+    norm = meta.get("batchnorm", "true") == "true"
+
+    def hidden_pre(z, k, num):
+        if bias:
+            z = z + t[f"b{k}"]
+        return batchnorm(z, t[f"bngain{num}"], t[f"bnbias{num}"]) if norm else z
+
     hidden = []
     x = t["C"][X]  # B, T, E
     if meta.get("model", "mlp") == "wavenet":
@@ -104,7 +112,7 @@ def forward(t, meta, X, Y):
             x = x.reshape(B, T // 2, 2 * C)
             if x.shape[1] == 1:
                 x = x.squeeze(1)
-            pre = batchnorm(x @ t[f"W{k}"], t[f"bngain{k}"], t[f"bnbias{k}"])
+            pre = hidden_pre(x @ t[f"W{k}"], k, str(k))
             x = activate(kind, pre)
             x.retain_grad()
             hidden.append((f"h{k}", pre, x))
@@ -113,10 +121,7 @@ def forward(t, meta, X, Y):
         x = x.reshape(x.shape[0], -1)
         for k in range(1, layers + 1):
             num = "" if layers == 1 else str(k)
-            z = x @ t[f"W{k}"]
-            if bias:
-                z = z + t[f"b{k}"]
-            pre = batchnorm(z, t[f"bngain{num}"], t[f"bnbias{num}"])
+            pre = hidden_pre(x @ t[f"W{k}"], k, num)
             x = activate(kind, pre)
             x.retain_grad()
             hidden.append((f"h{num}", pre, x))

@@ -107,6 +107,7 @@ type modelFlags struct {
 	embd, hidden, block, batch, layers int
 	arch, activation, preset           string
 	gain                               float64
+	batchnorm                          bool
 	// Set by a preset only: the lectures' choices that have no flag.
 	noBias, outputBN bool
 }
@@ -117,6 +118,7 @@ func addModelFlags(cmd *cobra.Command, f *modelFlags) {
 	fl.StringVar(&f.arch, "model", model.ArchMLP, "mlp, or wavenet (lecture 5: pairs of positions joined level by level; block size a power of two)")
 	fl.StringVar(&f.activation, "activation", model.ActTanh, "tanh, relu or gelu")
 	fl.IntVar(&f.layers, "n-layer", 0, "hidden blocks of Linear → BatchNorm → activation (default 1 for mlp; a wavenet has log2 of the block size)")
+	fl.BoolVar(&f.batchnorm, "batchnorm", true, "batchnorm after every hidden Linear; --batchnorm=false: Linear (with bias) → activation, as lecture 3 before batchnorm (a preset also drops its logits' batchnorm and takes the activation's --gain)")
 	fl.IntVar(&f.embd, "n-embd", 10, "embedding width per character")
 	fl.IntVar(&f.hidden, "n-hidden", 200, "hidden units per block")
 	fl.IntVar(&f.block, "block-size", 3, "context length in characters")
@@ -140,7 +142,15 @@ func (f *modelFlags) applyPreset(cmd *cobra.Command) (train.Preset, error) {
 		"n-hidden":   func() { f.hidden = p.Model.Hidden },
 		"block-size": func() { f.block = p.Model.Block },
 		"batch-size": func() { f.batch = p.BatchSize },
-		"gain":       func() { f.gain = p.Model.Gain },
+		"gain": func() {
+			f.gain = p.Model.Gain
+			if !f.batchnorm {
+				// The presets' gain 1 is the lectures' choice with batchnorm,
+				// which divides it out; without, the activation's keeps
+				// the activations at scale (lecture 3).
+				f.gain = 0
+			}
+		},
 	})
 	f.noBias, f.outputBN = p.Model.NoBias, p.Model.OutputBN
 	return p, nil
@@ -189,6 +199,12 @@ func (f modelFlags) validate() error {
 func (f modelFlags) config(words *data.File, vocab *data.Vocab) (model.Config, error) {
 	cfg := model.Config{Vocab: vocab.Size(), Block: f.block, Embd: f.embd, Hidden: f.hidden,
 		Arch: f.arch, Activation: f.activation, Layers: f.layers, NoBias: f.noBias, OutputBN: f.outputBN, Gain: f.gain}
+	if !f.batchnorm {
+		// A preset drops the hidden biases because the batchnorm after each
+		// cancels them, and part3 normalises its logits: without batchnorm
+		// the biases count again, and there is no batchnorm to put anywhere.
+		cfg.NoBN, cfg.NoBias, cfg.OutputBN = true, false, false
+	}
 	if err := cfg.Validate(); err != nil {
 		return model.Config{}, usagef("%s: %v", words.Name, err)
 	}

@@ -33,7 +33,7 @@ type inspectOptions struct {
 }
 
 // initOnly are the flags that describe a fresh model: a checkpoint has its own.
-var initOnly = []string{"preset", "model", "activation", "n-layer", "n-embd", "n-hidden", "block-size", "gain"}
+var initOnly = []string{"preset", "model", "activation", "n-layer", "n-embd", "n-hidden", "block-size", "gain", "batchnorm"}
 
 func newInspectCmd() *cobra.Command {
 	var o inspectOptions
@@ -132,7 +132,7 @@ func runInspect(o *inspectOptions) error {
 	if o.asJSON {
 		return json.NewEncoder(o.out).Encode(rep)
 	}
-	return printReport(o.out, rep)
+	return printReport(o.out, rep, !m.NoBN)
 }
 
 // load returns the model to inspect, its vocabulary, and the training split
@@ -232,9 +232,14 @@ func writePictures(dir string, rep *inspect.Report) error {
 	return nil
 }
 
-// printReport prints the report as two tables, the layers' and the weights'.
-func printReport(w io.Writer, rep *inspect.Report) error {
-	fmt.Fprintf(w, "loss %.4f on %d examples, training mode (batch statistics)\n\n", rep.Loss, rep.Batch)
+// printReport prints the report as two tables, the layers' and the weights';
+// batchnorm says whether training mode means the batch's statistics.
+func printReport(w io.Writer, rep *inspect.Report, batchnorm bool) error {
+	mode := "training mode"
+	if batchnorm {
+		mode += " (batch statistics)"
+	}
+	fmt.Fprintf(w, "loss %.4f on %d examples, %s\n\n", rep.Loss, rep.Batch, mode)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "layer\tact mean\tact std\tsaturated\tgrad mean\tgrad std")
 	for _, l := range rep.Layers {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,6 +59,8 @@ func TestInspectMatchesPyTorch(t *testing.T) {
 		{"part5", []string{"--preset", "part5", "--max-steps", "300"}},
 		{"best", []string{"--preset", "best", "--max-steps", "300"}},
 		{"relu3", []string{"--n-layer", "3", "--activation", "relu", "--n-hidden", "48", "--max-steps", "300"}},
+		{"nobn5", []string{"--batchnorm=false", "--n-layer", "5", "--n-hidden", "48", "--max-steps", "300"}},
+		{"nobn-part5", []string{"--preset", "part5", "--batchnorm=false", "--max-steps", "300"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			work := filepath.Join(dir, c.name)
@@ -81,4 +85,67 @@ func TestInspectMatchesPyTorch(t *testing.T) {
 			t.Log(strings.Join(lines[len(lines)-2:], "; "))
 		})
 	}
+}
+
+// TestInspectGainWithoutBatchNorm is lecture 3's point, read from inspect
+// --json on the deep tanh stack at init. Without batchnorm the gain decides:
+// at 1 every tanh shrinks the activations further and the gradient fades on
+// its way back to the first layer, at 5/3 both hold steady after the first
+// layer, at 3 every layer saturates and the gradient grows on its way back.
+// With batchnorm after every Linear, the gain changes none of it.
+func TestInspectGainWithoutBatchNorm(t *testing.T) {
+	out := t.TempDir()
+	layers := func(gain string, flags ...string) []inspectLayer {
+		t.Helper()
+		args := append([]string{"inspect", "--init", "--n-layer", "5", "--n-hidden", "100", "-b", "64", "--gain", gain, "--json", "-q", "--out", out}, flags...)
+		js, err := exec.Command(bin, args...).Output()
+		if err != nil {
+			t.Fatalf("makemore %s: %v", strings.Join(args, " "), err)
+		}
+		var rep struct{ Layers []inspectLayer }
+		if err := json.Unmarshal(js, &rep); err != nil || len(rep.Layers) != 5 {
+			t.Fatalf("makemore %s: %v, %d layers in %s", strings.Join(args, " "), err, len(rep.Layers), js)
+		}
+		return rep.Layers
+	}
+	first, last := 0, 4
+	g1 := layers("1", "--batchnorm=false")
+	for i := 1; i < len(g1); i++ {
+		if g1[i].ActStd >= g1[i-1].ActStd {
+			t.Errorf("gain 1 without batchnorm: %s's act std %.4f is not below %s's %.4f", g1[i].Name, g1[i].ActStd, g1[i-1].Name, g1[i-1].ActStd)
+		}
+	}
+	if g1[last].ActStd > 0.6*g1[first].ActStd || g1[first].GradStd > 0.7*g1[last].GradStd {
+		t.Errorf("gain 1 without batchnorm: act std %.4f → %.4f and grad std %.3g → %.3g from h1 to h5; want the activations to shrink and the gradient to fade toward h1",
+			g1[first].ActStd, g1[last].ActStd, g1[first].GradStd, g1[last].GradStd)
+	}
+	g53 := layers("0", "--batchnorm=false") // tanh's own gain, 5/3
+	for _, l := range g53[1:] {
+		if r := l.ActStd / g53[1].ActStd; r < 0.85 || l.SaturationPct > 15 {
+			t.Errorf("gain 5/3 without batchnorm: %s's act std is %.2f of h2's and %.1f%% saturated; want it steady, little saturated", l.Name, r, l.SaturationPct)
+		}
+	}
+	g3 := layers("3", "--batchnorm=false")
+	for _, l := range g3 {
+		if l.SaturationPct < 30 {
+			t.Errorf("gain 3 without batchnorm: %s is %.1f%% saturated; want more than 30%%", l.Name, l.SaturationPct)
+		}
+	}
+	if g3[first].GradStd < 2*g3[last].GradStd {
+		t.Errorf("gain 3 without batchnorm: grad std %.3g at h1, %.3g at h5; want it to grow toward h1", g3[first].GradStd, g3[last].GradStd)
+	}
+	bn1, bn53 := layers("1"), layers("0")
+	for i := range bn1 {
+		if d := math.Abs(bn1[i].ActStd - bn53[i].ActStd); d > 1e-5 {
+			t.Errorf("with batchnorm, %s's act std is %.6f at gain 1 and %.6f at 5/3; want the same", bn1[i].Name, bn1[i].ActStd, bn53[i].ActStd)
+		}
+	}
+}
+
+// inspectLayer is one entry of inspect --json's layers.
+type inspectLayer struct {
+	Name          string
+	ActStd        float64 `json:"act_std"`
+	SaturationPct float64 `json:"saturation_pct"`
+	GradStd       float64 `json:"grad_std"`
 }

@@ -44,7 +44,7 @@ type trainOptions struct {
 }
 
 // resumeFixed are the flags a resumed run takes from the checkpoint instead.
-var resumeFixed = []string{"preset", "model", "activation", "n-layer", "batch-size", "learning-rate", "lr-decay-step", "lr-decay", "seed", "n-embd", "n-hidden", "block-size", "gain"}
+var resumeFixed = []string{"preset", "model", "activation", "n-layer", "batch-size", "learning-rate", "lr-decay-step", "lr-decay", "seed", "n-embd", "n-hidden", "block-size", "gain", "batchnorm"}
 
 func newTrainCmd() *cobra.Command {
 	var o trainOptions

@@ -11,10 +11,11 @@ import (
 // Checkpoint format identity, stored in the safetensors metadata. Version 2
 // records the architecture (model, activation, n_layer, bias, output_bn);
 // a version-1 file is lecture 4's MLP, which is what those keys default to.
-// Version 3 adds batchnorm = false, for a model without any (see
-// FoldBatchNorm); a model with batchnorm is still written as version 2, so
-// that the files of training stay as they were and older makemore reads
-// them, and refuses a folded one as newer instead of as damaged.
+// Version 3 adds batchnorm = false, for a model without any (trained so,
+// or see FoldBatchNorm); a model with batchnorm is still written as version
+// 2, so that the files of training stay as they were and older makemore
+// reads them, and refuses one without batchnorm as newer instead of as
+// damaged.
 const (
 	FormatName    = "makemore-mlp"
 	FormatVersion = 3

@@ -36,8 +36,9 @@ type Config struct {
 	// OutputBN puts lecture 3's batchnorm on the logits, its gain 0.1 at
 	// init, after a Linear without bias.
 	OutputBN bool
-	// NoBN drops every batchnorm: the model FoldBatchNorm makes for
-	// inference, each batchnorm folded into the Linear before it.
+	// NoBN drops every batchnorm: lecture 3's network before batchnorm,
+	// and the model FoldBatchNorm makes for inference, each batchnorm
+	// folded into the Linear before it.
 	NoBN bool
 	// Gain scales the hidden Linears' initial weights, N(0, (Gain/√fan_in)²);
 	// 0 takes the activation's (see ActivationGain).

@@ -148,7 +148,7 @@ type Network struct {
 //
 // With more Layers the three middle lines repeat, their names numbered
 // (hprebn1, W1, bngain1, …); OutputBN adds batchnorm on the logits. A model
-// without batchnorm (NoBN, see FoldBatchNorm) computes hpreact = embcat·W1 + b1
+// without batchnorm (NoBN) computes hpreact = embcat·W1 + b1
 // at once, and its WaveNet levels have biases.
 // The WaveNet of lecture 5 instead halves the positions at every level:
 //

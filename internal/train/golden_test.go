@@ -110,6 +110,21 @@ var goldens = []struct {
 			"amd64.v3/portable": "sha256:09be7871b28847a859cb4a8789345951bfc5b586915db6c624982f360a22c3d2",
 		},
 	},
+	{
+		name: "part3 without batchnorm, 1,000 names, max-steps 200, lr-decay-step 100",
+		opts: func(o *Options) {
+			o.Words = firstWords(o.Words, 1000)
+			part(o, "part3")
+			// As makemore train --preset part3 --batchnorm=false.
+			o.Model.NoBN, o.Model.NoBias, o.Model.OutputBN, o.Model.Gain = true, false, false, 0
+		},
+		sums: map[string]string{
+			"amd64.v1/avx2":     "sha256:a5745438a0b1c29fee5088e26ac9adaf4aa2baa43aa1cd7f8944db0cf2c75495",
+			"amd64.v1/portable": "sha256:808a592f749c5e4ca3451508adebf93d204eca8b6ac863539ec06c0479f7cecd",
+			"amd64.v3/avx2":     "sha256:a5745438a0b1c29fee5088e26ac9adaf4aa2baa43aa1cd7f8944db0cf2c75495",
+			"amd64.v3/portable": "sha256:ea308f7b9300e8df66ec74f28837900fe4ccf49670f79be29246c4a8d38dcb41",
+		},
+	},
 }
 
 // part sets o to preset name's model, shortened to 200 steps.

@@ -253,9 +253,10 @@ func resume(opts Options) (*setup, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ck.Model.NoBN {
-		// Training it would be training another network, without batchnorm,
-		// and the file keeps no trainer state to resume from.
+	if _, trained := ck.Metadata["step"]; ck.Model.NoBN && !trained {
+		// A model without batchnorm and without a trainer's state is one that
+		// export --fold-bn wrote; training it would be training another
+		// network than the run it came from.
 		return nil, fmt.Errorf("%s: its batchnorm is folded into the Linears (makemore export --fold-bn): a model to eval, sample and score, not to train; resume the run it was exported from", ck.Path)
 	}
 	st, err := ParseState(ck.Metadata)
