@@ -12,6 +12,7 @@ import (
 	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/lossplot"
 	"github.com/makemore/makemore/internal/model"
+	"github.com/makemore/makemore/internal/progress"
 	"github.com/makemore/makemore/internal/workdir"
 )
 
@@ -37,6 +38,8 @@ type Options struct {
 
 	CheckpointEvery int // save every N steps besides at the end; 0: only at the end
 	EvalEvery       int // probe the val loss every N steps, into the loss log; 0: never
+
+	Progress progress.Meter // follows the phases besides the steps: the split, calibration and eval
 }
 
 // Observer follows a run, to show its progress; Run calls it from its own
@@ -93,7 +96,7 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 		return Result{}, err
 	}
 	m, st := r.m, r.state
-	sp, err := data.BuildSplits(opts.Words, r.vocab, m.Block, r.meta.Seed)
+	sp, err := data.BuildSplits(opts.Words, r.vocab, m.Block, r.meta.Seed, opts.Progress.Phase("splitting the words"))
 	if err != nil {
 		return Result{}, err
 	}
@@ -103,7 +106,7 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 	tr := New(m, opts.Pool, sp.Train, st.BatchSize, r.src, st.Schedule)
 	tr.Step = st.Step
 	obs.Started(Info{
-		Words: len(opts.Words.Words), Train: len(sp.Words.Train), Val: len(sp.Words.Val), Test: len(sp.Words.Test),
+		Words: opts.Words.Len(), Train: len(sp.Words.Train), Val: len(sp.Words.Val), Test: len(sp.Words.Test),
 		Vocab: m.Vocab, Params: m.Net.NumParams(), Resumed: opts.Resume, Step: tr.Step, MaxSteps: st.MaxSteps,
 	})
 
@@ -112,7 +115,7 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 	// save calibrates batchnorm first; the statistics are not trained, so
 	// resuming is unaffected.
 	save := func() error {
-		ev.Calibrate(sp.Train.X)
+		ev.Calibrate(sp.Train, opts.Progress.Phase("calibrating batchnorm"))
 		if !m.Finite() {
 			// The last update overflowed: the forward pass of the next step would
 			// have reported it, but there is none before this save.
@@ -164,7 +167,8 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 	}
 	obs.Saved(path, tr.Step, true)
 	if !res.Interrupted {
-		res.Train, res.Val = ev.Loss(sp.Train.X, sp.Train.Y), ev.Loss(sp.Val.X, sp.Val.Y)
+		res.Train = ev.Loss(sp.Train, opts.Progress.Phase("evaluating the train split"))
+		res.Val = ev.Loss(sp.Val, opts.Progress.Phase("evaluating the val split"))
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
@@ -184,7 +188,7 @@ func open(opts Options) (*setup, error) {
 	if opts.Resume {
 		return resume(opts)
 	}
-	vocab := data.NewVocab(opts.Words.Words)
+	vocab := opts.Words.Vocab()
 	cfg := opts.Model
 	cfg.Vocab = vocab.Size()
 	if err := cfg.Validate(); err != nil {
@@ -200,7 +204,7 @@ func open(opts Options) (*setup, error) {
 		m:     m,
 		meta: model.Meta{
 			Vocab:       vocab.String(),
-			MaxWordLen:  data.MaxLen(opts.Words.Words),
+			MaxWordLen:  opts.Words.MaxLen(),
 			WordsSHA256: opts.Words.SHA256,
 			Seed:        opts.Seed,
 		},
