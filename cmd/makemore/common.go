@@ -13,6 +13,8 @@ import (
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/model"
+	// Aliased: train.go's progress is the run's observer.
+	prog "github.com/makemore/makemore/internal/progress"
 	"github.com/makemore/makemore/internal/sample"
 	"github.com/makemore/makemore/internal/train"
 	"github.com/makemore/makemore/internal/workdir"
@@ -34,22 +36,14 @@ func addInputFlag(cmd *cobra.Command, input *string, usage string) {
 
 // readWords reads the words file of --input-file: the one at path, stdin
 // for "-", or the bundled names.txt when path is empty.
-func readWords(path string, stdin io.Reader) (*data.File, error) {
+func readWords(path string, stdin io.Reader, m prog.Meter) (*data.File, error) {
 	switch path {
 	case "":
 		return data.Parse(bundledName, makemore.Names)
 	case stdinArg:
-		// One byte more than allowed tells a file at the limit from a longer one.
-		b, err := io.ReadAll(io.LimitReader(stdin, data.MaxFileBytes+1))
-		if err != nil {
-			return nil, fmt.Errorf("stdin: cannot read: %v", err)
-		}
-		if len(b) > data.MaxFileBytes {
-			return nil, fmt.Errorf("stdin: more than the %d bytes of a words file this tool reads; pass a list of words, one per line", data.MaxFileBytes)
-		}
-		return data.Parse("stdin", b)
+		return data.Read("stdin", stdin, m.Phase("reading stdin"))
 	}
-	return data.ReadFile(path)
+	return data.ReadFile(path, m.Phase("reading "+path))
 }
 
 // speller turns a name given on the command line or stdin into the model's
@@ -225,13 +219,27 @@ func newSampler(ck *workdir.Checkpoint) (*sample.Sampler, *kernels.Pool) {
 
 // logger prints progress and diagnostics to a command's stderr, keeping
 // stdout for results; --quiet silences it.
-type logger struct{ w io.Writer }
+type logger struct {
+	w       io.Writer
+	display *prog.Display // the phases' progress, on w
+}
 
 func newLogger(cmd *cobra.Command) logger {
+	w := cmd.ErrOrStderr()
 	if quiet, _ := cmd.Flags().GetBool("quiet"); quiet {
-		return logger{io.Discard}
+		w = io.Discard
 	}
-	return logger{cmd.ErrOrStderr()}
+	return logger{w, prog.NewDisplay(w)}
+}
+
+// outputPhase starts the phase name of writing to out, unless out is a
+// terminal, where the lines written show the progress and a bar on the same
+// screen would break them.
+func (l logger) outputPhase(out io.Writer, name string) prog.Func {
+	if prog.IsTerminal(out) {
+		return nil
+	}
+	return l.display.Phase(name)
 }
 
 func (l logger) printf(format string, args ...any) {

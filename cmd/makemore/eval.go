@@ -34,14 +34,16 @@ batchnorm statistics. The words file must be the one the model was trained on.`,
 			if err != nil {
 				return err
 			}
-			words, err := readWords(input, cmd.InOrStdin())
+			log := newLogger(cmd)
+			defer log.display.Close() // an error leaves a phase unfinished
+			words, err := readWords(input, cmd.InOrStdin(), log.display.Phase)
 			if err != nil {
 				return err
 			}
 			if err := ck.CheckWords(words); err != nil {
 				return err
 			}
-			sp, err := data.BuildSplits(words, ck.Vocab, ck.Model.Block, ck.Meta.Seed)
+			sp, err := data.BuildSplits(words, ck.Vocab, ck.Model.Block, ck.Meta.Seed, log.display.Phase("splitting the words"))
 			if err != nil {
 				return err
 			}
@@ -50,7 +52,11 @@ batchnorm statistics. The words file must be the one the model was trained on.`,
 				Train float64 `json:"train"`
 				Val   float64 `json:"val"`
 				Test  float64 `json:"test"`
-			}{ev.Loss(sp.Train.X, sp.Train.Y), ev.Loss(sp.Val.X, sp.Val.Y), ev.Loss(sp.Test.X, sp.Test.Y)}
+			}{
+				ev.Loss(sp.Train, log.display.Phase("evaluating the train split")),
+				ev.Loss(sp.Val, log.display.Phase("evaluating the val split")),
+				ev.Loss(sp.Test, log.display.Phase("evaluating the test split")),
+			}
 			if asJSON {
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(res)
 			}

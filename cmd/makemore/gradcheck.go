@@ -41,16 +41,18 @@ finite differences in float64 (relative error ≤ 1e-3). It exits 1 if any row f
 				return err
 			}
 			defer pool.Close()
-			words, err := readWords(input, cmd.InOrStdin())
+			log := newLogger(cmd)
+			defer log.display.Close() // an error leaves a phase unfinished
+			words, err := readWords(input, cmd.InOrStdin(), log.display.Phase)
 			if err != nil {
 				return err
 			}
-			vocab := data.NewVocab(words.Words)
+			vocab := words.Vocab()
 			cfg, err := mf.config(words, vocab)
 			if err != nil {
 				return err
 			}
-			ds := data.Build(words.Words, vocab, cfg.Block)
+			ds := data.NewDataset(words, vocab, cfg.Block)
 			m := model.New(cfg)
 			m.Init(data.NewRand(seed, data.StreamInit))
 			x, y := make([]int32, mf.batch*cfg.Block), make([]int32, mf.batch)

@@ -140,11 +140,11 @@ func runInspect(o *inspectOptions) error {
 func (o *inspectOptions) load() (*model.Model, *data.Vocab, *data.Dataset, error) {
 	needSplit := o.words == ""
 	if o.init {
-		words, err := readWords(o.input, o.in)
+		words, err := readWords(o.input, o.in, o.log.display.Phase)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		vocab := data.NewVocab(words.Words)
+		vocab := words.Vocab()
 		cfg, err := o.model.config(words, vocab)
 		if err != nil {
 			return nil, nil, nil, err
@@ -154,7 +154,7 @@ func (o *inspectOptions) load() (*model.Model, *data.Vocab, *data.Dataset, error
 		if !needSplit {
 			return m, vocab, nil, nil
 		}
-		sp, err := data.BuildSplits(words, vocab, cfg.Block, o.seed)
+		sp, err := data.BuildSplits(words, vocab, cfg.Block, o.seed, o.log.display.Phase("splitting the words"))
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -170,14 +170,14 @@ func (o *inspectOptions) load() (*model.Model, *data.Vocab, *data.Dataset, error
 	if !needSplit {
 		return ck.Model, ck.Vocab, nil, nil
 	}
-	words, err := readWords(o.input, o.in)
+	words, err := readWords(o.input, o.in, o.log.display.Phase)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if err := ck.CheckWords(words); err != nil {
 		return nil, nil, nil, err
 	}
-	sp, err := data.BuildSplits(words, ck.Vocab, ck.Model.Block, ck.Meta.Seed)
+	sp, err := data.BuildSplits(words, ck.Vocab, ck.Model.Block, ck.Meta.Seed, o.log.display.Phase("splitting the words"))
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -200,18 +200,20 @@ func (o *inspectOptions) batch(m *model.Model, vocab *data.Vocab, train *data.Da
 	} else if err == nil && fi.IsDir() {
 		return nil, nil, fmt.Errorf("%s: is a directory; pass a words file (one word per line) with --words", o.words)
 	}
-	f, err := data.ReadFile(o.words)
+	f, err := data.ReadFile(o.words, o.log.display.Phase("reading "+o.words))
 	if err != nil {
 		return nil, nil, err
 	}
-	if miss := vocab.Missing(f.Words); len(miss) > 0 {
+	if miss := vocab.Missing(f); len(miss) > 0 {
 		return nil, nil, fmt.Errorf("%s: characters %q are not in the model's vocabulary %q; use words the model can spell", f.Name, string(miss), vocab.String())
 	}
-	ds := data.Build(f.Words, vocab, m.Block)
+	ds := data.NewDataset(f, vocab, m.Block)
 	if err := m.Net.CheckBatch(ds.Len()); err != nil {
-		return nil, nil, fmt.Errorf("%s: its %d words make %d examples: %v; use fewer or more words", f.Name, len(f.Words), ds.Len(), err)
+		return nil, nil, fmt.Errorf("%s: its %d words make %d examples: %v; use fewer or more words", f.Name, f.Len(), ds.Len(), err)
 	}
-	return ds.X, ds.Y, nil
+	x, y = make([]int32, ds.Len()*m.Block), make([]int32, ds.Len())
+	ds.Gather(0, x, y)
+	return x, y, nil
 }
 
 // writePictures draws the report's four pictures into dir.

@@ -7,7 +7,6 @@ import (
 	"math"
 	"path/filepath"
 
-	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/lossplot"
 	"github.com/makemore/makemore/internal/train"
 	"github.com/spf13/cobra"
@@ -86,17 +85,17 @@ func runLRFind(o *lrFindOptions) error {
 		return err
 	}
 	defer pool.Close()
-	words, err := readWords(o.input, o.in)
+	words, err := readWords(o.input, o.in, o.log.display.Phase)
 	if err != nil {
 		return err
 	}
-	cfg, err := o.model.config(words, data.NewVocab(words.Words))
+	cfg, err := o.model.config(words, words.Vocab())
 	if err != nil {
 		return err
 	}
 	sweep := train.Sweep{From: math.Log10(o.minLR), To: math.Log10(o.maxLR), Steps: o.steps}
 	o.log.printf("makemore: lr-find: %d steps, learning rate %g to %g", o.steps, o.minLR, o.maxLR)
-	losses, diverged, err := train.FindLR(train.Options{Words: words, Pool: pool, Model: cfg, Seed: o.seed, BatchSize: o.model.batch}, sweep)
+	losses, diverged, err := train.FindLR(train.Options{Words: words, Pool: pool, Model: cfg, Seed: o.seed, BatchSize: o.model.batch, Progress: o.log.display.Phase}, sweep)
 	if err != nil {
 		return err
 	}

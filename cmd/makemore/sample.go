@@ -94,11 +94,12 @@ func runSample(o *sampleOptions) error {
 	if err := opts.Validate(vocab.Size()); err != nil {
 		return usagef("--%v", err)
 	}
-	groups, err := wordGroups(o.input, o.in, ck)
+	defer o.log.display.Close() // an error leaves a phase unfinished
+	groups, err := wordGroups(o.input, o.in, ck, o.log)
 	if err != nil {
 		return err
 	}
-	if groups == nil && o.mark {
+	if groups.Index == nil && o.mark {
 		return usagef("--mark needs the words file the model was trained on: pass it with -i")
 	}
 	s, pool := newSampler(ck)
@@ -113,6 +114,7 @@ func runSample(o *sampleOptions) error {
 	enc := json.NewEncoder(out)
 	seen := map[string]bool{}
 	counts := map[string]int{}
+	report := o.log.outputPhase(o.out, "sampling")
 	for printed, stale := 0, 0; printed < o.n; {
 		if o.unique && stale == maxStaleDraws {
 			out.Flush()
@@ -144,11 +146,12 @@ func runSample(o *sampleOptions) error {
 		if err != nil {
 			return err
 		}
+		report.Report(int64(printed), int64(o.n))
 	}
 	if err := out.Flush(); err != nil {
 		return err
 	}
-	if groups != nil && o.n > 0 {
+	if groups.Index != nil && o.n > 0 {
 		o.log.printf("makemore: %d samples: %d in train, %d in val, %d in test, %d new",
 			o.n, counts["train"], counts["val"], counts["test"], counts["new"])
 	} else if o.n > 0 {
@@ -158,45 +161,36 @@ func runSample(o *sampleOptions) error {
 }
 
 // groups says which split a word belongs to, first match of train, val, test.
-type groups map[string]string
+type groups struct{ *data.Index }
 
 // of is the group of w: "train", "val", "test" or "new"; "" when unknown.
 func (g groups) of(w string) string {
-	if g == nil {
+	if g.Index == nil {
 		return ""
 	}
-	if s, ok := g[w]; ok {
-		return s
+	if p := g.Part(w); p != "" {
+		return p
 	}
 	return "new"
 }
 
-// wordGroups rebuilds the split the model was trained on. It returns nil
+// wordGroups rebuilds the split the model was trained on. It returns no index
 // without an error when no words file was given and the bundled one is not
 // the model's: the words can still be sampled, just not grouped.
-func wordGroups(input string, stdin io.Reader, ck *workdir.Checkpoint) (groups, error) {
-	words, err := readWords(input, stdin)
+func wordGroups(input string, stdin io.Reader, ck *workdir.Checkpoint, log logger) (groups, error) {
+	words, err := readWords(input, stdin, log.display.Phase)
 	if err != nil {
-		return nil, err
+		return groups{}, err
 	}
-	if input == "" && words.SHA256 != ck.Meta.WordsSHA256 {
-		return nil, nil
+	if input == "" && !words.Matches(ck.Meta.WordsSHA256) {
+		return groups{}, nil
 	}
 	if err := ck.CheckWords(words); err != nil {
-		return nil, err
+		return groups{}, err
 	}
-	sp, err := data.SplitWords(words.Name, words.Words, ck.Meta.Seed)
+	sp, err := data.SplitWords(words, ck.Meta.Seed)
 	if err != nil {
-		return nil, err
+		return groups{}, err
 	}
-	g := groups{}
-	for _, part := range []struct {
-		name  string
-		words []string
-	}{{"test", sp.Test}, {"val", sp.Val}, {"train", sp.Train}} { // later parts win
-		for _, w := range part.words {
-			g[w] = part.name
-		}
-	}
-	return g, nil
+	return groups{data.NewIndex(sp, log.display.Phase("indexing the words"))}, nil
 }

@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/train"
 	"github.com/makemore/makemore/internal/workdir"
@@ -159,7 +158,8 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		return err
 	}
 	defer pool.Close()
-	words, err := readWords(o.input, o.in)
+	defer o.log.display.Close() // an error leaves a phase unfinished
+	words, err := readWords(o.input, o.in, o.log.display.Phase)
 	if err != nil {
 		return err
 	}
@@ -176,9 +176,10 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		CheckpointEvery: o.checkpointEvery,
 		EvalEvery:       o.evalEvery,
 		Diagnostics:     o.diagnostics,
+		Progress:        o.log.display.Phase,
 	}
 	if !o.resume {
-		if opts.Model, err = o.model.config(words, data.NewVocab(words.Words)); err != nil {
+		if opts.Model, err = o.model.config(words, words.Vocab()); err != nil {
 			return err
 		}
 	}
@@ -258,8 +259,8 @@ func inputArg(input string) string {
 }
 
 // progress shows a run on stderr: what it trains and how long it took, and
-// between the two a bar on a terminal, or a plain line every 10,000 steps
-// otherwise, so logs of scripted runs stay readable.
+// between the two a bar on a terminal that has room for it, or a plain line
+// every 10,000 steps otherwise, so logs of scripted runs stay readable.
 type progress struct {
 	log         logger
 	threads     int
@@ -279,17 +280,7 @@ func (p *progress) Started(i train.Info) {
 		p.log.printf("makemore: resuming at step %d of %d", i.Step, i.MaxSteps)
 	}
 	p.first, p.last, p.start = i.Step, i.MaxSteps, time.Now()
-	if f, ok := p.log.w.(*os.File); ok && isTerminal(f) && os.Getenv("NO_COLOR") == "" {
-		p.bar = progressbar.NewOptions(p.last,
-			progressbar.OptionSetWriter(f),
-			progressbar.OptionSetDescription("training"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("steps"),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
+	if p.bar = p.log.display.Bar(int64(p.last), "loss 10.0000", "steps"); p.bar != nil {
 		p.bar.Set(p.first)
 	}
 }
@@ -326,10 +317,4 @@ func (p *progress) finish() {
 		p.bar.Finish()
 		p.bar = nil
 	}
-}
-
-// isTerminal reports whether f is a character device, as a terminal is.
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

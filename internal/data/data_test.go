@@ -9,31 +9,57 @@ import (
 	"unicode/utf8"
 
 	makemore "github.com/makemore/makemore"
+	"golang.org/x/text/unicode/norm"
 )
+
+// wordsOf is every word of f.
+func wordsOf(f *File) []string {
+	out := make([]string, f.Len())
+	for i := range out {
+		out[i] = f.Word(i)
+	}
+	return out
+}
+
+// fileOf is a words file of words, one per line.
+func fileOf(t testing.TB, words ...string) *File {
+	t.Helper()
+	f, err := Parse("words.txt", []byte(strings.Join(words, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
 
 func TestBundledNames(t *testing.T) {
 	f, err := Parse("names.txt", makemore.Names)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Words) != 32257 {
-		t.Errorf("%d words, want 32257", len(f.Words))
+	words := wordsOf(f)
+	if len(words) != 32257 {
+		t.Errorf("%d words, want 32257", len(words))
 	}
 	distinct := map[string]bool{}
-	for _, w := range f.Words {
+	for _, w := range words {
 		distinct[w] = true
 	}
 	if len(distinct) != 29693 {
 		t.Errorf("%d distinct words, want 29693", len(distinct))
 	}
-	if got := NewVocab(f.Words).String(); got != "abcdefghijklmnopqrstuvwxyz" {
+	if got := f.Vocab().String(); got != "abcdefghijklmnopqrstuvwxyz" {
 		t.Errorf("vocabulary %q, want a-z", got)
 	}
-	if MaxLen(f.Words) != 15 {
-		t.Errorf("longest word %d, want 15", MaxLen(f.Words))
+	if f.MaxLen() != 15 {
+		t.Errorf("longest word %d, want 15", f.MaxLen())
 	}
-	if f.Words[0] != "emma" || f.Words[1] != "olivia" {
-		t.Errorf("first words %q, want girls' names in rank order", f.Words[:2])
+	if words[0] != "emma" || words[1] != "olivia" {
+		t.Errorf("first words %q, want girls' names in rank order", words[:2])
+	}
+	// One word a line, each ended: the words' digest is the bytes', which
+	// checkpoints of names.txt have always recorded.
+	if f.SHA256 != f.RawSHA256 || len(f.SHA256) != 64 {
+		t.Errorf("words digest %s, bytes digest %s: want the same", f.SHA256, f.RawSHA256)
 	}
 }
 
@@ -42,12 +68,45 @@ func TestParseTrimsAndAcceptsCRLF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"anna", "bob", "zoë"}; !slices.Equal(f.Words, want) {
-		t.Fatalf("words %q, want %q", f.Words, want)
+	if want := []string{"anna", "bob", "zoë"}; !slices.Equal(wordsOf(f), want) {
+		t.Fatalf("words %q, want %q", wordsOf(f), want)
 	}
-	v := NewVocab(f.Words)
+	v := f.Vocab()
 	if got := v.String(); got != "abnozë" || v.Size() != 7 {
 		t.Fatalf("vocab %q of size %d, want code points in sorted order after the boundary", got, v.Size())
+	}
+}
+
+// A copy saved with a byte-order mark, CRLF line ends, blank lines or
+// decomposed accents is the same words, and the same file to a checkpoint.
+func TestParseCopiesAreTheSameWords(t *testing.T) {
+	clean, err := Parse("w", []byte("zoé\nemma\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, in := range map[string]string{
+		"bom":          "\uFEFFzoé\nemma\n",
+		"crlf":         "zoé\r\nemma\r\n",
+		"no final eol": "zoé\nemma",
+		"blank lines":  "\nzoé\n\n  emma\t\n",
+		"decomposed":   "zoe\u0301\nemma\n",
+	} {
+		f, err := Parse("w", []byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := wordsOf(f); !slices.Equal(got, wordsOf(clean)) {
+			t.Errorf("%s: words %q, want %q", name, got, wordsOf(clean))
+		}
+		if f.Vocab().String() != "aemozé" {
+			t.Errorf("%s: vocabulary %q, want é as one character", name, f.Vocab().String())
+		}
+		if f.SHA256 != clean.SHA256 || !f.Matches(clean.SHA256) {
+			t.Errorf("%s: words digest %s, want the clean copy's %s", name, f.SHA256, clean.SHA256)
+		}
+		if f.RawSHA256 == clean.RawSHA256 || !f.Matches(f.RawSHA256) {
+			t.Errorf("%s: the bytes digest must be the copy's own, and still recognised", name)
+		}
 	}
 }
 
@@ -65,20 +124,44 @@ func TestParseRejects(t *testing.T) {
 			t.Errorf("%s: error %q should be one line naming the file", name, err)
 		}
 	}
+	// A NUL byte says the file is binary wherever it is, even after a bad line.
+	if _, err := Parse("w", []byte("anna\n\xff\n"+strings.Repeat("b\n", 1<<16)+"\x00")); err == nil || !strings.Contains(err.Error(), "NUL byte at offset 131079") {
+		t.Errorf("NUL after invalid UTF-8: %v", err)
+	}
 }
 
 func TestReadFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, path := range []string{filepath.Join(dir, "missing.txt"), dir} {
-		if _, err := ReadFile(path); err == nil || !strings.HasPrefix(err.Error(), path) {
+		if _, err := ReadFile(path, nil); err == nil || !strings.HasPrefix(err.Error(), path) {
 			t.Errorf("ReadFile(%s) = %v, want an error naming it", path, err)
 		}
 	}
 	ok := filepath.Join(dir, "ok.txt")
 	os.WriteFile(ok, []byte("ab\ncd\n"), 0o644)
-	f, err := ReadFile(ok)
-	if err != nil || len(f.Words) != 2 || len(f.SHA256) != 64 {
+	f, err := ReadFile(ok, nil)
+	if err != nil || f.Len() != 2 || len(f.SHA256) != 64 {
 		t.Fatalf("ReadFile = %+v, %v", f, err)
+	}
+}
+
+// Reading reports the bytes read, in order, up to the file's size.
+func TestReadFileReports(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.txt")
+	b := []byte(strings.Repeat("anna\nbob\n", 3*reportEvery/9))
+	os.WriteFile(path, b, 0o644)
+	var done []int64
+	f, err := ReadFile(path, func(d, total int64) {
+		if total != int64(len(b)) {
+			t.Fatalf("total %d, want the file's %d bytes", total, len(b))
+		}
+		done = append(done, d)
+	})
+	if err != nil || f.Len() != 2*3*reportEvery/9 {
+		t.Fatalf("ReadFile: %v", err)
+	}
+	if len(done) < 3 || !slices.IsSorted(done) || done[len(done)-1] != int64(len(b)) {
+		t.Fatalf("reported %v", done)
 	}
 }
 
@@ -87,12 +170,13 @@ func TestSplitIsSeededPartition(t *testing.T) {
 	for i := range words {
 		words[i] = strings.Repeat("a", i%7+1) + string(rune('a'+i%26))
 	}
-	a, err := SplitWords("w", words, 7)
+	f := fileOf(t, words...)
+	a, err := SplitWords(f, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := SplitWords("w", words, 7)
-	c, _ := SplitWords("w", words, 8)
+	b, _ := SplitWords(f, 7)
+	c, _ := SplitWords(f, 8)
 	if len(a.Train) != 800 || len(a.Val) != 100 || len(a.Test) != 100 {
 		t.Fatalf("split %d/%d/%d, want 800/100/100", len(a.Train), len(a.Val), len(a.Test))
 	}
@@ -103,42 +187,153 @@ func TestSplitIsSeededPartition(t *testing.T) {
 	if slices.Equal(all, slices.Concat(c.Train, c.Val, c.Test)) {
 		t.Error("another seed gave the same split")
 	}
-	slices.Sort(all)
-	sorted := slices.Clone(words)
-	slices.Sort(sorted)
-	if !slices.Equal(all, sorted) {
-		t.Error("split is not a permutation of the words")
+	// The lecture's shuffle of the words themselves, which the split must
+	// stay: a model's split is rebuilt from its seed.
+	shuffled := slices.Clone(words)
+	r := NewRand(7, StreamSplit)
+	r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	for k, i := range all {
+		if f.Word(int(i)) != shuffled[k] {
+			t.Fatalf("word %d of the split is %q, the shuffle has %q", k, f.Word(int(i)), shuffled[k])
+		}
 	}
-	if _, err := SplitWords("w", words[:2], 1); err == nil {
+	if _, err := SplitWords(fileOf(t, words[:2]...), 1); err == nil {
 		t.Error("2 words accepted: cannot fill train, val and test")
 	}
-	s, err := SplitWords("w", words[:3], 1)
+	s, err := SplitWords(fileOf(t, words[:3]...), 1)
 	if err != nil || len(s.Train) != 1 || len(s.Val) != 1 || len(s.Test) != 1 {
 		t.Errorf("3 words: %v, %v", s, err)
 	}
 }
 
+// materialise is the examples of words as the lecture builds them, every
+// context written out: what a Dataset must gather.
+func materialise(words []string, v *Vocab, block int) (x, y []int32) {
+	ctx := make([]int32, block)
+	for _, w := range words {
+		clear(ctx)
+		emit := func(t int32) {
+			x = append(x, ctx...)
+			y = append(y, t)
+			copy(ctx, ctx[1:])
+			ctx[block-1] = t
+		}
+		for _, r := range w {
+			t, _ := v.Token(r)
+			emit(int32(t))
+		}
+		emit(Boundary)
+	}
+	return x, y
+}
+
 func TestBuildExamples(t *testing.T) {
-	v := NewVocab([]string{"ab", "b"})
-	d := Build([]string{"ab", "b"}, v, 3)
+	f := fileOf(t, "ab", "b")
+	d := NewDataset(f, f.Vocab(), 3)
 	// a=1 b=2: "ab" gives ...→a, ..a→b, .ab→.; "b" gives ...→b, ..b→.
 	wantX := []int32{0, 0, 0, 0, 0, 1, 0, 1, 2, 0, 0, 0, 0, 0, 2}
 	wantY := []int32{1, 2, 0, 2, 0}
-	if !slices.Equal(d.X, wantX) || !slices.Equal(d.Y, wantY) {
-		t.Fatalf("X %v Y %v, want X %v Y %v", d.X, d.Y, wantX, wantY)
+	x, y := make([]int32, 5*3), make([]int32, 5)
+	d.Gather(0, x, y)
+	if d.Len() != 5 || !slices.Equal(x, wantX) || !slices.Equal(y, wantY) {
+		t.Fatalf("%d examples, X %v Y %v, want X %v Y %v", d.Len(), x, y, wantX, wantY)
 	}
-	x, y := make([]int32, 4*3), make([]int32, 4)
+	x, y = make([]int32, 4*3), make([]int32, 4)
 	d.Batch(NewRand(1, StreamBatch), x, y)
 	for i := range y {
 		found := false
-		for j := range d.Y {
-			if d.Y[j] == y[i] && slices.Equal(d.X[j*3:j*3+3], x[i*3:i*3+3]) {
+		for j := range wantY {
+			if wantY[j] == y[i] && slices.Equal(wantX[j*3:j*3+3], x[i*3:i*3+3]) {
 				found = true
 			}
 		}
 		if !found {
 			t.Errorf("batch row %d (%v → %d) is not an example", i, x[i*3:i*3+3], y[i])
 		}
+	}
+}
+
+// Gathered examples are the lecture's, for contexts shorter and longer than
+// the words, vocabularies of one and two bytes a token, a vocabulary with
+// more characters than the file's (as a checkpoint's may be), and the parts
+// of a split in their shuffled order.
+func TestDatasetGathersTheLecturesExamples(t *testing.T) {
+	r := NewRand(3, 0)
+	word := func(alphabet []rune) string {
+		w := make([]rune, 1+r.IntN(9))
+		for i := range w {
+			w[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		return string(w)
+	}
+	narrow := []rune("abcdefgh")
+	var wide []rune // more characters than a byte numbers
+	for c := rune(0x4E00); c < 0x4E00+300; c++ {
+		wide = append(wide, c)
+	}
+	for _, c := range []struct {
+		name     string
+		alphabet []rune
+		extra    string // characters of the vocabulary the words lack
+	}{{"narrow", narrow, ""}, {"wide", wide, ""}, {"vocabulary wider than the file", narrow, "ABCxyz"}} {
+		words := make([]string, 200)
+		for i := range words {
+			words[i] = word(c.alphabet)
+		}
+		f := fileOf(t, words...)
+		v := NewVocab(append(slices.Clone(words), c.extra))
+		for _, block := range []int{1, 3, 8, 16} {
+			sp, err := BuildSplits(f, v, block, 5, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, part := range [][]int32{sp.Words.Train, sp.Words.Val, sp.Words.Test} {
+				d := []*Dataset{sp.Train, sp.Val, sp.Test}[i]
+				var pw []string
+				for _, j := range part {
+					pw = append(pw, words[j])
+				}
+				wantX, wantY := materialise(pw, v, block)
+				x, y := make([]int32, len(wantX)), make([]int32, len(wantY))
+				d.Gather(0, x, y)
+				if d.Len() != len(wantY) || !slices.Equal(x, wantX) || !slices.Equal(y, wantY) {
+					t.Fatalf("%s, block %d, part %d: gathered examples differ from the lecture's", c.name, block, i)
+				}
+				head := d.Head(7)
+				hx, hy := make([]int32, 7*block), make([]int32, 7)
+				head.Gather(0, hx, hy)
+				if head.Len() != min(7, d.Len()) || !slices.Equal(hx[:head.Len()*block], wantX[:head.Len()*block]) {
+					t.Fatalf("%s, block %d: Head(7) is not the first examples", c.name, block)
+				}
+			}
+		}
+	}
+}
+
+func TestIndexFindsTheParts(t *testing.T) {
+	words := []string{"anna", "bob", "zoé", "ann", "annas", "bo", "émile", "bob", "carl", "dee"}
+	f := fileOf(t, words...)
+	sp, err := SplitWords(f, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := NewIndex(sp, nil)
+	want := map[string]string{}
+	for _, p := range []struct {
+		name  string
+		words []int32
+	}{{"test", sp.Test}, {"val", sp.Val}, {"train", sp.Train}} { // later parts win
+		for _, i := range p.words {
+			want[words[i]] = p.name
+		}
+	}
+	for _, w := range append(words, "an", "annaa", "bobby", "zzz", "q", "Anna") {
+		if got := x.Part(w); got != want[w] {
+			t.Errorf("Part(%q) = %q, want %q", w, got, want[w])
+		}
+	}
+	if got := x.Part("zoe\u0301"); got != want["zoé"] {
+		t.Errorf("a decomposed é is not found as the composed one: %q", got)
 	}
 }
 
@@ -153,7 +348,7 @@ func TestVocabRoundTrip(t *testing.T) {
 			t.Errorf("ParseVocab(%q) accepted", bad)
 		}
 	}
-	if got := string(v.Missing([]string{"hallo", "wörld!"})); got != "!a" {
+	if got := string(v.Missing(fileOf(t, "hallo", "wörld!"))); got != "!a" {
 		t.Errorf("Missing = %q, want \"!a\"", got)
 	}
 	if v.Char(Boundary) != '.' {
@@ -170,20 +365,22 @@ func FuzzParseWords(f *testing.F) {
 		if err != nil {
 			return
 		}
-		v := NewVocab(file.Words)
-		for _, w := range file.Words {
-			if w == "" || w != strings.TrimSpace(w) || !utf8.ValidString(w) || strings.ContainsAny(w, "\n\x00") {
+		v := file.Vocab()
+		runes := 0
+		for i := range file.Len() {
+			w := file.Word(i)
+			if w == "" || w != strings.TrimSpace(w) || !utf8.ValidString(w) || strings.ContainsAny(w, "\n\x00") || !norm.NFC.IsNormalString(w) {
 				t.Fatalf("bad word %q", w)
 			}
 			for _, r := range w {
 				if tok, ok := v.Token(r); !ok || v.Char(tok) != r {
 					t.Fatalf("rune %q does not round-trip", r)
 				}
+				runes++
 			}
 		}
-		d := Build(file.Words, v, 3)
-		if d.Len() != len(file.Words)+utf8.RuneCount([]byte(strings.Join(file.Words, ""))) {
-			t.Fatalf("%d examples for %d words", d.Len(), len(file.Words))
+		if d := NewDataset(file, v, 3); d.Len() != file.Len()+runes {
+			t.Fatalf("%d examples for %d words", d.Len(), file.Len())
 		}
 	})
 }

@@ -2,43 +2,98 @@ package data
 
 import "math/rand/v2"
 
-// Dataset holds one example per character of each word plus its final boundary:
-// X[i*Block:(i+1)*Block] are the Block tokens before Y[i], padded with the boundary.
+// Dataset holds the examples of some words, one per character of each word
+// plus its final boundary, without materialising their contexts: it lays the
+// words' tokens out one after the other, each followed by the boundary, after
+// Block boundaries of padding. Example i predicts the token at Block+i from
+// the Block tokens before it, where the previous word's boundary and what
+// comes before it read as padding: a word's context is its own characters.
 type Dataset struct {
 	Block int
-	X     []int32 // [N × Block]
-	Y     []int32 // [N]
+	n     int    // examples
+	toks  tokens // [Block + n]
+}
+
+// NewDataset lays out the examples of every word of f, in file order. Every
+// character must be in v.
+func NewDataset(f *File, v *Vocab, block int) *Dataset {
+	all := make([]int32, f.Len())
+	for i := range all {
+		all[i] = int32(i)
+	}
+	return newDataset(f, all, v, block, nil)
+}
+
+// newDataset lays out the examples of f's words in the given order, calling
+// report (if not nil) with the words laid out so far now and then.
+func newDataset(f *File, words []int32, v *Vocab, block int, report func(words int)) *Dataset {
+	n := 0
+	for _, w := range words {
+		start, end := f.bounds(int(w))
+		n += end - start + 1
+	}
+	d := &Dataset{Block: block, n: n, toks: newTokens(uint32(v.Size()-1), block+n)}
+	d.toks.b = d.toks.b[:cap(d.toks.b)] // zeros: the padding and the boundaries
+	// f's tokens number its own characters; v's usually the same ones.
+	vtok := make([]uint32, len(f.chars)+1)
+	same := d.toks.width == f.toks.width
+	for i, r := range f.chars {
+		t, _ := v.Token(r)
+		vtok[i+1] = uint32(t)
+		same = same && t == i+1
+	}
+	p := block
+	for k, w := range words {
+		start, end := f.bounds(int(w))
+		if same {
+			copy(d.toks.span(p, p+end-start), f.toks.span(start, end))
+		} else {
+			for j := start; j < end; j++ {
+				d.toks.set(p+j-start, vtok[f.toks.at(j)])
+			}
+		}
+		p += end - start + 1
+		if report != nil && k%(1<<16) == 0 {
+			report(k)
+		}
+	}
+	return d
 }
 
 // Len is the number of examples.
-func (d *Dataset) Len() int { return len(d.Y) }
+func (d *Dataset) Len() int { return d.n }
 
-// Build makes the examples of words. Every character must be in v.
-func Build(words []string, v *Vocab, block int) *Dataset {
-	d := &Dataset{Block: block}
-	ctx := make([]int32, block)
-	for _, w := range words {
-		clear(ctx)
-		emit := func(t int32) {
-			d.X = append(d.X, ctx...)
-			d.Y = append(d.Y, t)
-			copy(ctx, ctx[1:])
-			ctx[block-1] = t
+// Head is the first n examples of d (all of them if it has fewer).
+func (d *Dataset) Head(n int) *Dataset {
+	return &Dataset{Block: d.Block, n: min(n, d.n), toks: d.toks}
+}
+
+// example writes the context of example i to ctx [Block] and returns the
+// token it predicts.
+func (d *Dataset) example(i int, ctx []int32) int32 {
+	p := d.Block + i
+	k := d.Block - 1
+	for ; k >= 0; k-- {
+		t := d.toks.at(p - d.Block + k)
+		if t == Boundary {
+			break
 		}
-		for _, r := range w {
-			t, _ := v.Token(r)
-			emit(int32(t))
-		}
-		emit(Boundary)
+		ctx[k] = int32(t)
 	}
-	return d
+	clear(ctx[:k+1])
+	return int32(d.toks.at(p))
+}
+
+// Gather fills x [len(y) × Block] and y with examples start, start+1, ….
+func (d *Dataset) Gather(start int, x, y []int32) {
+	for i := range y {
+		y[i] = d.example(start+i, x[i*d.Block:(i+1)*d.Block])
+	}
 }
 
 // Batch fills x [B × Block] and y [B] with examples drawn uniformly with replacement.
 func (d *Dataset) Batch(r *rand.Rand, x, y []int32) {
 	for i := range y {
-		j := r.IntN(len(d.Y))
-		copy(x[i*d.Block:(i+1)*d.Block], d.X[j*d.Block:(j+1)*d.Block])
-		y[i] = d.Y[j]
+		y[i] = d.example(r.IntN(d.n), x[i*d.Block:(i+1)*d.Block])
 	}
 }

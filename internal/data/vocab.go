@@ -78,16 +78,13 @@ func (v *Vocab) Decode(tokens []int) string {
 	return b.String()
 }
 
-// Missing returns the characters of words that v lacks, in sorted order.
-func (v *Vocab) Missing(words []string) []rune {
+// Missing returns the characters of f that v lacks, in sorted order.
+func (v *Vocab) Missing(f *File) []rune {
 	var out []rune
-	for _, w := range words {
-		for _, r := range w {
-			if _, ok := v.index[r]; !ok && !slices.Contains(out, r) {
-				out = append(out, r)
-			}
+	for _, r := range f.chars {
+		if _, ok := v.index[r]; !ok {
+			out = append(out, r)
 		}
 	}
-	slices.Sort(out)
 	return out
 }

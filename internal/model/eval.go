@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/makemore/makemore/internal/kernels"
+	"github.com/makemore/makemore/internal/progress"
 )
 
 // evalChunk rows go through the eval-mode forward pass at a time, a chunk per
@@ -13,6 +14,19 @@ import (
 // the same for every Pool size.
 const evalChunk = 1024
 
+// groupChunks chunks go to the workers at a time, between two progress
+// reports: the partial results kept are those of a group, not of all the rows.
+const groupChunks = 256
+
+// Rows are the examples an Evaluator runs over, gathered a chunk at a time
+// into its own buffers, so that a split's contexts are never all in memory.
+type Rows interface {
+	Len() int
+	// Gather fills x [len(y) × Block] and y with examples start, start+1, ….
+	// It is called from several goroutines at once.
+	Gather(start int, x, y []int32)
+}
+
 // Evaluator runs the eval-mode forward pass (calibrated batchnorm statistics)
 // over any number of rows, a chunk at a time on each worker, reusing buffers.
 // It is used from one goroutine at a time.
@@ -20,6 +34,7 @@ type Evaluator struct {
 	m      *Model
 	pool   *kernels.Pool
 	acts   [][][]float32 // per worker, per activation (as Activations.Acts): [evalChunk·T × C]
+	x, y   [][]int32     // per worker, the chunk's contexts [evalChunk × Block] and next tokens [evalChunk]
 	states []any         // per node, its eval state (see Preparer), shared by the workers
 }
 
@@ -43,6 +58,7 @@ func NewEvaluator(m *Model, pool *kernels.Pool) *Evaluator {
 			}
 		}
 		e.acts = append(e.acts, acts)
+		e.x, e.y = append(e.x, make([]int32, evalChunk*m.Block)), append(e.y, make([]int32, evalChunk))
 	}
 	return e
 }
@@ -78,15 +94,47 @@ func (e *Evaluator) run(w int, x []int32, n, upto int) []float32 {
 // chunks is the number of evalChunk-row chunks in rows.
 func chunks(rows int) int { return (rows + evalChunk - 1) / evalChunk }
 
-// Calibrate sets the model's statistics from all contexts x[N×Block], as
+// eachChunk gathers every chunk of rows into worker buffers and calls do(w, c,
+// n, x, y) for chunk c of n rows, on the workers a group of chunks at a time;
+// after each group, and in chunk order, it calls sum(c) for the group's
+// chunks. It reports the rows done to report as it goes, counting offset
+// rows done before, of total.
+func (e *Evaluator) eachChunk(rows Rows, do func(w, c, n int, x, y []int32), sum func(c int), report progress.Func, offset, total int64) {
+	n := rows.Len()
+	nc := chunks(n)
+	for first := 0; first < nc; first += groupChunks {
+		group := min(groupChunks, nc-first)
+		e.pool.Parallel(group, func(w, i int) {
+			c := first + i
+			start := c * evalChunk
+			k := min(evalChunk, n-start)
+			x, y := e.x[w][:k*e.m.Block], e.y[w][:k]
+			rows.Gather(start, x, y)
+			do(w, c, k, x, y)
+		})
+		for c := first; c < first+group; c++ {
+			sum(c)
+		}
+		report.Report(offset+int64(min(n, (first+group)*evalChunk)), total)
+	}
+}
+
+// Calibrate sets the model's statistics from the contexts of all rows, as
 // the lecture does after training: each calibrated layer in turn, over its
 // input with the layers before it already calibrated, which is what one
 // training-mode pass over the whole split would see. So a network with k
-// batchnorms makes k passes, each up to its layer.
-func (e *Evaluator) Calibrate(x []int32) {
+// batchnorms makes k passes, each up to its layer; report counts the rows of
+// all passes.
+func (e *Evaluator) Calibrate(rows Rows, report progress.Func) {
 	m := e.m
-	rows := len(x) / m.Block
-	nc := chunks(rows)
+	n := rows.Len()
+	passes := 0
+	for _, nd := range m.Net.Nodes {
+		if _, ok := nd.Layer.(Calibrator); ok {
+			passes++
+		}
+	}
+	total, pass := int64(passes)*int64(n), 0
 	for k, nd := range m.Net.Nodes {
 		cal, ok := nd.Layer.(Calibrator)
 		if !ok {
@@ -94,21 +142,22 @@ func (e *Evaluator) Calibrate(x []int32) {
 		}
 		e.prepare(k)
 		plen := cal.PartLen()
-		part := make([]float64, nc*plen) // per chunk, in chunk order
-		e.pool.Parallel(nc, func(w, c int) {
-			start := c * evalChunk
-			n := min(evalChunk, rows-start)
-			in := e.run(w, x[start*m.Block:], n, k)
-			cal.Accumulate(part[c*plen:(c+1)*plen], in, n*nd.In.T)
-		})
+		part := make([]float64, groupChunks*plen) // per chunk of a group, in chunk order
 		sums := make([]float64, plen)
-		for c := range nc {
-			for j, v := range part[c*plen : (c+1)*plen] {
+		e.eachChunk(rows, func(w, c, rows int, x, _ []int32) {
+			in := e.run(w, x, rows, k)
+			slot := part[c%groupChunks*plen : (c%groupChunks+1)*plen]
+			clear(slot) // Accumulate adds to it
+			cal.Accumulate(slot, in, rows*nd.In.T)
+		}, func(c int) {
+			for j, v := range part[c%groupChunks*plen : (c%groupChunks+1)*plen] {
 				sums[j] += v
 			}
-		}
-		cal.Finish(m.Stats, sums, rows*nd.In.T)
+		}, report, int64(pass)*int64(n), total)
+		cal.Finish(m.Stats, sums, n*nd.In.T)
+		pass++
 	}
+	report.Report(total, total)
 }
 
 // LogitsRows is the most contexts one Logits call takes.
@@ -125,23 +174,17 @@ func (e *Evaluator) Logits(x []int32, n int) []float32 {
 	return e.run(0, x, n, all)
 }
 
-// Loss is the mean cross-entropy over all examples (x[N×Block], y[N]) in eval mode.
-func (e *Evaluator) Loss(x, y []int32) float64 {
+// Loss is the mean cross-entropy over all rows in eval mode; report counts
+// the rows done.
+func (e *Evaluator) Loss(rows Rows, report progress.Func) float64 {
 	m := e.m
 	all := len(m.Net.Nodes)
-	rows := len(y)
-	nc := chunks(rows)
-	part := make([]float64, nc)
-	e.prepare(all)
-	e.pool.Parallel(nc, func(w, c int) {
-		start := c * evalChunk
-		n := min(evalChunk, rows-start)
-		logits := e.run(w, x[start*m.Block:], n, all)
-		part[c] = m.Net.Loss.Sum(logits, logits, y[start:start+n])
-	})
+	var part [groupChunks]float64
 	var total float64
-	for _, p := range part {
-		total += p
-	}
-	return total / float64(rows)
+	e.prepare(all)
+	e.eachChunk(rows, func(w, c, n int, x, y []int32) {
+		logits := e.run(w, x, n, all)
+		part[c%groupChunks] = m.Net.Loss.Sum(logits, logits, y)
+	}, func(c int) { total += part[c%groupChunks] }, report, 0, int64(rows.Len()))
+	return total / float64(rows.Len())
 }

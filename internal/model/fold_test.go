@@ -38,8 +38,8 @@ func trainedLike(cfg Config, pool *kernels.Pool) *Model {
 			}
 		}
 	}
-	x, _ := randomBatch(r, cfg, 3000)
-	NewEvaluator(m, pool).Calibrate(x)
+	x, y := randomBatch(r, cfg, 3000)
+	NewEvaluator(m, pool).Calibrate(rows{cfg.Block, x, y}, nil)
 	return m
 }
 
@@ -64,7 +64,7 @@ func TestFoldBatchNormKeepsTheEvalFunction(t *testing.T) {
 		}
 		x, y := randomBatch(rand.New(rand.NewPCG(9, 10)), c.cfg, 2500)
 		me, fe := NewEvaluator(m, pool), NewEvaluator(f, pool)
-		if a, b := me.Loss(x, y), fe.Loss(x, y); math.Abs(a-b) > 1e-5 {
+		if a, b := me.Loss(rows{c.cfg.Block, x, y}, nil), fe.Loss(rows{c.cfg.Block, x, y}, nil); math.Abs(a-b) > 1e-5 {
 			t.Errorf("%s: loss %.8f folded, %.8f before", c.name, b, a)
 		}
 		want := append([]float32(nil), me.Logits(x, LogitsRows)...)

@@ -28,6 +28,19 @@ func randomBatch(r *rand.Rand, cfg Config, b int) (x, y []int32) {
 	return x, y
 }
 
+// rows are examples held whole, as Rows for an Evaluator.
+type rows struct {
+	block int
+	x, y  []int32
+}
+
+func (r rows) Len() int { return len(r.y) }
+
+func (r rows) Gather(start int, x, y []int32) {
+	copy(x, r.x[start*r.block:])
+	copy(y, r.y[start:])
+}
+
 func TestNumParamsOfLectureDefaults(t *testing.T) {
 	if n := New(Config{Vocab: 27, Block: 3, Embd: 10, Hidden: 200}).Net.NumParams(); n != 12297 {
 		t.Fatalf("%d parameters, want 12297", n)
@@ -75,7 +88,7 @@ func TestEvalWithBatchStatsMatchesTrainForward(t *testing.T) {
 	copy(a.Y, y)
 	train := m.Forward(pool, a)
 	ev := NewEvaluator(m, pool)
-	ev.Calibrate(x)
+	ev.Calibrate(rows{cfg.Block, x, y}, nil)
 	var batchMean []float32
 	for _, c := range a.Caches {
 		if bn, ok := c.(*BatchNormCache); ok {
@@ -87,13 +100,14 @@ func TestEvalWithBatchStatsMatchesTrainForward(t *testing.T) {
 			t.Fatalf("bnmean[%d] = %v, batch mean %v", j, v, batchMean[j])
 		}
 	}
-	if got := ev.Loss(x, y); math.Abs(got-float64(train)) > 1e-5 {
+	if got := ev.Loss(rows{cfg.Block, x, y}, nil); math.Abs(got-float64(train)) > 1e-5 {
 		t.Fatalf("eval loss %.6f, train-mode loss %.6f", got, train)
 	}
 }
 
 // The chunked, parallel eval must agree with a plain float64 computation of
-// the lecture's eval-mode forward pass, over more rows than one chunk.
+// the lecture's eval-mode forward pass, over more rows than one group of
+// chunks, and report its progress up to all the rows.
 func TestEvalLossAgainstFloat64(t *testing.T) {
 	pool := kernels.NewPool(2)
 	defer pool.Close()
@@ -105,11 +119,21 @@ func TestEvalLossAgainstFloat64(t *testing.T) {
 			m.Tensor(name)[j] = float32(0.5 + r.Float64())
 		}
 	}
-	n := 2*evalChunk + 17
+	n := (groupChunks+2)*evalChunk + 17
 	x, y := randomBatch(r, cfg, n)
 	want := float64Loss(m, x, y)
-	if got := NewEvaluator(m, pool).Loss(x, y); math.Abs(got-want) > 1e-5 {
+	var reports []int64
+	got := NewEvaluator(m, pool).Loss(rows{cfg.Block, x, y}, func(done, total int64) {
+		if total != int64(n) {
+			t.Fatalf("reported a total of %d rows, want %d", total, n)
+		}
+		reports = append(reports, done)
+	})
+	if math.Abs(got-want) > 1e-5 {
 		t.Fatalf("eval loss %.9f, float64 computation %.9f", got, want)
+	}
+	if want := []int64{groupChunks * evalChunk, int64(n)}; !slices.Equal(reports, want) {
+		t.Fatalf("reported %v rows done, want %v", reports, want)
 	}
 }
 
@@ -204,7 +228,7 @@ func TestLoadVersion1(t *testing.T) {
 // Calibration and eval loss must be the same bits for every thread count.
 func TestEvalSameForEveryThreadCount(t *testing.T) {
 	cfg := Config{Vocab: 7, Block: 2, Embd: 5, Hidden: 6}
-	n := 5*evalChunk + 3
+	n := (groupChunks+1)*evalChunk + 3 // more than a group of chunks
 	x, y := randomBatch(rand.New(rand.NewPCG(9, 9)), cfg, n)
 	var refStats []float32
 	var refLoss float64
@@ -212,8 +236,8 @@ func TestEvalSameForEveryThreadCount(t *testing.T) {
 		pool := kernels.NewPool(threads)
 		m := testModel(cfg)
 		ev := NewEvaluator(m, pool)
-		ev.Calibrate(x)
-		loss := ev.Loss(x, y)
+		ev.Calibrate(rows{cfg.Block, x, y}, nil)
+		loss := ev.Loss(rows{cfg.Block, x, y}, nil)
 		pool.Close()
 		if threads == 1 {
 			refStats, refLoss = m.Stats, loss

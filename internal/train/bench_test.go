@@ -20,16 +20,15 @@ func benchSetup(b *testing.B, cfg model.Config) (*model.Model, *data.Dataset) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	v := data.NewVocab(f.Words)
-	sp, err := data.SplitWords(f.Name, f.Words, 42)
+	v := f.Vocab()
+	cfg.Vocab = v.Size()
+	sp, err := data.BuildSplits(f, v, cfg.Block, 42, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg.Vocab = v.Size()
-	ds := data.Build(sp.Train, v, cfg.Block)
 	m := model.New(cfg)
 	m.Init(data.NewRand(42, data.StreamInit))
-	return m, ds
+	return m, sp.Train
 }
 
 // BenchmarkStep is one full SGD step (batch, forward, backward, update) at the
@@ -99,9 +98,9 @@ func BenchmarkEval(b *testing.B) {
 			pool := kernels.NewPool(threads)
 			defer pool.Close()
 			ev := model.NewEvaluator(m, pool)
-			ev.Calibrate(ds.X)
+			ev.Calibrate(ds, nil)
 			for b.Loop() {
-				ev.Loss(ds.X, ds.Y)
+				ev.Loss(ds, nil)
 			}
 			b.ReportMetric(float64(ds.Len())*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})

@@ -136,7 +136,11 @@ func part(o *Options, name string) {
 
 // firstWords is the first n words of f, as a words file of their own.
 func firstWords(f *data.File, n int) *data.File {
-	w, err := data.Parse(f.Name, []byte(strings.Join(f.Words[:n], "\n")))
+	words := make([]string, n)
+	for i := range words {
+		words[i] = f.Word(i)
+	}
+	w, err := data.Parse(f.Name, []byte(strings.Join(words, "\n")))
 	if err != nil {
 		panic(err)
 	}

@@ -35,7 +35,7 @@ func FindLR(opts Options, s Sweep) ([]float32, *DivergedError, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	sp, err := data.BuildSplits(opts.Words, r.vocab, r.m.Block, r.meta.Seed)
+	sp, err := data.BuildSplits(opts.Words, r.vocab, r.m.Block, r.meta.Seed, opts.Progress.Phase("splitting the words"))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -19,24 +19,21 @@ const ProbeRows = 2048
 // order), so a probe depends only on the weights and a resumed run logs the
 // same values.
 type ValProbe struct {
-	ev         *model.Evaluator
-	calX       []int32 // [≤ProbeRows × Block] training contexts for the statistics
-	valX, valY []int32 // [≤ProbeRows × Block], [≤ProbeRows] val examples
+	ev       *model.Evaluator
+	cal, val *data.Dataset // ≤ProbeRows training examples for the statistics, and val examples
 }
 
 // NewValProbe returns a probe of m's weights on the given splits.
 func NewValProbe(m *model.Model, pool *kernels.Pool, trainSet, val *data.Dataset) *ValProbe {
-	nt, nv := min(ProbeRows, len(trainSet.Y)), min(ProbeRows, len(val.Y))
 	return &ValProbe{
-		ev:   model.NewEvaluator(m.WithOwnStats(), pool),
-		calX: trainSet.X[:nt*m.Block],
-		valX: val.X[:nv*m.Block],
-		valY: val.Y[:nv],
+		ev:  model.NewEvaluator(m.WithOwnStats(), pool),
+		cal: trainSet.Head(ProbeRows),
+		val: val.Head(ProbeRows),
 	}
 }
 
 // Loss is the current estimate of the val loss.
 func (p *ValProbe) Loss() float64 {
-	p.ev.Calibrate(p.calX)
-	return p.ev.Loss(p.valX, p.valY)
+	p.ev.Calibrate(p.cal, nil)
+	return p.ev.Loss(p.val, nil)
 }

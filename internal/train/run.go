@@ -14,6 +14,7 @@ import (
 	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/lossplot"
 	"github.com/makemore/makemore/internal/model"
+	"github.com/makemore/makemore/internal/progress"
 	"github.com/makemore/makemore/internal/workdir"
 )
 
@@ -42,6 +43,8 @@ type Options struct {
 	// Diagnostics logs the update:data ratio of every 2-D weight every N
 	// steps into the update log; 0: never.
 	Diagnostics int
+
+	Progress progress.Meter // follows the phases besides the steps: the split, calibration and eval
 }
 
 // Observer follows a run, to show its progress; Run calls it from its own
@@ -100,7 +103,7 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 		return Result{}, err
 	}
 	m, st := r.m, r.state
-	sp, err := data.BuildSplits(opts.Words, r.vocab, m.Block, r.meta.Seed)
+	sp, err := data.BuildSplits(opts.Words, r.vocab, m.Block, r.meta.Seed, opts.Progress.Phase("splitting the words"))
 	if err != nil {
 		return Result{}, err
 	}
@@ -110,7 +113,7 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 	tr := New(m, opts.Pool, sp.Train, st.BatchSize, r.src, st.Schedule)
 	tr.Step = st.Step
 	obs.Started(Info{
-		Words: len(opts.Words.Words), Train: len(sp.Words.Train), Val: len(sp.Words.Val), Test: len(sp.Words.Test),
+		Words: opts.Words.Len(), Train: len(sp.Words.Train), Val: len(sp.Words.Val), Test: len(sp.Words.Test),
 		Vocab: m.Vocab, Params: m.Net.NumParams(), Resumed: opts.Resume, Step: tr.Step, MaxSteps: st.MaxSteps,
 	})
 
@@ -121,7 +124,7 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 	// save calibrates batchnorm first; the statistics are not trained, so
 	// resuming is unaffected.
 	save := func() error {
-		ev.Calibrate(sp.Train.X)
+		ev.Calibrate(sp.Train, opts.Progress.Phase("calibrating batchnorm"))
 		// The last update may have broken the weights: the forward pass of the
 		// next step would have reported it, but there is none before this
 		// save. The probe, on statistics of its own, changes nothing saved.
@@ -203,7 +206,8 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 	}
 	obs.Saved(path, tr.Step, true)
 	if !res.Interrupted {
-		res.Train, res.Val = ev.Loss(sp.Train.X, sp.Train.Y), ev.Loss(sp.Val.X, sp.Val.Y)
+		res.Train = ev.Loss(sp.Train, opts.Progress.Phase("evaluating the train split"))
+		res.Val = ev.Loss(sp.Val, opts.Progress.Phase("evaluating the val split"))
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
@@ -223,7 +227,7 @@ func open(opts Options) (*setup, error) {
 	if opts.Resume {
 		return resume(opts)
 	}
-	vocab := data.NewVocab(opts.Words.Words)
+	vocab := opts.Words.Vocab()
 	cfg := opts.Model
 	cfg.Vocab = vocab.Size()
 	if err := cfg.Validate(); err != nil {
@@ -239,7 +243,7 @@ func open(opts Options) (*setup, error) {
 		m:     m,
 		meta: model.Meta{
 			Vocab:       vocab.String(),
-			MaxWordLen:  data.MaxLen(opts.Words.Words),
+			MaxWordLen:  opts.Words.MaxLen(),
 			WordsSHA256: opts.Words.SHA256,
 			Seed:        opts.Seed,
 		},

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/lossplot"
 	"github.com/makemore/makemore/internal/model"
@@ -51,12 +50,8 @@ func (r *recorder) Saved(_ string, step int, final bool) {
 // a tiny model, a checkpoint every 100 steps.
 func testOptions(t *testing.T, pool *kernels.Pool, dir string, steps int) Options {
 	t.Helper()
-	words, err := data.Parse("words.txt", []byte(strings.Join(testWords, "\n")))
-	if err != nil {
-		t.Fatal(err)
-	}
 	return Options{
-		WorkDir: dir, Words: words, Pool: pool, MaxSteps: steps,
+		WorkDir: dir, Words: testFile(), Pool: pool, MaxSteps: steps,
 		Model: model.Config{Block: 3, Embd: 4, Hidden: 16}, Seed: 7, BatchSize: 8,
 		Schedule:        Schedule{LR: 0.1, DecayStep: steps / 2, DecayFactor: 0.1},
 		CheckpointEvery: 100, EvalEvery: 50, Diagnostics: 30,

@@ -15,14 +15,24 @@ import (
 
 var testWords = strings.Fields("emma olivia ava isabella sophia mia charlotte amelia harper evelyn abigail emily liam noah william james oliver benjamin elijah lucas mason logan alexander ethan")
 
+// testFile is testWords as a words file.
+func testFile() *data.File {
+	f, err := data.Parse("words.txt", []byte(strings.Join(testWords, "\n")))
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
 func newTrainer(threads int, cfg model.Config, steps int) (*Trainer, *kernels.Pool, *data.Dataset) {
 	return newTrainerBatch(threads, cfg, steps, 16)
 }
 
 func newTrainerBatch(threads int, cfg model.Config, steps, batch int) (*Trainer, *kernels.Pool, *data.Dataset) {
-	v := data.NewVocab(testWords)
+	f := testFile()
+	v := f.Vocab()
 	cfg.Vocab = v.Size()
-	ds := data.Build(testWords, v, cfg.Block)
+	ds := data.NewDataset(f, v, cfg.Block)
 	m := model.New(cfg)
 	m.Init(data.NewRand(9, data.StreamInit))
 	pool := kernels.NewPool(threads)
@@ -46,11 +56,11 @@ func TestTrainingLearns(t *testing.T) {
 	tr, pool, ds := newTrainer(1, model.Config{Block: 3, Embd: 4, Hidden: 32}, 2000)
 	defer pool.Close()
 	ev := model.NewEvaluator(tr.Model, pool)
-	ev.Calibrate(ds.X)
-	before := ev.Loss(ds.X, ds.Y)
+	ev.Calibrate(ds, nil)
+	before := ev.Loss(ds, nil)
 	run(t, tr, 2000)
-	ev.Calibrate(ds.X)
-	after := ev.Loss(ds.X, ds.Y)
+	ev.Calibrate(ds, nil)
+	after := ev.Loss(ds, nil)
 	if !(after < before-1) {
 		t.Fatalf("loss %.3f before training, %.3f after 2000 steps: not learning", before, after)
 	}
@@ -161,8 +171,8 @@ func TestValProbe(t *testing.T) {
 		t.Fatalf("probe gave %v then %v on the same weights", got, again)
 	}
 	ev := model.NewEvaluator(m, pool)
-	ev.Calibrate(ds.X)
-	if want := ev.Loss(ds.X, ds.Y); got != want {
+	ev.Calibrate(ds, nil)
+	if want := ev.Loss(ds, nil); got != want {
 		t.Fatalf("probe loss %v, full eval %v", got, want)
 	}
 }

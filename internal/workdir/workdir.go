@@ -57,10 +57,10 @@ func Load(dir string) (*Checkpoint, error) {
 // that the split rebuilt from it is the same.
 func (c *Checkpoint) CheckWords(words *data.File) error {
 	// The character set first: when it differs, it says more than the hash.
-	if miss := c.Vocab.Missing(words.Words); len(miss) > 0 {
+	if miss := c.Vocab.Missing(words); len(miss) > 0 {
 		return fmt.Errorf("%s: characters %q are not in the model's vocabulary %q; pass the words file the model was trained on with -i", words.Name, string(miss), c.Vocab.String())
 	}
-	if words.SHA256 != c.Meta.WordsSHA256 {
+	if !words.Matches(c.Meta.WordsSHA256) {
 		return fmt.Errorf("%s: not the words file this model was trained on (sha256 %.12s…, checkpoint has %.12s…); pass the training file with -i", words.Name, words.SHA256, c.Meta.WordsSHA256)
 	}
 	return nil
