@@ -29,6 +29,7 @@ type Pool struct {
 	done    atomic.Int64  // tasks of the current job finished
 	job     job           // the job in flight: read only by holders of a claimed task
 	bt      []float32     // scratch for MulBT's transposed operand
+	ew      elementwise   // Map's, Map2's and Axpy's job, kept here so that handing it out allocates nothing
 	splits  uint64        // jobs offered to the workers: see Splits
 	closed  atomic.Bool
 }
@@ -146,12 +147,14 @@ func (x *Product) rows(i, n int) (lo, hi int) {
 	return min(i*per, x.m), min((i+1)*per, x.m)
 }
 
-// job is what the workers run: the row blocks of one or two products, or a
-// batch of Parallel tasks, handed out through claim.
+// job is what the workers run: the row blocks of one or two products, a
+// batch of Parallel tasks, or the ranges of a Split, handed out through claim.
 type job struct {
 	prods  [2]Product
 	blocks [2]int // row blocks of each product, 0 for no product
 	task   func(w, i int)
+	span   Spanner
+	ranges ranges
 	tasks  int
 }
 
@@ -189,9 +192,12 @@ func (p *Pool) loop(w int, wk *worker) {
 // work runs tasks of job generation gen until none are left to claim.
 func (p *Pool) work(w int, gen uint64) {
 	for i, ok := p.claimTask(gen); ok; i, ok = p.claimTask(gen) {
-		if t := p.job.task; t != nil {
-			t(w, i)
-		} else {
+		switch {
+		case p.job.task != nil:
+			p.job.task(w, i)
+		case p.job.span != nil:
+			p.job.span.Span(p.job.ranges.at(i))
+		default:
 			p.job.runTask(i)
 		}
 		p.done.Add(1)
@@ -295,6 +301,86 @@ func (p *Pool) Parallel(tasks int, task func(w, i int)) {
 	for first := 0; first < tasks; first += maxTasks { // a job holds at most maxTasks
 		p.start(job{task: func(w, i int) { task(w, first+i) }, tasks: min(maxTasks, tasks-first)})
 	}
+}
+
+// A Spanner does its share of a Split: the part of its work over indices
+// [lo, hi), which no other part reads or writes.
+type Spanner interface {
+	Span(lo, hi int)
+}
+
+// ranges cuts [0, n) into parts ranges of whole multiples of align (the
+// last one takes the rest).
+type ranges struct{ n, align, parts int }
+
+func (r ranges) at(i int) (lo, hi int) {
+	per := ((r.n+r.parts-1)/r.parts + r.align - 1) / r.align * r.align
+	return min(i*per, r.n), min((i+1)*per, r.n)
+}
+
+// Split calls s.Span over ranges that together cover [0, n), one per worker
+// and each at least least long, so that a range is worth handing out; range
+// bounds are multiples of align, so that ranges of rows of floats share no
+// cache line when align is a multiple of 16. Below 2·least s.Span(0, n) runs
+// on the caller. A result must not depend on where a range starts, so that
+// it is the same for every thread count.
+func (p *Pool) Split(s Spanner, n, least, align int) {
+	parts := min(p.threads, n/max(least, 1))
+	if parts <= 1 {
+		s.Span(0, n)
+		return
+	}
+	p.start(job{span: s, ranges: ranges{n: n, align: align, parts: parts}, tasks: parts})
+}
+
+// elementwiseMin is the fewest elements an element-wise kernel is split
+// across workers for: about a microsecond of tanh, over what handing out a
+// job and moving the operands between the cores' caches costs.
+const elementwiseMin = 2048
+
+// elementwise is one element-wise kernel over the same range of each operand.
+type elementwise struct {
+	f1        func(dst, x []float32)
+	f2        func(out, x, y []float32)
+	axpy      bool
+	alpha     float32
+	out, x, y []float32
+}
+
+func (e *elementwise) Span(lo, hi int) {
+	switch {
+	case e.axpy:
+		Axpy(e.out[lo:hi], e.alpha, e.x[lo:hi])
+	case e.f2 != nil:
+		e.f2(e.out[lo:hi], e.x[lo:hi], e.y[lo:hi])
+	default:
+		e.f1(e.out[lo:hi], e.x[lo:hi])
+	}
+}
+
+func (p *Pool) elementwise(e elementwise) {
+	p.ew = e
+	p.Split(&p.ew, len(e.x), elementwiseMin, 16)
+	p.ew = elementwise{} // drop the references to the caller's slices
+}
+
+// Map sets dst = f(x) element by element with f one of the element-wise
+// kernels of one input (Tanh, ReLU, GELU), split across the workers when x
+// is long enough; dst may be x.
+func (p *Pool) Map(f func(dst, x []float32), dst, x []float32) {
+	p.elementwise(elementwise{f1: f, out: dst[:len(x)], x: x})
+}
+
+// Map2 sets out = f(x, y) element by element with f one of the element-wise
+// kernels of two inputs (TanhGrad, ReLUGrad, GELUGrad), split across the
+// workers when x is long enough; out may be y.
+func (p *Pool) Map2(f func(out, x, y []float32), out, x, y []float32) {
+	p.elementwise(elementwise{f2: f, out: out[:len(x)], x: x, y: y[:len(x)]})
+}
+
+// Axpy sets y[i] += alpha·x[i], split across the workers when x is long enough.
+func (p *Pool) Axpy(y []float32, alpha float32, x []float32) {
+	p.elementwise(elementwise{axpy: true, alpha: alpha, out: y[:len(x)], x: x})
 }
 
 // start runs j's tasks on the workers and the caller, and returns when every
