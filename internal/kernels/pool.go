@@ -103,6 +103,9 @@ func spinUntil(done func() bool) bool {
 type Product struct {
 	c, a, b, bias     []float32
 	m, k, n, ars, acs int
+	// bt, for MulBT, is Bᵀ [N×K]: B is its transpose, made band by band of
+	// columns as the product is computed.
+	bt []float32
 }
 
 // Mul is c[m×n] = a[m×k]·b[k×n] + bias[n]; bias may be nil.
@@ -116,35 +119,45 @@ func MulAT(c, a, b []float32, m, k, n int) Product {
 	return Product{c: c[:m*n], a: a[:k*m], b: b[:k*n], m: m, k: k, n: n, ars: 1, acs: m}
 }
 
-// MulBT is c[m×n] = a[m×k]·b[n×k]ᵀ. It transposes b into the pool's scratch
-// now, so that the same row-streaming kernel serves (k·n moves against m·k·n
-// multiply-adds); the Product is valid until the next MulBT on the pool.
+// MulBT is c[m×n] = a[m×k]·b[n×k]ᵀ. It is computed from bᵀ in the pool's
+// scratch, so that the same row-streaming kernel serves (k·n moves against
+// m·k·n multiply-adds), in bands of c's columns: a band's worker transposes
+// b's rows of the band itself, and no worker waits for another's. The
+// Product is valid until the next MulBT on the pool.
 func (p *Pool) MulBT(c, a, b []float32, m, k, n int) Product {
 	if cap(p.bt) < k*n {
 		p.bt = make([]float32, k*n)
 	}
-	bt := p.bt[:k*n]
-	active.transpose(bt, b[:n*k], n, k)
-	return Mul(c, a, bt, nil, m, k, n)
+	x := Mul(c, a, p.bt[:k*n], nil, m, k, n)
+	x.bt = b[:n*k]
+	return x
 }
 
-// blocks is how many row blocks x is split into on t threads: one below
-// parallelMin multiply-adds, where waking a worker and moving the operands
-// to its cache costs more than the split saves.
+// blocks is how many blocks of rows (of columns, for MulBT) x is split into
+// on t threads: one below parallelMin multiply-adds, where waking a worker and
+// moving the operands to its cache costs more than the split saves.
 func (x *Product) blocks(t int) int {
 	if t == 1 || x.m*x.k*x.n < parallelMin {
 		return 1
 	}
+	if x.bt != nil {
+		return max(1, min(t, x.n/(2*btAlign)))
+	}
 	return max(1, min(t, x.m/(2*active.tileRows)))
 }
 
-// rows is block i of the n blocks of x's rows: contiguous, a multiple of the
-// kernel set's tile height except the last.
-func (x *Product) rows(i, n int) (lo, hi int) {
-	tr := active.tileRows
-	per := (x.m + n - 1) / n
-	per = (per + tr - 1) / tr * tr
-	return min(i*per, x.m), min((i+1)*per, x.m)
+// btAlign is the width MulBT's column bands are a multiple of: the kernels'
+// narrowest tile.
+const btAlign = 8
+
+// block is block i of the n blocks of x's rows, or of its columns for MulBT:
+// contiguous, a multiple of the kernel set's tile height (btAlign) except
+// the last.
+func (x *Product) block(i, n int) (lo, hi int) {
+	if x.bt != nil {
+		return ranges{n: x.n, align: btAlign, parts: n}.at(i)
+	}
+	return ranges{n: x.m, align: active.tileRows, parts: n}.at(i)
 }
 
 // job is what the workers run: the row blocks of one or two products, a
@@ -266,14 +279,21 @@ func (j *job) runTask(i int) {
 		x, i = 1, i-j.blocks[0]
 	}
 	pr := &j.prods[x]
-	pr.compute(pr.rows(i, j.blocks[x]))
+	pr.compute(pr.block(i, j.blocks[x]))
 }
 
-// compute fills rows [lo, hi) of x's result.
+// compute fills rows [lo, hi) of x's result, or columns [lo, hi) for MulBT
+// after transposing their rows of Bᵀ.
 func (x *Product) compute(lo, hi int) {
-	if lo < hi && x.n > 0 {
-		active.gemm(x.c, x.a, x.b, x.bias, lo, hi, x.k, x.n, x.ars, x.acs)
+	if lo >= hi || x.n == 0 {
+		return
 	}
+	if x.bt != nil {
+		active.transpose(x.b[lo:], x.bt[lo*x.k:hi*x.k], hi-lo, x.k, x.n)
+		active.gemm(x.c[lo:], x.a, x.b[lo:], nil, 0, x.m, x.k, hi-lo, x.n, x.ars, x.acs)
+		return
+	}
+	active.gemm(x.c, x.a, x.b, x.bias, lo, hi, x.k, x.n, x.n, x.ars, x.acs)
 }
 
 // MatMul sets c[m×n] = a[m×k]·b[k×n] + bias[n] on the calling goroutine
