@@ -481,7 +481,7 @@ func TestSplitCoversEveryIndexOnce(t *testing.T) {
 // The pool's element-wise calls give the bits of the kernels they split.
 func TestMapMatchesKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
-	const n = 3*elementwiseMin + 5 // split in two or three, with a ragged end
+	const n = 3*axpyMin + 5 // split in two or three, with a ragged end
 	x, y := randSlice(r, n), randSlice(r, n)
 	for _, ks := range supportedSets() {
 		use(t, ks)

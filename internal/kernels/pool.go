@@ -353,10 +353,15 @@ func (p *Pool) Split(s Spanner, n, least, align int) {
 	p.start(job{span: s, ranges: ranges{n: n, align: align, parts: parts}, tasks: parts})
 }
 
-// elementwiseMin is the fewest elements an element-wise kernel is split
-// across workers for: about a microsecond of tanh, over what handing out a
-// job and moving the operands between the cores' caches costs.
-const elementwiseMin = 2048
+// The fewest elements a worker gets of an activation (mapMin) and of an
+// update (axpyMin): 1.5–3 µs of work, so that, as with parallelMin, a job is
+// split only when the work it spreads clearly outweighs handing it out and
+// moving its operands between the cores' caches. An axpy costs about a
+// quarter of a tanh per element.
+const (
+	mapMin  = 4096
+	axpyMin = 16384
+)
 
 // elementwise is one element-wise kernel over the same range of each operand.
 type elementwise struct {
@@ -378,9 +383,9 @@ func (e *elementwise) Span(lo, hi int) {
 	}
 }
 
-func (p *Pool) elementwise(e elementwise) {
+func (p *Pool) elementwise(e elementwise, least int) {
 	p.ew = e
-	p.Split(&p.ew, len(e.x), elementwiseMin, 16)
+	p.Split(&p.ew, len(e.x), least, 16)
 	p.ew = elementwise{} // drop the references to the caller's slices
 }
 
@@ -388,19 +393,19 @@ func (p *Pool) elementwise(e elementwise) {
 // kernels of one input (Tanh, ReLU, GELU), split across the workers when x
 // is long enough; dst may be x.
 func (p *Pool) Map(f func(dst, x []float32), dst, x []float32) {
-	p.elementwise(elementwise{f1: f, out: dst[:len(x)], x: x})
+	p.elementwise(elementwise{f1: f, out: dst[:len(x)], x: x}, mapMin)
 }
 
 // Map2 sets out = f(x, y) element by element with f one of the element-wise
 // kernels of two inputs (TanhGrad, ReLUGrad, GELUGrad), split across the
 // workers when x is long enough; out may be y.
 func (p *Pool) Map2(f func(out, x, y []float32), out, x, y []float32) {
-	p.elementwise(elementwise{f2: f, out: out[:len(x)], x: x, y: y[:len(x)]})
+	p.elementwise(elementwise{f2: f, out: out[:len(x)], x: x, y: y[:len(x)]}, mapMin)
 }
 
 // Axpy sets y[i] += alpha·x[i], split across the workers when x is long enough.
 func (p *Pool) Axpy(y []float32, alpha float32, x []float32) {
-	p.elementwise(elementwise{axpy: true, alpha: alpha, out: y[:len(x)], x: x})
+	p.elementwise(elementwise{axpy: true, alpha: alpha, out: y[:len(x)], x: x}, axpyMin)
 }
 
 // start runs j's tasks on the workers and the caller, and returns when every

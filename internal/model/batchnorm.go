@@ -59,8 +59,9 @@ func (b *BatchNorm) NewCache(rows int) any {
 }
 
 // BandMin is the fewest elements a band of batchnorm columns worth handing
-// to a worker has, forward or backward: about a microsecond of their passes.
-const BandMin = 2048
+// to a worker has, forward or backward: as for an activation (see kernels'
+// mapMin), a few microseconds of work.
+const BandMin = 4096
 
 // BandAlign keeps the column bands' edges 16 floats apart, a cache line, so
 // that two workers never write the same line of a row.
