@@ -17,7 +17,7 @@ func (l linear) backward(s step) {
 	dW := l.W.Of(s.dw)
 	s.x.Pool.Pair(s.x.Pool.MulBT(s.din, s.dout, l.W.Of(s.x.Weights), rows, out, in), kernels.MulAT(dW, s.in, s.dout, in, rows, out))
 	if l.B != nil {
-		kernels.ColSums(l.B.Of(s.dw), s.dout, rows, out, out)
+		kernels.ColSums(l.B.Of(s.dw), s.dout, rows, out)
 	}
 }
 

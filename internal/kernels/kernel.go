@@ -29,10 +29,10 @@ type kernelSet struct {
 	exp        func(dst, x []float32)
 	axpy       func(y []float32, alpha float32, x []float32)
 	transpose  func(dst, src []float32, r, c, ld int)
-	colSums    func(s, x []float32, rows, cols, ld int)
-	colDots    func(s, x, y []float32, rows, cols, ld int)
-	colAffine  func(out, x, scale, shift []float32, rows, cols, ld int)
-	colAffine2 func(out, x, y, sx, sy, shift []float32, rows, cols, ld int)
+	colSums    func(s, x []float32, rows, cols int)
+	colDots    func(s, x, y []float32, rows, cols int)
+	colAffine  func(out, x, scale, shift []float32, rows, cols int)
+	colAffine2 func(out, x, y, sx, sy, shift []float32, rows, cols int)
 	tanhGrad   func(out, h, dh []float32)
 	relu       func(dst, x []float32)
 	reluGrad   func(out, y, dy []float32)
@@ -258,43 +258,31 @@ func transposePortable(dst, src []float32, r, c, ld int) {
 	}
 }
 
-// The element-wise kernels around the products. Each reads and writes
-// [rows × cols] matrices whose rows are ld floats apart (ld = cols for a whole
-// row-major matrix; more for a band of its columns) and per-column vectors
-// [cols]; column sums run in row order, so they too are the same for every
-// thread count and every band.
-
-// band is how many floats a [rows × cols] matrix with rows ld apart spans.
-func band(rows, cols, ld int) int {
-	if rows == 0 || cols == 0 {
-		return 0
-	}
-	return (rows-1)*ld + cols
-}
+// The element-wise kernels around the products. Each reads and writes row-major
+// [rows × cols] matrices and per-column vectors [cols]; column sums run in row
+// order, so they too are the same for every thread count.
 
 // ColSums sets s[cols] to the column sums of x[rows × cols].
-func ColSums(s, x []float32, rows, cols, ld int) {
+func ColSums(s, x []float32, rows, cols int) {
 	clear(s[:cols])
-	active.colSums(s[:cols], x[:band(rows, cols, ld)], rows, cols, ld)
+	active.colSums(s[:cols], x[:rows*cols], rows, cols)
 }
 
 // ColDots sets s[cols] to Σ_i x[i][j]·y[i][j] over x, y [rows × cols].
-func ColDots(s, x, y []float32, rows, cols, ld int) {
+func ColDots(s, x, y []float32, rows, cols int) {
 	clear(s[:cols])
-	n := band(rows, cols, ld)
-	active.colDots(s[:cols], x[:n], y[:n], rows, cols, ld)
+	active.colDots(s[:cols], x[:rows*cols], y[:rows*cols], rows, cols)
 }
 
 // ColAffine sets out[rows × cols] = x·scale[j] + shift[j]; out may be x.
-func ColAffine(out, x, scale, shift []float32, rows, cols, ld int) {
-	n := band(rows, cols, ld)
-	active.colAffine(out[:n], x[:n], scale[:cols], shift[:cols], rows, cols, ld)
+func ColAffine(out, x, scale, shift []float32, rows, cols int) {
+	active.colAffine(out[:rows*cols], x[:rows*cols], scale[:cols], shift[:cols], rows, cols)
 }
 
 // ColAffine2 sets out[rows × cols] = x·sx[j] + y·sy[j] + shift[j]; out may be x or y.
-func ColAffine2(out, x, y, sx, sy, shift []float32, rows, cols, ld int) {
-	n := band(rows, cols, ld)
-	active.colAffine2(out[:n], x[:n], y[:n], sx[:cols], sy[:cols], shift[:cols], rows, cols, ld)
+func ColAffine2(out, x, y, sx, sy, shift []float32, rows, cols int) {
+	n := rows * cols
+	active.colAffine2(out[:n], x[:n], y[:n], sx[:cols], sy[:cols], shift[:cols], rows, cols)
 }
 
 // TanhGrad sets out = (1 − h²) ⊙ dh, the gradient through h = tanh(x); out may be dh.
@@ -302,36 +290,36 @@ func TanhGrad(out, h, dh []float32) {
 	active.tanhGrad(out[:len(h)], h, dh[:len(h)])
 }
 
-func colSumsPortable(s, x []float32, rows, cols, ld int) {
+func colSumsPortable(s, x []float32, rows, cols int) {
 	for i := range rows {
-		for j, v := range x[i*ld : i*ld+cols] {
+		for j, v := range x[i*cols : (i+1)*cols] {
 			s[j] += v
 		}
 	}
 }
 
-func colDotsPortable(s, x, y []float32, rows, cols, ld int) {
+func colDotsPortable(s, x, y []float32, rows, cols int) {
 	for i := range rows {
-		yr := y[i*ld : i*ld+cols]
-		for j, v := range x[i*ld : i*ld+cols] {
+		yr := y[i*cols : (i+1)*cols]
+		for j, v := range x[i*cols : (i+1)*cols] {
 			s[j] += v * yr[j]
 		}
 	}
 }
 
-func colAffinePortable(out, x, scale, shift []float32, rows, cols, ld int) {
+func colAffinePortable(out, x, scale, shift []float32, rows, cols int) {
 	for i := range rows {
-		o := out[i*ld : i*ld+cols]
-		for j, v := range x[i*ld : i*ld+cols] {
+		o := out[i*cols : (i+1)*cols]
+		for j, v := range x[i*cols : (i+1)*cols] {
 			o[j] = v*scale[j] + shift[j]
 		}
 	}
 }
 
-func colAffine2Portable(out, x, y, sx, sy, shift []float32, rows, cols, ld int) {
+func colAffine2Portable(out, x, y, sx, sy, shift []float32, rows, cols int) {
 	for i := range rows {
-		o, yr := out[i*ld:i*ld+cols], y[i*ld:i*ld+cols]
-		for j, v := range x[i*ld : i*ld+cols] {
+		o, yr := out[i*cols:(i+1)*cols], y[i*cols:(i+1)*cols]
+		for j, v := range x[i*cols : (i+1)*cols] {
 			o[j] = v*sx[j] + yr[j]*sy[j] + shift[j]
 		}
 	}

@@ -146,33 +146,33 @@ func transposeAVX2(dst, src []float32, r, c, ld int) {
 	}
 }
 
-func colSumsAVX2(s, x []float32, rows, cols, ld int) {
+func colSumsAVX2(s, x []float32, rows, cols int) {
 	if len(x) > 0 {
-		colSums(&s[0], &x[0], rows, cols, ld, tailMask(cols))
+		colSums(&s[0], &x[0], rows, cols, tailMask(cols))
 	}
 }
 
-func colDotsAVX2(s, x, y []float32, rows, cols, ld int) {
+func colDotsAVX2(s, x, y []float32, rows, cols int) {
 	if len(x) > 0 {
-		colDots(&s[0], &x[0], &y[0], rows, cols, ld, tailMask(cols))
+		colDots(&s[0], &x[0], &y[0], rows, cols, tailMask(cols))
 	}
 }
 
-func colAffineAVX2(out, x, scale, shift []float32, rows, cols, ld int) {
+func colAffineAVX2(out, x, scale, shift []float32, rows, cols int) {
 	if len(x) > 0 {
-		colAffine(&out[0], &x[0], rows, cols, ld, &scale[0], &shift[0], tailMask(cols))
+		colAffine(&out[0], &x[0], rows, cols, &scale[0], &shift[0], tailMask(cols))
 	}
 }
 
-func colAffine2AVX2(out, x, y, sx, sy, shift []float32, rows, cols, ld int) {
+func colAffine2AVX2(out, x, y, sx, sy, shift []float32, rows, cols int) {
 	if len(x) > 0 {
-		colAffine2(&out[0], &x[0], &y[0], rows, cols, ld, &sx[0], &sy[0], &shift[0], tailMask(cols))
+		colAffine2(&out[0], &x[0], &y[0], rows, cols, &sx[0], &sy[0], &shift[0], tailMask(cols))
 	}
 }
 
 func tanhGradAVX2(out, h, dh []float32) {
 	if len(h) > 0 {
-		tanhGrad(&out[0], &h[0], &dh[0], 1, len(h), len(h), tailMask(len(h)))
+		tanhGrad(&out[0], &h[0], &dh[0], 1, len(h), tailMask(len(h)))
 	}
 }
 

@@ -69,27 +69,27 @@ func axpy8(y *float32, x *float32, n int, alpha float32, mask *[8]int32)
 // colSums (see the element-wise kernels in kernel.go).
 //
 //go:noescape
-func colSums(s *float32, x *float32, rows int, cols int, ld int, mask *[8]int32)
+func colSums(s *float32, x *float32, rows int, cols int, mask *[8]int32)
 
 // colDots (see the element-wise kernels in kernel.go).
 //
 //go:noescape
-func colDots(s *float32, x *float32, y *float32, rows int, cols int, ld int, mask *[8]int32)
+func colDots(s *float32, x *float32, y *float32, rows int, cols int, mask *[8]int32)
 
 // colAffine (see the element-wise kernels in kernel.go).
 //
 //go:noescape
-func colAffine(out *float32, x *float32, rows int, cols int, ld int, scale *float32, shift *float32, mask *[8]int32)
+func colAffine(out *float32, x *float32, rows int, cols int, scale *float32, shift *float32, mask *[8]int32)
 
 // colAffine2 (see the element-wise kernels in kernel.go).
 //
 //go:noescape
-func colAffine2(out *float32, x *float32, y *float32, rows int, cols int, ld int, sx *float32, sy *float32, shift *float32, mask *[8]int32)
+func colAffine2(out *float32, x *float32, y *float32, rows int, cols int, sx *float32, sy *float32, shift *float32, mask *[8]int32)
 
 // tanhGrad (see the element-wise kernels in kernel.go).
 //
 //go:noescape
-func tanhGrad(out *float32, h *float32, dh *float32, rows int, cols int, ld int, mask *[8]int32)
+func tanhGrad(out *float32, h *float32, dh *float32, rows int, cols int, mask *[8]int32)
 
 // relu8 sets dst[i] = max(x[i], 0) for i < n.
 //

@@ -818,16 +818,16 @@ axpy_tail:
 	VZEROUPPER
 	RET
 
-// func colSums(s *float32, x *float32, rows int, cols int, ld int, mask *[8]int32)
+// func colSums(s *float32, x *float32, rows int, cols int, mask *[8]int32)
 // Requires: AVX
-TEXT ·colSums(SB), NOSPLIT, $0-48
+TEXT ·colSums(SB), NOSPLIT, $0-40
 	MOVQ    x+8(FP), AX
 	MOVQ    s+0(FP), CX
 	MOVQ    rows+16(FP), DX
 	MOVQ    cols+24(FP), BX
-	MOVQ    mask+40(FP), SI
+	MOVQ    mask+32(FP), SI
 	VMOVDQU (SI), Y0
-	MOVQ    ld+32(FP), SI
+	MOVQ    BX, SI
 	SHLQ    $0x02, SI
 	SHRQ    $0x03, BX
 	SHLQ    $0x05, BX
@@ -860,17 +860,17 @@ colSums_done:
 	VZEROUPPER
 	RET
 
-// func colDots(s *float32, x *float32, y *float32, rows int, cols int, ld int, mask *[8]int32)
+// func colDots(s *float32, x *float32, y *float32, rows int, cols int, mask *[8]int32)
 // Requires: AVX, FMA3
-TEXT ·colDots(SB), NOSPLIT, $0-56
+TEXT ·colDots(SB), NOSPLIT, $0-48
 	MOVQ    x+8(FP), AX
 	MOVQ    y+16(FP), CX
 	MOVQ    s+0(FP), DX
 	MOVQ    rows+24(FP), BX
 	MOVQ    cols+32(FP), SI
-	MOVQ    mask+48(FP), DI
+	MOVQ    mask+40(FP), DI
 	VMOVDQU (DI), Y0
-	MOVQ    ld+40(FP), DI
+	MOVQ    SI, DI
 	SHLQ    $0x02, DI
 	SHRQ    $0x03, SI
 	SHLQ    $0x05, SI
@@ -906,18 +906,18 @@ colDots_done:
 	VZEROUPPER
 	RET
 
-// func colAffine(out *float32, x *float32, rows int, cols int, ld int, scale *float32, shift *float32, mask *[8]int32)
+// func colAffine(out *float32, x *float32, rows int, cols int, scale *float32, shift *float32, mask *[8]int32)
 // Requires: AVX, FMA3
-TEXT ·colAffine(SB), NOSPLIT, $0-64
+TEXT ·colAffine(SB), NOSPLIT, $0-56
 	MOVQ    out+0(FP), AX
 	MOVQ    x+8(FP), CX
-	MOVQ    scale+40(FP), DX
-	MOVQ    shift+48(FP), BX
+	MOVQ    scale+32(FP), DX
+	MOVQ    shift+40(FP), BX
 	MOVQ    rows+16(FP), SI
 	MOVQ    cols+24(FP), DI
-	MOVQ    mask+56(FP), R8
+	MOVQ    mask+48(FP), R8
 	VMOVDQU (R8), Y0
-	MOVQ    ld+32(FP), R8
+	MOVQ    DI, R8
 	SHLQ    $0x02, R8
 	SHRQ    $0x03, DI
 	SHLQ    $0x05, DI
@@ -953,20 +953,20 @@ colAffine_done:
 	VZEROUPPER
 	RET
 
-// func colAffine2(out *float32, x *float32, y *float32, rows int, cols int, ld int, sx *float32, sy *float32, shift *float32, mask *[8]int32)
+// func colAffine2(out *float32, x *float32, y *float32, rows int, cols int, sx *float32, sy *float32, shift *float32, mask *[8]int32)
 // Requires: AVX, FMA3
-TEXT ·colAffine2(SB), NOSPLIT, $0-80
+TEXT ·colAffine2(SB), NOSPLIT, $0-72
 	MOVQ    out+0(FP), AX
 	MOVQ    x+8(FP), CX
 	MOVQ    y+16(FP), DX
-	MOVQ    sx+48(FP), BX
-	MOVQ    sy+56(FP), SI
-	MOVQ    shift+64(FP), DI
+	MOVQ    sx+40(FP), BX
+	MOVQ    sy+48(FP), SI
+	MOVQ    shift+56(FP), DI
 	MOVQ    rows+24(FP), R8
 	MOVQ    cols+32(FP), R9
-	MOVQ    mask+72(FP), R10
+	MOVQ    mask+64(FP), R10
 	VMOVDQU (R10), Y0
-	MOVQ    ld+40(FP), R10
+	MOVQ    R9, R10
 	SHLQ    $0x02, R10
 	SHRQ    $0x03, R9
 	SHLQ    $0x05, R9
@@ -1009,17 +1009,17 @@ colAffine2_done:
 	VZEROUPPER
 	RET
 
-// func tanhGrad(out *float32, h *float32, dh *float32, rows int, cols int, ld int, mask *[8]int32)
+// func tanhGrad(out *float32, h *float32, dh *float32, rows int, cols int, mask *[8]int32)
 // Requires: AVX, FMA3
-TEXT ·tanhGrad(SB), NOSPLIT, $0-56
+TEXT ·tanhGrad(SB), NOSPLIT, $0-48
 	MOVQ    out+0(FP), AX
 	MOVQ    h+8(FP), CX
 	MOVQ    dh+16(FP), DX
 	MOVQ    rows+24(FP), BX
 	MOVQ    cols+32(FP), SI
-	MOVQ    mask+48(FP), DI
+	MOVQ    mask+40(FP), DI
 	VMOVDQU (DI), Y0
-	MOVQ    ld+40(FP), DI
+	MOVQ    SI, DI
 	SHLQ    $0x02, DI
 	SHRQ    $0x03, SI
 	SHLQ    $0x05, SI

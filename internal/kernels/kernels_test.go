@@ -283,62 +283,19 @@ func TestColumnOps(t *testing.T) {
 				}
 				at := func(v []float32, i, j int) float64 { return float64(v[i*cols+j]) }
 				s := randSlice(r, cols) // garbage in: the sums must overwrite it
-				ColSums(s, x, rows, cols, cols)
+				ColSums(s, x, rows, cols)
 				near(t, "ColSums "+name, s, colWant(func(i, j int) float64 { return at(x, i, j) }))
-				ColDots(s, x, y, rows, cols, cols)
+				ColDots(s, x, y, rows, cols)
 				near(t, "ColDots "+name, s, colWant(func(i, j int) float64 { return at(x, i, j) * at(y, i, j) }))
 				out := make([]float32, n)
-				ColAffine(out, x, sx, sh, rows, cols, cols)
+				ColAffine(out, x, sx, sh, rows, cols)
 				near(t, "ColAffine "+name, out, want(func(i, j int) float64 { return at(x, i, j)*float64(sx[j]) + float64(sh[j]) }))
-				ColAffine2(out, x, y, sx, sy, sh, rows, cols, cols)
+				ColAffine2(out, x, y, sx, sy, sh, rows, cols)
 				near(t, "ColAffine2 "+name, out, want(func(i, j int) float64 {
 					return at(x, i, j)*float64(sx[j]) + at(y, i, j)*float64(sy[j]) + float64(sh[j])
 				}))
 				TanhGrad(out, x, y)
 				near(t, "TanhGrad "+name, out, want(func(i, j int) float64 { return (1 - at(x, i, j)*at(x, i, j)) * at(y, i, j) }))
-			}
-		}
-	}
-}
-
-// A band of columns (rows ld apart) gives each of its elements and sums the
-// bits the whole matrix gives them, and leaves the columns outside it alone:
-// a Pool hands bands to workers.
-func TestColumnOpsOnBands(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 5))
-	const rows, cols = 5, 203
-	n := rows * cols
-	x, y := randSlice(r, n), randSlice(r, n)
-	sx, sy, sh := randSlice(r, cols), randSlice(r, cols), randSlice(r, cols)
-	for _, ks := range supportedSets() {
-		use(t, ks)
-		type op func(s, out []float32, lo, hi int)
-		for name, f := range map[string]op{
-			"ColSums": func(s, _ []float32, lo, hi int) { ColSums(s[lo:], x[lo:], rows, hi-lo, cols) },
-			"ColDots": func(s, _ []float32, lo, hi int) { ColDots(s[lo:], x[lo:], y[lo:], rows, hi-lo, cols) },
-			"ColAffine": func(_, out []float32, lo, hi int) {
-				ColAffine(out[lo:], x[lo:], sx[lo:], sh[lo:], rows, hi-lo, cols)
-			},
-			"ColAffine2": func(_, out []float32, lo, hi int) {
-				ColAffine2(out[lo:], x[lo:], y[lo:], sx[lo:], sy[lo:], sh[lo:], rows, hi-lo, cols)
-			},
-		} {
-			wantS, wantOut := make([]float32, cols), make([]float32, n)
-			f(wantS, wantOut, 0, cols)
-			for _, b := range [][2]int{{0, 16}, {16, 203}, {8, 13}, {200, 203}} {
-				s, out := make([]float32, cols), make([]float32, n)
-				f(s, out, b[0], b[1])
-				for i := range rows {
-					for j := range cols {
-						in := j >= b[0] && j < b[1]
-						if got := out[i*cols+j]; in && got != wantOut[i*cols+j] || !in && got != 0 {
-							t.Fatalf("%s %s band %v: element (%d, %d) is %v", ks.id, name, b, i, j, got)
-						}
-						if in && s[j] != wantS[j] || !in && s[j] != 0 {
-							t.Fatalf("%s %s band %v: sum %d is %v, want %v", ks.id, name, b, j, s[j], wantS[j])
-						}
-					}
-				}
 			}
 		}
 	}
@@ -439,7 +396,7 @@ func TestParallelRunsEveryTaskOnce(t *testing.T) {
 	}
 }
 
-// markSpans records which worker-visible ranges a Split handed out.
+// markSpans records which ranges a split handed out.
 type markSpans struct {
 	runs    []int32
 	align   int
@@ -461,7 +418,7 @@ func TestSplitCoversEveryIndexOnce(t *testing.T) {
 		for _, n := range []int{0, 1, 99, 100, 1000, 1003} {
 			m := &markSpans{runs: make([]int32, n), align: 16}
 			before := pool.Splits()
-			pool.Split(m, n, 50, 16)
+			pool.split(m, n, 50, 16)
 			for i, r := range m.runs {
 				if r != 1 {
 					t.Fatalf("threads=%d n=%d: index %d covered %d times", threads, n, i, r)

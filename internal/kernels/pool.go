@@ -160,13 +160,14 @@ func (x *Product) block(i, n int) (lo, hi int) {
 	return ranges{n: x.m, align: active.tileRows, parts: n}.at(i)
 }
 
-// job is what the workers run: the row blocks of one or two products, a
-// batch of Parallel tasks, or the ranges of a Split, handed out through claim.
+// job is what the workers run: the blocks of one or two products, a batch of
+// Parallel tasks, or the ranges of an element-wise kernel, handed out through
+// claim.
 type job struct {
 	prods  [2]Product
 	blocks [2]int // row blocks of each product, 0 for no product
 	task   func(w, i int)
-	span   Spanner
+	span   spanner
 	ranges ranges
 	tasks  int
 }
@@ -221,8 +222,9 @@ func (p *Pool) work(w int, gen uint64) {
 func (p *Pool) Threads() int { return p.threads }
 
 // Splits is how many jobs the pool has offered to its workers rather than
-// run on the caller alone: products and pairs big enough to split, and
-// Parallel calls of more than one task (one job per maxTasks tasks).
+// run on the caller alone: products and pairs big enough to split, element-wise
+// calls long enough to split, and Parallel calls of more than one task (one
+// job per maxTasks tasks).
 func (p *Pool) Splits() uint64 { return p.splits }
 
 // Close stops the workers. It is safe to call more than once.
@@ -323,9 +325,9 @@ func (p *Pool) Parallel(tasks int, task func(w, i int)) {
 	}
 }
 
-// A Spanner does its share of a Split: the part of its work over indices
+// A spanner does its share of a split: the part of its work over indices
 // [lo, hi), which no other part reads or writes.
-type Spanner interface {
+type spanner interface {
 	Span(lo, hi int)
 }
 
@@ -338,13 +340,11 @@ func (r ranges) at(i int) (lo, hi int) {
 	return min(i*per, r.n), min((i+1)*per, r.n)
 }
 
-// Split calls s.Span over ranges that together cover [0, n), one per worker
+// split calls s.Span over ranges that together cover [0, n), one per worker
 // and each at least least long, so that a range is worth handing out; range
-// bounds are multiples of align, so that ranges of rows of floats share no
-// cache line when align is a multiple of 16. Below 2·least s.Span(0, n) runs
-// on the caller. A result must not depend on where a range starts, so that
-// it is the same for every thread count.
-func (p *Pool) Split(s Spanner, n, least, align int) {
+// bounds are multiples of align (16 floats: a cache line, so two workers
+// never write the same line). Below 2·least s.Span(0, n) runs on the caller.
+func (p *Pool) split(s spanner, n, least, align int) {
 	parts := min(p.threads, n/max(least, 1))
 	if parts <= 1 {
 		s.Span(0, n)
@@ -385,7 +385,7 @@ func (e *elementwise) Span(lo, hi int) {
 
 func (p *Pool) elementwise(e elementwise, least int) {
 	p.ew = e
-	p.Split(&p.ew, len(e.x), least, 16)
+	p.split(&p.ew, len(e.x), least, 16)
 	p.ew = elementwise{} // drop the references to the caller's slices
 }
 

@@ -38,7 +38,6 @@ type BatchNormCache struct {
 	ones   []float32 // [H] all 1, and the next two scratch for Forward
 	zeros  []float32 // [H] all 0
 	negMu  []float32 // [H]
-	band   batchNormBand
 }
 
 func (b *BatchNorm) NewCache(rows int) any {
@@ -54,56 +53,28 @@ func (b *BatchNorm) NewCache(rows int) any {
 	for j := range c.ones {
 		c.ones[j] = 1
 	}
-	c.band.c = c
 	return c
 }
 
-// BandMin is the fewest elements a band of batchnorm columns worth handing
-// to a worker has, forward or backward: as for an activation (see kernels'
-// mapMin), a few microseconds of work.
-const BandMin = 4096
-
-// BandAlign keeps the column bands' edges 16 floats apart, a cache line, so
-// that two workers never write the same line of a row.
-const BandAlign = 16
-
-// Forward uses the batch statistics, a band of columns per worker: every
-// column's statistics and outputs come from its own column alone.
-func (b *BatchNorm) Forward(x Exec, cache any, in, out []float32, rows int) {
-	c := cache.(*BatchNormCache)
-	c.band = batchNormBand{c: c, width: b.Width, gain: b.Gain.Of(x.Weights), bias: b.Bias.Of(x.Weights), in: in, out: out, rows: rows}
-	x.Split(&c.band, b.Width, max(1, BandMin/rows), BandAlign)
-	c.band = batchNormBand{c: c} // drop the references to this step's slices
-}
-
-// batchNormBand is Forward's work on a band of columns.
-type batchNormBand struct {
-	c                   *BatchNormCache
-	width               int
-	gain, bias, in, out []float32
-	rows                int
-}
-
-// Span normalises columns [lo, hi). The difference from the mean is taken
+// Forward uses the batch statistics. The difference from the mean is taken
 // before squaring so that the variance does not lose digits to cancellation.
-func (f *batchNormBand) Span(lo, hi int) {
-	c, h, rows, w := f.c, f.width, f.rows, hi-lo
-	raw := c.Raw[lo:]
-	kernels.ColSums(c.Mean[lo:hi], f.in[lo:], rows, w, h)
+func (b *BatchNorm) Forward(x Exec, cache any, in, out []float32, rows int) {
+	c, h := cache.(*BatchNormCache), b.Width
+	kernels.ColSums(c.Mean, in, rows, h)
 	inv := 1 / float32(rows)
-	for j := lo; j < hi; j++ {
+	for j := range c.Mean {
 		c.Mean[j] *= inv
 		c.negMu[j] = -c.Mean[j]
 	}
-	kernels.ColAffine(raw, f.in[lo:], c.ones[lo:hi], c.negMu[lo:hi], rows, w, h) // in − mean
-	kernels.ColDots(c.VarInv[lo:hi], raw, raw, rows, w, h)                       // Σ(in − mean)²
+	kernels.ColAffine(c.Raw, in, c.ones, c.negMu, rows, h) // in − mean
+	kernels.ColDots(c.VarInv, c.Raw, c.Raw, rows, h)       // Σ(in − mean)²
 	bessel := 1 / float32(rows-1)
-	for j := lo; j < hi; j++ {
-		c.VarInv[j] = float32(1 / math.Sqrt(float64(c.VarInv[j]*bessel+Eps)))
+	for j, s := range c.VarInv {
+		c.VarInv[j] = float32(1 / math.Sqrt(float64(s*bessel+Eps)))
 	}
-	kernels.ColAffine(raw, raw, c.VarInv[lo:hi], c.zeros[lo:hi], rows, w, h)
+	kernels.ColAffine(c.Raw, c.Raw, c.VarInv, c.zeros, rows, h)
 	// out[rows×H] = γ[H]·x̂[rows×H] + β[H]
-	kernels.ColAffine(f.out[lo:], raw, f.gain[lo:hi], f.bias[lo:hi], rows, w, h)
+	kernels.ColAffine(out, c.Raw, b.Gain.Of(x.Weights), b.Bias.Of(x.Weights), rows, h)
 }
 
 // batchNormEval is eval mode folded into one affine map per column.
@@ -129,7 +100,7 @@ func (b *BatchNorm) Prepare(x Exec, state any) {
 func (b *BatchNorm) Eval(_ Exec, state any, in, out []float32, rows int) {
 	s := state.(*batchNormEval)
 	// out[rows×H] = in[rows×H]·scale[H] + shift[H]
-	kernels.ColAffine(out, in, s.scale, s.shift, rows, b.Width, b.Width)
+	kernels.ColAffine(out, in, s.scale, s.shift, rows, b.Width)
 }
 
 func (*BatchNorm) EvalInPlace() {}

@@ -123,17 +123,6 @@ func (x Exec) Map(f func(dst, src []float32), dst, src []float32) {
 	}
 }
 
-// Split runs s.Span over bands of [0, n) on the pool's workers (see
-// kernels.Pool.Split), or over all of it on the calling goroutine without a
-// pool.
-func (x Exec) Split(s kernels.Spanner, n, least, align int) {
-	if x.Pool != nil {
-		x.Pool.Split(s, n, least, align)
-	} else {
-		s.Span(0, n)
-	}
-}
-
 // Node is a layer in place: its output's name, as the lecture calls the
 // tensor, and one example's input and output shapes.
 type Node struct {

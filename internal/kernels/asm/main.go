@@ -455,34 +455,33 @@ func axpy() {
 }
 
 // columnOps emits the element-wise kernels around the products. Each streams
-// the first cols columns of a matrix whose rows are ld floats apart, row by
-// row, 8 columns at a time and the last cols mod 8 through mask, combining each
-// element with per-column vectors: rows = 1 makes them plain vector
-// operations, and ld > cols lets a worker take a band of columns.
+// a [rows × cols] matrix row by row, 8 columns at a time and the last cols mod 8
+// through mask, combining each element with per-column vectors: rows = 1 makes
+// them plain vector operations.
 func columnOps() {
 	// colSums: s[j] += Σ_i x[i][j], in row order.
-	streamKernel("colSums", "func(s, x *float32, rows, cols, ld int, mask *[8]int32)",
+	streamKernel("colSums", "func(s, x *float32, rows, cols int, mask *[8]int32)",
 		[]string{"x"}, []string{"s"}, func(o *ops) {
 			acc := o.load("s")
 			VADDPS(o.load("x"), acc, acc)
 			o.store(acc, "s")
 		})
 	// colDots: s[j] += Σ_i x[i][j]·y[i][j], in row order.
-	streamKernel("colDots", "func(s, x, y *float32, rows, cols, ld int, mask *[8]int32)",
+	streamKernel("colDots", "func(s, x, y *float32, rows, cols int, mask *[8]int32)",
 		[]string{"x", "y"}, []string{"s"}, func(o *ops) {
 			acc := o.load("s")
 			VFMADD231PS(o.load("x"), o.load("y"), acc)
 			o.store(acc, "s")
 		})
 	// colAffine: out[i][j] = x[i][j]·scale[j] + shift[j].
-	streamKernel("colAffine", "func(out, x *float32, rows, cols, ld int, scale, shift *float32, mask *[8]int32)",
+	streamKernel("colAffine", "func(out, x *float32, rows, cols int, scale, shift *float32, mask *[8]int32)",
 		[]string{"out", "x"}, []string{"scale", "shift"}, func(o *ops) {
 			v := o.load("scale")
 			VFMADD213PS(o.load("shift"), o.load("x"), v) // v = v·x + shift
 			o.store(v, "out")
 		})
 	// colAffine2: out[i][j] = x[i][j]·sx[j] + y[i][j]·sy[j] + shift[j].
-	streamKernel("colAffine2", "func(out, x, y *float32, rows, cols, ld int, sx, sy, shift *float32, mask *[8]int32)",
+	streamKernel("colAffine2", "func(out, x, y *float32, rows, cols int, sx, sy, shift *float32, mask *[8]int32)",
 		[]string{"out", "x", "y"}, []string{"sx", "sy", "shift"}, func(o *ops) {
 			v := o.load("sx")
 			VFMADD213PS(o.load("shift"), o.load("x"), v) // v = sx·x + shift
@@ -491,7 +490,7 @@ func columnOps() {
 			o.store(v, "out")
 		})
 	// tanhGrad: out = (1 − h²)·dh, computed as dh − h²·dh.
-	streamKernel("tanhGrad", "func(out, h, dh *float32, rows, cols, ld int, mask *[8]int32)",
+	streamKernel("tanhGrad", "func(out, h, dh *float32, rows, cols int, mask *[8]int32)",
 		[]string{"out", "h", "dh"}, nil, func(o *ops) {
 			h := o.load("h")
 			VMULPS(h, h, h)
@@ -655,7 +654,8 @@ func streamKernel(name, sig string, rowArgs, colArgs []string, body func(*ops)) 
 	cols := Load(Param("cols"), GP64())
 	o.mask = YMM()
 	VMOVDQU(Mem{Base: Load(Param("mask"), GP64())}, o.mask)
-	rowBytes, full := Load(Param("ld"), GP64()), GP64()
+	rowBytes, full := GP64(), GP64()
+	MOVQ(cols, rowBytes)
 	SHLQ(U8(2), rowBytes)
 	MOVQ(cols, full)
 	SHRQ(U8(3), full)
