@@ -12,7 +12,7 @@ type gelu struct{ *model.GELU }
 // backward is the gradient through out = GELU(in), from in:
 // din[rows×C] = dout ⊙ (0.5·(1 + t) + 0.5·in·(1 − t²)·√(2/π)·(1 + 3·0.044715·in²)),
 // t = tanh(√(2/π)·(in + 0.044715·in³)).
-func (gelu) backward(s step) { kernels.GELUGrad(s.din, s.in, s.dout) }
+func (gelu) backward(s step) { s.x.Pool.Map2(kernels.GELUGrad, s.din, s.in, s.dout) }
 
 // reference cuts GELU into its atomic steps and backs through each.
 func (gelu) reference(_, x []float64, _ int) ([]float64, refBackward) {

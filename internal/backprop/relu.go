@@ -9,7 +9,7 @@ type relu struct{ *model.ReLU }
 
 // backward is the gradient through out = max(in, 0), from out itself:
 // din[rows×C] = dout where out > 0, else 0 (at the kink, 0, as PyTorch).
-func (relu) backward(s step) { kernels.ReLUGrad(s.din, s.out, s.dout) }
+func (relu) backward(s step) { s.x.Pool.Map2(kernels.ReLUGrad, s.din, s.out, s.dout) }
 
 func (relu) reference(_, x []float64, _ int) ([]float64, refBackward) {
 	y := apply(x, func(v float64) float64 { return max(v, 0) })

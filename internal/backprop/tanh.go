@@ -11,7 +11,7 @@ type tanh struct{ *model.Tanh }
 
 // backward is the gradient through out = tanh(in), from out itself:
 // din[rows×C] = (1 − out²) ⊙ dout.
-func (tanh) backward(s step) { kernels.TanhGrad(s.din, s.out, s.dout) }
+func (tanh) backward(s step) { s.x.Pool.Map2(kernels.TanhGrad, s.din, s.out, s.dout) }
 
 func (tanh) reference(_, x []float64, _ int) ([]float64, refBackward) {
 	y := apply(x, math.Tanh)

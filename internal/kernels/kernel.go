@@ -8,11 +8,13 @@ import (
 )
 
 // gemmFunc computes rows [lo, hi) of c[m×n] = a·b (+ bias[n] when bias is not
-// nil), where b is [k×n] row-major and a's element (i, p) is at a[i*ars + p*acs]:
-// (ars, acs) = (k, 1) for a row-major a[m×k], (1, m) for a stored as aᵀ[k×m].
-// Each c[i][j] must be bias[j] (or 0) followed by a[i][p]·b[p][j] added in
-// increasing p, so that the tiling cannot change a result.
-type gemmFunc func(c, a, b, bias []float32, lo, hi, k, n, ars, acs int)
+// nil), where b is [k×n], the rows of b and c are ld ≥ n floats apart (ld > n
+// for a band of a wider matrix's columns), and a's element (i, p) is at
+// a[i*ars + p*acs]: (ars, acs) = (k, 1) for a row-major a[m×k], (1, m) for a
+// stored as aᵀ[k×m]. Each c[i][j] must be bias[j] (or 0) followed by
+// a[i][p]·b[p][j] added in increasing p, so that neither the tiling nor the
+// band can change a result.
+type gemmFunc func(c, a, b, bias []float32, lo, hi, k, n, ld, ars, acs int)
 
 // kernelSet is one implementation of every kernel, for one instruction set.
 type kernelSet struct {
@@ -26,7 +28,7 @@ type kernelSet struct {
 	tanh       func(dst, x []float32)
 	exp        func(dst, x []float32)
 	axpy       func(y []float32, alpha float32, x []float32)
-	transpose  func(dst, src []float32, r, c int)
+	transpose  func(dst, src []float32, r, c, ld int)
 	colSums    func(s, x []float32, rows, cols int)
 	colDots    func(s, x, y []float32, rows, cols int)
 	colAffine  func(out, x, scale, shift []float32, rows, cols int)
@@ -136,9 +138,9 @@ func Use(id string) error {
 // instead); nil if it did, or if the variable is unset or empty.
 func EnvError() error { return envErr }
 
-func gemmPortable(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
+func gemmPortable(c, a, b, bias []float32, lo, hi, k, n, ld, ars, acs int) {
 	for i := lo; i < hi; i++ {
-		row := c[i*n : (i+1)*n]
+		row := c[i*ld : i*ld+n]
 		if bias != nil {
 			copy(row, bias[:n])
 		} else {
@@ -146,9 +148,12 @@ func gemmPortable(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
 		}
 		for p := range k {
 			av := a[i*ars+p*acs]
-			brow := b[p*n : (p+1)*n]
+			brow := b[p*ld : p*ld+n]
 			for j := range row {
-				row[j] += av * brow[j]
+				// The conversion rounds the product before the add: a
+				// compiler free to fuse them (GOAMD64=v3) did not fuse them
+				// when the golden checksums were recorded, and must not.
+				row[j] += float32(av * brow[j])
 			}
 		}
 	}
@@ -237,16 +242,16 @@ func axpyPortable(y []float32, alpha float32, x []float32) {
 	}
 }
 
-// transposePortable sets dst[c×r] = src[r×c]ᵀ, in 8×8 blocks so both sides
-// stay in cache lines.
-func transposePortable(dst, src []float32, r, c int) {
+// transposePortable sets dst[c×r] = src[r×c]ᵀ, dst's rows ld ≥ r floats
+// apart, in 8×8 blocks so both sides stay in cache lines.
+func transposePortable(dst, src []float32, r, c, ld int) {
 	const blk = 8
 	for i0 := 0; i0 < r; i0 += blk {
 		for j0 := 0; j0 < c; j0 += blk {
 			for i := i0; i < min(i0+blk, r); i++ {
 				row := src[i*c : (i+1)*c]
 				for j := j0; j < min(j0+blk, c); j++ {
-					dst[j*r+i] = row[j]
+					dst[j*ld+i] = row[j]
 				}
 			}
 		}

@@ -43,19 +43,19 @@ var laneMasks = func() (m [9][8]int32) {
 // fit (see tiles): 24 columns at a time, then masked 8-wide tiles for the
 // columns left over. Every tile starts from the bias and adds a[i][p]·b[p][j]
 // in increasing p with FMA, so no element depends on the tile it falls in.
-func gemmAVX2(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
+func gemmAVX2(c, a, b, bias []float32, lo, hi, k, n, ld, ars, acs int) {
 	if lo >= hi || n == 0 {
 		return
 	}
 	if k == 0 {
-		gemmPortable(c, a, b, bias, lo, hi, k, n, ars, acs)
+		gemmPortable(c, a, b, bias, lo, hi, k, n, ld, ars, acs)
 		return
 	}
 	// The assembly trusts its pointers: check the farthest element each operand
 	// is read or written at, once.
-	_ = c[(hi-1)*n+n-1]
+	_ = c[(hi-1)*ld+n-1]
 	_ = a[(hi-1)*ars+(k-1)*acs]
-	_ = b[(k-1)*n+n-1]
+	_ = b[(k-1)*ld+n-1]
 	if bias != nil {
 		_ = bias[n-1]
 	}
@@ -70,10 +70,10 @@ func gemmAVX2(c, a, b, bias []float32, lo, hi, k, n, ars, acs int) {
 		for ; i+t.rows <= hi; i += t.rows {
 			j := 0
 			for ; j+24 <= n; j += 24 {
-				t.wide(k, &a[i*ars], ars, acs, &b[j], n, &c[i*n+j], n, biasAt(j))
+				t.wide(k, &a[i*ars], ars, acs, &b[j], ld, &c[i*ld+j], ld, biasAt(j))
 			}
 			for ; j < n; j += 8 {
-				t.masked(k, &a[i*ars], ars, acs, &b[j], n, &c[i*n+j], n, biasAt(j), &laneMasks[min(8, n-j)])
+				t.masked(k, &a[i*ars], ars, acs, &b[j], ld, &c[i*ld+j], ld, biasAt(j), &laneMasks[min(8, n-j)])
 			}
 		}
 	}
@@ -128,17 +128,17 @@ func axpyAVX2(y []float32, alpha float32, x []float32) {
 // bottom edges are covered by one more block each, shifted back to end at the
 // edge: it rewrites some elements with the values they already have, which
 // costs less than a scalar tail. Matrices under 8 on a side go the portable way.
-func transposeAVX2(dst, src []float32, r, c int) {
+func transposeAVX2(dst, src []float32, r, c, ld int) {
 	if r < 8 || c < 8 {
-		transposePortable(dst, src, r, c)
+		transposePortable(dst, src, r, c, ld)
 		return
 	}
-	_ = dst[r*c-1]
+	_ = dst[(c-1)*ld+r-1]
 	_ = src[r*c-1]
 	for i := 0; ; i = min(i+8, r-8) {
-		transpose8(&dst[i], r, &src[i*c], c, c/8)
+		transpose8(&dst[i], ld, &src[i*c], c, c/8)
 		if c%8 != 0 {
-			transpose8(&dst[(c-8)*r+i], r, &src[i*c+c-8], c, 1)
+			transpose8(&dst[(c-8)*ld+i], ld, &src[i*c+c-8], c, 1)
 		}
 		if i == r-8 {
 			return

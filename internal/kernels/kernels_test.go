@@ -146,12 +146,16 @@ func TestNoAllocations(t *testing.T) {
 		ReLUGrad(c[:len(x)], x, x)
 		GELU(x, x)
 		GELUGrad(c[:len(x)], x, x)
+		pool.Map(Tanh, c, c)
+		pool.Map2(TanhGrad, c, c, c)
+		pool.Axpy(c, 0.5, c)
 	}); got != 0 {
 		t.Fatalf("%v allocations per call, want 0", got)
 	}
-	// MatMul and MulBT split in each call, and AllocsPerRun makes one more to
-	// warm up; MulAT's 30 result rows are too few to split.
-	if got, want := pool.Splits()-splits, uint64(2*(runs+1)); got != want {
+	// MatMul, MulBT and the three element-wise calls split in each call, and
+	// AllocsPerRun makes one more to warm up; MulAT's 30 result rows are too
+	// few to split.
+	if got, want := pool.Splits()-splits, uint64(5*(runs+1)); got != want {
 		t.Fatalf("the pool split %d jobs, want %d", got, want)
 	}
 }
@@ -389,6 +393,76 @@ func TestParallelRunsEveryTaskOnce(t *testing.T) {
 			}
 		}
 		pool.Close()
+	}
+}
+
+// markSpans records which ranges a split handed out.
+type markSpans struct {
+	runs    []int32
+	align   int
+	badEdge atomic.Bool
+}
+
+func (m *markSpans) Span(lo, hi int) {
+	if lo%m.align != 0 || lo >= hi && len(m.runs) > 0 {
+		m.badEdge.Store(true)
+	}
+	for i := lo; i < hi; i++ {
+		atomic.AddInt32(&m.runs[i], 1)
+	}
+}
+
+func TestSplitCoversEveryIndexOnce(t *testing.T) {
+	for threads := 1; threads <= 4; threads++ {
+		pool := NewPool(threads)
+		for _, n := range []int{0, 1, 99, 100, 1000, 1003} {
+			m := &markSpans{runs: make([]int32, n), align: 16}
+			before := pool.Splits()
+			pool.split(m, n, 50, 16)
+			for i, r := range m.runs {
+				if r != 1 {
+					t.Fatalf("threads=%d n=%d: index %d covered %d times", threads, n, i, r)
+				}
+			}
+			if m.badEdge.Load() {
+				t.Fatalf("threads=%d n=%d: a range was empty or started off the alignment", threads, n)
+			}
+			if split := pool.Splits() > before; split != (threads > 1 && n >= 100) {
+				t.Fatalf("threads=%d n=%d: split %v, want it exactly from 2·50 indices with 2 threads", threads, n, split)
+			}
+		}
+		pool.Close()
+	}
+}
+
+// The pool's element-wise calls give the bits of the kernels they split.
+func TestMapMatchesKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	const n = 3*axpyMin + 5 // split in two or three, with a ragged end
+	x, y := randSlice(r, n), randSlice(r, n)
+	for _, ks := range supportedSets() {
+		use(t, ks)
+		for threads := 1; threads <= 3; threads++ {
+			pool := NewPool(threads)
+			for name, f := range map[string]func(f1 func(dst, x []float32), f2 func(out, x, y []float32), out []float32){
+				"Tanh":     func(f1 func(dst, x []float32), _ func(out, x, y []float32), out []float32) { f1(out, x) },
+				"GELUGrad": func(_ func(dst, x []float32), f2 func(out, x, y []float32), out []float32) { f2(out, x, y) },
+			} {
+				want, got := make([]float32, n), make([]float32, n)
+				f(Tanh, GELUGrad, want)
+				f(func(dst, x []float32) { pool.Map(Tanh, dst, x) }, func(out, x, y []float32) { pool.Map2(GELUGrad, out, x, y) }, got)
+				if !slices.Equal(got, want) {
+					t.Fatalf("%s threads=%d: pool %s differs from the kernel", ks.id, threads, name)
+				}
+			}
+			want, got := slices.Clone(y), slices.Clone(y)
+			Axpy(want, 0.3, x)
+			pool.Axpy(got, 0.3, x)
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s threads=%d: pool Axpy differs from the kernel", ks.id, threads)
+			}
+			pool.Close()
+		}
 	}
 }
 

@@ -29,6 +29,7 @@ type Pool struct {
 	done    atomic.Int64  // tasks of the current job finished
 	job     job           // the job in flight: read only by holders of a claimed task
 	bt      []float32     // scratch for MulBT's transposed operand
+	ew      elementwise   // Map's, Map2's and Axpy's job, kept here so that handing it out allocates nothing
 	splits  uint64        // jobs offered to the workers: see Splits
 	closed  atomic.Bool
 }
@@ -102,6 +103,9 @@ func spinUntil(done func() bool) bool {
 type Product struct {
 	c, a, b, bias     []float32
 	m, k, n, ars, acs int
+	// bt, for MulBT, is Bᵀ [N×K]: B is its transpose, made band by band of
+	// columns as the product is computed.
+	bt []float32
 }
 
 // Mul is c[m×n] = a[m×k]·b[k×n] + bias[n]; bias may be nil.
@@ -115,43 +119,56 @@ func MulAT(c, a, b []float32, m, k, n int) Product {
 	return Product{c: c[:m*n], a: a[:k*m], b: b[:k*n], m: m, k: k, n: n, ars: 1, acs: m}
 }
 
-// MulBT is c[m×n] = a[m×k]·b[n×k]ᵀ. It transposes b into the pool's scratch
-// now, so that the same row-streaming kernel serves (k·n moves against m·k·n
-// multiply-adds); the Product is valid until the next MulBT on the pool.
+// MulBT is c[m×n] = a[m×k]·b[n×k]ᵀ. It is computed from bᵀ in the pool's
+// scratch, so that the same row-streaming kernel serves (k·n moves against
+// m·k·n multiply-adds), in bands of c's columns: a band's worker transposes
+// b's rows of the band itself, and no worker waits for another's. The
+// Product is valid until the next MulBT on the pool.
 func (p *Pool) MulBT(c, a, b []float32, m, k, n int) Product {
 	if cap(p.bt) < k*n {
 		p.bt = make([]float32, k*n)
 	}
-	bt := p.bt[:k*n]
-	active.transpose(bt, b[:n*k], n, k)
-	return Mul(c, a, bt, nil, m, k, n)
+	x := Mul(c, a, p.bt[:k*n], nil, m, k, n)
+	x.bt = b[:n*k]
+	return x
 }
 
-// blocks is how many row blocks x is split into on t threads: one below
-// parallelMin multiply-adds, where waking a worker and moving the operands
-// to its cache costs more than the split saves.
+// blocks is how many blocks of rows (of columns, for MulBT) x is split into
+// on t threads: one below parallelMin multiply-adds, where waking a worker and
+// moving the operands to its cache costs more than the split saves.
 func (x *Product) blocks(t int) int {
 	if t == 1 || x.m*x.k*x.n < parallelMin {
 		return 1
 	}
+	if x.bt != nil {
+		return max(1, min(t, x.n/(2*btAlign)))
+	}
 	return max(1, min(t, x.m/(2*active.tileRows)))
 }
 
-// rows is block i of the n blocks of x's rows: contiguous, a multiple of the
-// kernel set's tile height except the last.
-func (x *Product) rows(i, n int) (lo, hi int) {
-	tr := active.tileRows
-	per := (x.m + n - 1) / n
-	per = (per + tr - 1) / tr * tr
-	return min(i*per, x.m), min((i+1)*per, x.m)
+// btAlign is the width MulBT's column bands are a multiple of: the kernels'
+// narrowest tile.
+const btAlign = 8
+
+// block is block i of the n blocks of x's rows, or of its columns for MulBT:
+// contiguous, a multiple of the kernel set's tile height (btAlign) except
+// the last.
+func (x *Product) block(i, n int) (lo, hi int) {
+	if x.bt != nil {
+		return ranges{n: x.n, align: btAlign, parts: n}.at(i)
+	}
+	return ranges{n: x.m, align: active.tileRows, parts: n}.at(i)
 }
 
-// job is what the workers run: the row blocks of one or two products, or a
-// batch of Parallel tasks, handed out through claim.
+// job is what the workers run: the blocks of one or two products, a batch of
+// Parallel tasks, or the ranges of an element-wise kernel, handed out through
+// claim.
 type job struct {
 	prods  [2]Product
 	blocks [2]int // row blocks of each product, 0 for no product
 	task   func(w, i int)
+	span   spanner
+	ranges ranges
 	tasks  int
 }
 
@@ -189,9 +206,12 @@ func (p *Pool) loop(w int, wk *worker) {
 // work runs tasks of job generation gen until none are left to claim.
 func (p *Pool) work(w int, gen uint64) {
 	for i, ok := p.claimTask(gen); ok; i, ok = p.claimTask(gen) {
-		if t := p.job.task; t != nil {
-			t(w, i)
-		} else {
+		switch {
+		case p.job.task != nil:
+			p.job.task(w, i)
+		case p.job.span != nil:
+			p.job.span.Span(p.job.ranges.at(i))
+		default:
 			p.job.runTask(i)
 		}
 		p.done.Add(1)
@@ -202,8 +222,9 @@ func (p *Pool) work(w int, gen uint64) {
 func (p *Pool) Threads() int { return p.threads }
 
 // Splits is how many jobs the pool has offered to its workers rather than
-// run on the caller alone: products and pairs big enough to split, and
-// Parallel calls of more than one task (one job per maxTasks tasks).
+// run on the caller alone: products and pairs big enough to split, element-wise
+// calls long enough to split, and Parallel calls of more than one task (one
+// job per maxTasks tasks).
 func (p *Pool) Splits() uint64 { return p.splits }
 
 // Close stops the workers. It is safe to call more than once.
@@ -260,14 +281,21 @@ func (j *job) runTask(i int) {
 		x, i = 1, i-j.blocks[0]
 	}
 	pr := &j.prods[x]
-	pr.compute(pr.rows(i, j.blocks[x]))
+	pr.compute(pr.block(i, j.blocks[x]))
 }
 
-// compute fills rows [lo, hi) of x's result.
+// compute fills rows [lo, hi) of x's result, or columns [lo, hi) for MulBT
+// after transposing their rows of Bᵀ.
 func (x *Product) compute(lo, hi int) {
-	if lo < hi && x.n > 0 {
-		active.gemm(x.c, x.a, x.b, x.bias, lo, hi, x.k, x.n, x.ars, x.acs)
+	if lo >= hi || x.n == 0 {
+		return
 	}
+	if x.bt != nil {
+		active.transpose(x.b[lo:], x.bt[lo*x.k:hi*x.k], hi-lo, x.k, x.n)
+		active.gemm(x.c[lo:], x.a, x.b[lo:], nil, 0, x.m, x.k, hi-lo, x.n, x.ars, x.acs)
+		return
+	}
+	active.gemm(x.c, x.a, x.b, x.bias, lo, hi, x.k, x.n, x.n, x.ars, x.acs)
 }
 
 // MatMul sets c[m×n] = a[m×k]·b[k×n] + bias[n] on the calling goroutine
@@ -295,6 +323,89 @@ func (p *Pool) Parallel(tasks int, task func(w, i int)) {
 	for first := 0; first < tasks; first += maxTasks { // a job holds at most maxTasks
 		p.start(job{task: func(w, i int) { task(w, first+i) }, tasks: min(maxTasks, tasks-first)})
 	}
+}
+
+// A spanner does its share of a split: the part of its work over indices
+// [lo, hi), which no other part reads or writes.
+type spanner interface {
+	Span(lo, hi int)
+}
+
+// ranges cuts [0, n) into parts ranges of whole multiples of align (the
+// last one takes the rest).
+type ranges struct{ n, align, parts int }
+
+func (r ranges) at(i int) (lo, hi int) {
+	per := ((r.n+r.parts-1)/r.parts + r.align - 1) / r.align * r.align
+	return min(i*per, r.n), min((i+1)*per, r.n)
+}
+
+// split calls s.Span over ranges that together cover [0, n), one per worker
+// and each at least least long, so that a range is worth handing out; range
+// bounds are multiples of align (16 floats: a cache line, so two workers
+// never write the same line). Below 2·least s.Span(0, n) runs on the caller.
+func (p *Pool) split(s spanner, n, least, align int) {
+	parts := min(p.threads, n/max(least, 1))
+	if parts <= 1 {
+		s.Span(0, n)
+		return
+	}
+	p.start(job{span: s, ranges: ranges{n: n, align: align, parts: parts}, tasks: parts})
+}
+
+// The fewest elements a worker gets of an activation (mapMin) and of an
+// update (axpyMin): 1.5–3 µs of work, so that, as with parallelMin, a job is
+// split only when the work it spreads clearly outweighs handing it out and
+// moving its operands between the cores' caches. An axpy costs about a
+// quarter of a tanh per element.
+const (
+	mapMin  = 4096
+	axpyMin = 16384
+)
+
+// elementwise is one element-wise kernel over the same range of each operand.
+type elementwise struct {
+	f1        func(dst, x []float32)
+	f2        func(out, x, y []float32)
+	axpy      bool
+	alpha     float32
+	out, x, y []float32
+}
+
+func (e *elementwise) Span(lo, hi int) {
+	switch {
+	case e.axpy:
+		Axpy(e.out[lo:hi], e.alpha, e.x[lo:hi])
+	case e.f2 != nil:
+		e.f2(e.out[lo:hi], e.x[lo:hi], e.y[lo:hi])
+	default:
+		e.f1(e.out[lo:hi], e.x[lo:hi])
+	}
+}
+
+func (p *Pool) elementwise(e elementwise, least int) {
+	p.ew = e
+	p.split(&p.ew, len(e.x), least, 16)
+	p.ew = elementwise{} // drop the references to the caller's slices
+}
+
+// Map sets dst = f(x) element by element with f one of the element-wise
+// kernels of one input (Tanh, ReLU, GELU), split across the workers when x
+// is long enough; dst may be x.
+func (p *Pool) Map(f func(dst, x []float32), dst, x []float32) {
+	p.elementwise(elementwise{f1: f, out: dst[:len(x)], x: x}, mapMin)
+}
+
+// Map2 sets out = f(x, y) element by element with f one of the element-wise
+// kernels of two inputs (TanhGrad, ReLUGrad, GELUGrad), split across the
+// workers when x is long enough; out may be y.
+func (p *Pool) Map2(f func(out, x, y []float32), out, x, y []float32) {
+	p.elementwise(elementwise{f2: f, out: out[:len(x)], x: x, y: y[:len(x)]}, mapMin)
+}
+
+// Axpy sets y[i] += alpha·x[i], split across the workers when x is long enough.
+func (p *Pool) Axpy(y []float32, alpha float32, x []float32) {
+	p.elementwise(elementwise{axpy: true, alpha: alpha, out: y[:len(x)], x: x}, axpyMin)
 }
 
 // start runs j's tasks on the workers and the caller, and returns when every

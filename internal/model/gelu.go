@@ -10,6 +10,6 @@ func (*GELU) OutShape(in Shape) (Shape, error) { return in, nil }
 
 func (g *GELU) Forward(x Exec, _ any, in, out []float32, rows int) { g.Eval(x, nil, in, out, rows) }
 
-func (*GELU) Eval(_ Exec, _ any, in, out []float32, _ int) { kernels.GELU(out, in) }
+func (*GELU) Eval(x Exec, _ any, in, out []float32, _ int) { x.Map(kernels.GELU, out, in) }
 
 func (*GELU) EvalInPlace() {}

@@ -112,6 +112,17 @@ func (x Exec) MatMul(c, a, b, bias []float32, m, k, n int) {
 	}
 }
 
+// Map sets dst = f(src) element by element (f one of kernels' element-wise
+// functions of one input) on the pool, or on the calling goroutine without
+// one; both give the same bits.
+func (x Exec) Map(f func(dst, src []float32), dst, src []float32) {
+	if x.Pool != nil {
+		x.Pool.Map(f, dst, src)
+	} else {
+		f(dst, src)
+	}
+}
+
 // Node is a layer in place: its output's name, as the lecture calls the
 // tensor, and one example's input and output shapes.
 type Node struct {

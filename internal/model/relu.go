@@ -10,6 +10,6 @@ func (*ReLU) OutShape(in Shape) (Shape, error) { return in, nil }
 
 func (r *ReLU) Forward(x Exec, _ any, in, out []float32, rows int) { r.Eval(x, nil, in, out, rows) }
 
-func (*ReLU) Eval(_ Exec, _ any, in, out []float32, _ int) { kernels.ReLU(out, in) }
+func (*ReLU) Eval(x Exec, _ any, in, out []float32, _ int) { x.Map(kernels.ReLU, out, in) }
 
 func (*ReLU) EvalInPlace() {}

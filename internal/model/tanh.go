@@ -10,6 +10,6 @@ func (*Tanh) OutShape(in Shape) (Shape, error) { return in, nil }
 
 func (t *Tanh) Forward(x Exec, _ any, in, out []float32, rows int) { t.Eval(x, nil, in, out, rows) }
 
-func (*Tanh) Eval(_ Exec, _ any, in, out []float32, _ int) { kernels.Tanh(out, in) }
+func (*Tanh) Eval(x Exec, _ any, in, out []float32, _ int) { x.Map(kernels.Tanh, out, in) }
 
 func (*Tanh) EvalInPlace() {}

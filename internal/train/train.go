@@ -113,10 +113,10 @@ func (t *Trainer) StepOnce() (loss, lr float32, err error) {
 		return loss, lr, &DivergedError{Step: t.Step, Loss: loss, LR: lr, Limit: t.maxLoss}
 	}
 	backprop.Backward(t.pool, t.Model, t.act, t.grads)
-	sgd(t.Model.Weights, t.grads.Weights, lr)
+	sgd(t.pool, t.Model.Weights, t.grads.Weights, lr)
 	t.Step++
 	return loss, lr, nil
 }
 
 // sgd applies p[N] −= lr·g[N] over the flat parameter array.
-func sgd(p, g []float32, lr float32) { kernels.Axpy(p, -lr, g[:len(p)]) }
+func sgd(pool *kernels.Pool, p, g []float32, lr float32) { pool.Axpy(p, -lr, g[:len(p)]) }
