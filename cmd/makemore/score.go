@@ -165,5 +165,8 @@ func readLines(r io.Reader) ([]string, error) {
 			names = append(names, w)
 		}
 	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		return nil, fmt.Errorf("a line is longer than %d bytes, more than a name; give one name per line", data.MaxLineBytes)
+	}
 	return names, sc.Err()
 }
