@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"strings"
 
 	"github.com/makemore/makemore/internal/lossplot"
 	"gonum.org/v1/plot"
@@ -31,42 +30,27 @@ type Updates struct {
 // errors. A last line without its newline is one still being written, and
 // is left out.
 func ParseUpdates(name string, r io.Reader) (*Updates, error) {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+	u := &Updates{}
+	header := func(head []string) error {
+		if len(head) < 2 || head[0] != "step" {
+			return fmt.Errorf("not a makemore update log (the first line must be step and the weights' names)")
+		}
+		u.Names, u.Ratio = head[1:], make([][]float64, len(head)-1)
+		return nil
 	}
-	lines := strings.SplitAfter(string(b), "\n")
-	head := strings.Split(strings.TrimSpace(lines[0]), ",")
-	if len(head) < 2 || head[0] != "step" {
-		return nil, fmt.Errorf("%s: not a makemore update log (the first line must be step and the weights' names)", name)
-	}
-	u := &Updates{Names: head[1:], Ratio: make([][]float64, len(head)-1)}
-	for n, text := range lines[1:] {
-		if !strings.HasSuffix(text, "\n") {
-			break
-		}
-		f := strings.Split(strings.TrimSpace(text), ",")
-		bad := func(what string) error {
-			return fmt.Errorf("%s:%d: %s in %q; the log is damaged: train again with --diagnostics to rewrite it", name, n+2, what, strings.TrimSpace(text))
-		}
-		if len(f) != len(head) {
-			return nil, bad(fmt.Sprintf("want %d fields", len(head)))
-		}
-		step, err := strconv.Atoi(f[0])
-		if err != nil || step < 0 || (len(u.Step) > 0 && step <= u.Step[len(u.Step)-1]) {
-			return nil, bad("bad or out-of-order step")
-		}
-		u.Step = append(u.Step, step)
-		for i, s := range f[1:] {
+	err := lossplot.ReadSteps(name, r, header, "train with --diagnostics", func(step int, f []string) string {
+		for i, s := range f {
 			v, err := strconv.ParseFloat(s, 64)
 			if err != nil {
-				return nil, bad("bad number")
+				return "bad number"
 			}
 			u.Ratio[i] = append(u.Ratio[i], v)
 		}
-	}
-	if len(u.Step) == 0 {
-		return nil, fmt.Errorf("%s: no steps logged yet; train with --diagnostics first", name)
+		u.Step = append(u.Step, step)
+		return ""
+	})
+	if err != nil {
+		return nil, err
 	}
 	return u, nil
 }

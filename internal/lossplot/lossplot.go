@@ -40,49 +40,74 @@ type Point struct {
 // Parse reads a loss log; name labels errors. A last line without its
 // newline is one still being written, and is left out.
 func Parse(name string, r io.Reader) (*Log, error) {
+	l := &Log{}
+	header := func(head []string) error {
+		if strings.Join(head, ",") != Header {
+			return fmt.Errorf("not a makemore loss log (the first line must be %q)", Header)
+		}
+		return nil
+	}
+	err := ReadSteps(name, r, header, "train", func(step int, f []string) string {
+		loss, err1 := strconv.ParseFloat(f[0], 64)
+		lr, err2 := strconv.ParseFloat(f[1], 64)
+		if err1 != nil || err2 != nil {
+			return "bad number"
+		}
+		l.Step, l.Loss, l.LR = append(l.Step, step), append(l.Loss, loss), append(l.LR, lr)
+		if f[2] != "" {
+			v, err := strconv.ParseFloat(f[2], 64)
+			if err != nil {
+				return "bad val loss"
+			}
+			l.Val = append(l.Val, Point{Step: step + 1, Loss: v})
+		}
+		return ""
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// ReadSteps reads a log of one line per step, as the loss log and the update
+// log are: a header line that header checks, then lines of comma-separated
+// fields as many as the header's, the first a step, rising. A last line
+// without its line end is a write in progress and is left out. row gets each
+// line's step and its other fields, and returns what is wrong with them, or
+// "". train is the command that writes the log, for the messages.
+func ReadSteps(name string, r io.Reader, header func(head []string) error, train string, row func(step int, f []string) string) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+		return fmt.Errorf("%s: %v", name, err)
 	}
 	lines := strings.SplitAfter(string(b), "\n")
-	if len(lines) == 0 || strings.TrimSpace(lines[0]) != Header {
-		return nil, fmt.Errorf("%s: not a makemore loss log (the first line must be %q)", name, Header)
+	head := strings.Split(strings.TrimSpace(lines[0]), ",")
+	if err := header(head); err != nil {
+		return fmt.Errorf("%s: %v", name, err)
 	}
-	l := &Log{}
+	last, steps := -1, 0
 	for n, text := range lines[1:] {
 		if !strings.HasSuffix(text, "\n") {
 			break
 		}
-		line := n + 2
 		f := strings.Split(strings.TrimSpace(text), ",")
-		bad := func(what string) error {
-			return fmt.Errorf("%s:%d: %s in %q; the log is damaged: train again to rewrite it", name, line, what, strings.TrimSpace(text))
-		}
-		if len(f) != 4 {
-			return nil, bad("want 4 fields")
-		}
-		step, err := strconv.Atoi(f[0])
-		if err != nil || step < 0 || (len(l.Step) > 0 && step <= l.Step[len(l.Step)-1]) {
-			return nil, bad("bad or out-of-order step")
-		}
-		loss, err1 := strconv.ParseFloat(f[1], 64)
-		lr, err2 := strconv.ParseFloat(f[2], 64)
-		if err1 != nil || err2 != nil {
-			return nil, bad("bad number")
-		}
-		l.Step, l.Loss, l.LR = append(l.Step, step), append(l.Loss, loss), append(l.LR, lr)
-		if f[3] != "" {
-			v, err := strconv.ParseFloat(f[3], 64)
-			if err != nil {
-				return nil, bad("bad val loss")
+		var step int
+		what := fmt.Sprintf("want %d fields", len(head))
+		if len(f) == len(head) {
+			what = "bad or out-of-order step"
+			if s, err := strconv.Atoi(f[0]); err == nil && s > last {
+				step, what = s, row(s, f[1:])
 			}
-			l.Val = append(l.Val, Point{Step: step + 1, Loss: v})
 		}
+		if what != "" {
+			return fmt.Errorf("%s:%d: %s in %q; the log is damaged: %s again to rewrite it", name, n+2, what, strings.TrimSpace(text), train)
+		}
+		last, steps = step, steps+1
 	}
-	if len(l.Step) == 0 {
-		return nil, fmt.Errorf("%s: no steps logged yet; train first", name)
+	if steps == 0 {
+		return fmt.Errorf("%s: no steps logged yet; %s first", name, train)
 	}
-	return l, nil
+	return nil
 }
 
 // Window is the number of steps averaged into one point of the curve, as in
