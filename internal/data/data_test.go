@@ -281,7 +281,7 @@ func TestDatasetGathersTheLecturesExamples(t *testing.T) {
 			words[i] = word(c.alphabet)
 		}
 		f := fileOf(t, words...)
-		v := NewVocab(append(slices.Clone(words), c.extra))
+		v := fileOf(t, append(slices.Clone(words), c.extra)...).Vocab()
 		for _, block := range []int{1, 3, 8, 16} {
 			sp, err := BuildSplits(f, v, block, 5, nil)
 			if err != nil {
@@ -338,7 +338,10 @@ func TestIndexFindsTheParts(t *testing.T) {
 }
 
 func TestVocabRoundTrip(t *testing.T) {
-	v := NewVocab([]string{"héllo", "wörld"})
+	v := fileOf(t, "héllo", "wörld").Vocab()
+	if v.String() != "dhlorwéö" {
+		t.Fatalf("vocabulary %q, want the sorted distinct characters", v.String())
+	}
 	w, err := ParseVocab(v.String())
 	if err != nil || w.String() != v.String() {
 		t.Fatalf("ParseVocab(%q) = %v, %v", v.String(), w, err)

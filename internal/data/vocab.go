@@ -16,22 +16,6 @@ type Vocab struct {
 	index map[rune]int
 }
 
-// NewVocab builds the vocabulary of words.
-func NewVocab(words []string) *Vocab {
-	seen := map[rune]bool{}
-	for _, w := range words {
-		for _, r := range w {
-			seen[r] = true
-		}
-	}
-	chars := make([]rune, 0, len(seen))
-	for r := range seen {
-		chars = append(chars, r)
-	}
-	slices.Sort(chars)
-	return vocabOf(chars)
-}
-
 // ParseVocab rebuilds a vocabulary from its String form (as stored in a checkpoint).
 func ParseVocab(s string) (*Vocab, error) {
 	chars := []rune(s)

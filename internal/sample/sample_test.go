@@ -12,7 +12,10 @@ import (
 
 func newSampler(t *testing.T, maxLen int) (*Sampler, *model.Model) {
 	t.Helper()
-	v := data.NewVocab([]string{"abc"})
+	v, err := data.ParseVocab("abc")
+	if err != nil {
+		t.Fatal(err)
+	}
 	m := model.New(model.Config{Vocab: v.Size(), Block: 3, Embd: 2, Hidden: 5})
 	m.Init(data.NewRand(1, data.StreamInit))
 	pool := kernels.NewPool(1)
