@@ -44,7 +44,7 @@ After a run with --diagnostics, plot redraws WORK-DIR/update.png from update.csv
 				if err := writeEmbeddingPlot(workDir); err != nil {
 					return err
 				}
-				log.printf("makemore: wrote %s", filepath.Join(workDir, "embedding.png"))
+				log.printf("makemore: wrote %s", workdir.EmbeddingPlotPath(workDir))
 				return nil
 			}
 			if err := writePlot(workDir); err != nil {
@@ -78,8 +78,7 @@ func writeEmbeddingPlot(workDir string) error {
 	for t := range labels {
 		labels[t] = string(ck.Vocab.Char(t))
 	}
-	path := filepath.Join(workDir, "embedding.png")
-	return writePicture(path, func() ([]byte, error) {
+	return writePicture(workdir.EmbeddingPlotPath(workDir), func() ([]byte, error) {
 		pm, err := embedplot.Project(m.Net.Embed.C.Of(m.Weights), m.Vocab, m.Embd)
 		if err != nil {
 			return nil, err

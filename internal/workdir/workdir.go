@@ -27,6 +27,9 @@ func UpdateLogPath(dir string) string { return filepath.Join(dir, "update.csv") 
 // UpdatePlotPath is where dir keeps the picture of the update log.
 func UpdatePlotPath(dir string) string { return filepath.Join(dir, "update.png") }
 
+// EmbeddingPlotPath is where plot --embeddings draws the characters' embeddings.
+func EmbeddingPlotPath(dir string) string { return filepath.Join(dir, "embedding.png") }
+
 // Checkpoint is a loaded model.safetensors.
 type Checkpoint struct {
 	Path     string
