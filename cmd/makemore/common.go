@@ -43,7 +43,7 @@ func readWords(path string, stdin io.Reader, m prog.Meter) (*data.File, error) {
 	case stdinArg:
 		return data.Read("stdin", stdin, m.Phase("reading stdin"))
 	}
-	return data.ReadFile(path, m.Phase("reading "+path))
+	return data.ReadFile(path, "--input-file", m.Phase("reading "+path))
 }
 
 // speller turns a name given on the command line or stdin into the model's

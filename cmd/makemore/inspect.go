@@ -2,10 +2,8 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -194,13 +192,7 @@ func (o *inspectOptions) batch(m *model.Model, vocab *data.Vocab, train *data.Da
 		train.Batch(data.NewRand(o.seed, data.StreamBatch), x, y)
 		return x, y, nil
 	}
-	// ReadFile's own hints name --input-file.
-	if fi, err := os.Stat(o.words); errors.Is(err, os.ErrNotExist) {
-		return nil, nil, fmt.Errorf("%s: no such file; pass an existing words file with --words", o.words)
-	} else if err == nil && fi.IsDir() {
-		return nil, nil, fmt.Errorf("%s: is a directory; pass a words file (one word per line) with --words", o.words)
-	}
-	f, err := data.ReadFile(o.words, o.log.display.Phase("reading "+o.words))
+	f, err := data.ReadFile(o.words, "--words", o.log.display.Phase("reading "+o.words))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -133,13 +133,13 @@ func TestParseRejects(t *testing.T) {
 func TestReadFileErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, path := range []string{filepath.Join(dir, "missing.txt"), dir} {
-		if _, err := ReadFile(path, nil); err == nil || !strings.HasPrefix(err.Error(), path) {
+		if _, err := ReadFile(path, "--input-file", nil); err == nil || !strings.HasPrefix(err.Error(), path) {
 			t.Errorf("ReadFile(%s) = %v, want an error naming it", path, err)
 		}
 	}
 	ok := filepath.Join(dir, "ok.txt")
 	os.WriteFile(ok, []byte("ab\ncd\n"), 0o644)
-	f, err := ReadFile(ok, nil)
+	f, err := ReadFile(ok, "--input-file", nil)
 	if err != nil || f.Len() != 2 || len(f.SHA256) != 64 {
 		t.Fatalf("ReadFile = %+v, %v", f, err)
 	}
@@ -151,7 +151,7 @@ func TestReadFileReports(t *testing.T) {
 	b := []byte(strings.Repeat("anna\nbob\n", 3*reportEvery/9))
 	os.WriteFile(path, b, 0o644)
 	var done []int64
-	f, err := ReadFile(path, func(d, total int64) {
+	f, err := ReadFile(path, "--input-file", func(d, total int64) {
 		if total != int64(len(b)) {
 			t.Fatalf("total %d, want the file's %d bytes", total, len(b))
 		}

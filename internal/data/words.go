@@ -84,17 +84,18 @@ func (f *File) Matches(sha256 string) bool {
 }
 
 // ReadFile reads and validates the words file at path, reporting the bytes
-// read so far to report.
-func ReadFile(path string, report progress.Func) (*File, error) {
+// read so far to report; flag is the command-line flag that named the file,
+// for the hints.
+func ReadFile(path, flag string, report progress.Func) (*File, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%s: no such file; pass an existing words file with --input-file", path)
+			return nil, fmt.Errorf("%s: no such file; pass an existing words file with %s", path, flag)
 		}
 		return nil, fmt.Errorf("%s: cannot read: %v; check the path and its permissions", path, fileio.Cause(err))
 	}
 	if fi.IsDir() {
-		return nil, fmt.Errorf("%s: is a directory; pass a words file (one word per line) with --input-file", path)
+		return nil, fmt.Errorf("%s: is a directory; pass a words file (one word per line) with %s", path, flag)
 	}
 	if fi.Size() > MaxFileBytes {
 		return nil, fmt.Errorf("%s: %d bytes is more than a words file this tool reads (%d); pass a list of words, one per line", path, fi.Size(), MaxFileBytes)
