@@ -38,7 +38,7 @@ func NewGrads(net *model.Network, b int) *Grads {
 			g.Acts[i+1] = make([]float32, b*n.Out.Size())
 		}
 		if s, ok := passOf(n.Layer).(scratcher); ok {
-			g.scratch[i] = s.newScratch()
+			g.scratch[i] = s.newScratch(b * n.In.T)
 		}
 	}
 	return g
@@ -85,9 +85,9 @@ type pass interface {
 	reference(w, in []float64, rows int) (out []float64, back refBackward)
 }
 
-// A scratcher needs scratch space in its backward pass.
+// A scratcher needs scratch space in its backward pass over rows input rows.
 type scratcher interface {
-	newScratch() any
+	newScratch(rows int) any
 }
 
 // passOf is the mirror of l: the one place that pairs a layer type with its

@@ -9,8 +9,20 @@ import (
 
 type batchNorm struct{ *model.BatchNorm }
 
-// newScratch holds backward's per-column factors s, u and w: [3 × H].
-func (b batchNorm) newScratch() any { return make([]float32, 3*b.Width) }
+// batchNormScratch is backward's per-column factors s, u and w [H], the
+// blocks' column sums of dout and of dout ⊙ x̂ [SumBlocks(rows) × H] each,
+// and its pass.
+type batchNormScratch struct {
+	s, u, w       []float32
+	sums, dotSums []float32
+	pass          batchNormPass
+}
+
+func (b batchNorm) newScratch(rows int) any {
+	h, n := b.Width, model.SumBlocks(rows)*b.Width
+	f := make([]float32, 3*h+2*n)
+	return &batchNormScratch{s: f[:h], u: f[h : 2*h], w: f[2*h : 3*h], sums: f[3*h : 3*h+n], dotSums: f[3*h+n:]}
+}
 
 // backward is the fused gradient of out = γ·x̂ + β with x̂ = (in − mean)·σ⁻¹
 // over rows rows, the variance Bessel-corrected:
@@ -20,22 +32,51 @@ func (b batchNorm) newScratch() any { return make([]float32, 3*b.Width) }
 //
 // dγ and dβ double as the two column sums the din formula needs, and din
 // is expanded per column to dout·s + x̂·u + w so the row loop has no division.
+// The sums are taken as the forward pass takes its own (see model.SumRows),
+// block by block of rows on the pool, and so is din.
 func (b batchNorm) backward(st step) {
 	c, h, rows := st.cache.(*model.BatchNormCache), b.Width, st.rows
+	sc := st.work.(*batchNormScratch)
+	blocks, least := model.SumBlocks(rows), model.SumSplit(h)
+	p := &sc.pass
+	*p = batchNormPass{step: st, sc: sc, h: h}
+	st.x.Split(p, blocks, least) // each block's Σdout and Σdout ⊙ x̂
 	dgain, dbias := b.Gain.Of(st.dw), b.Bias.Of(st.dw)
+	model.AddBlocks(dbias, sc.sums, blocks, h)
+	model.AddBlocks(dgain, sc.dotSums, blocks, h)
 	gain := b.Gain.Of(st.x.Weights)
-	kernels.ColSums(dbias, st.dout, rows, h)
-	kernels.ColDots(dgain, st.dout, c.Raw, rows, h)
-	scratch := st.work.([]float32)
-	s, u, w := scratch[:h], scratch[h:2*h], scratch[2*h:3*h]
 	inv := 1 / float32(rows)
 	bessel := float32(rows) / float32(rows-1)
-	for j := range s {
-		s[j] = gain[j] * c.VarInv[j]
-		u[j] = -s[j] * inv * bessel * dgain[j]
-		w[j] = -s[j] * inv * dbias[j]
+	for j := range sc.s {
+		sc.s[j] = gain[j] * c.VarInv[j]
+		sc.u[j] = -sc.s[j] * inv * bessel * dgain[j]
+		sc.w[j] = -sc.s[j] * inv * dbias[j]
 	}
-	kernels.ColAffine2(st.din, st.dout, c.Raw, s, u, w, rows, h)
+	p.din = true
+	st.x.Split(p, blocks, least)
+}
+
+// batchNormPass is backward over a range of blocks of model.SumRows rows:
+// the blocks' column sums, then (din set) din.
+type batchNormPass struct {
+	step
+	sc  *batchNormScratch
+	h   int
+	din bool
+}
+
+func (p *batchNormPass) Span(lo, hi int) {
+	c, h, sc := p.cache.(*model.BatchNormCache), p.h, p.sc
+	if p.din {
+		r0, r1 := lo*model.SumRows, min(hi*model.SumRows, p.rows)
+		kernels.ColAffine2(p.step.din[r0*h:], p.dout[r0*h:], c.Raw[r0*h:], sc.s, sc.u, sc.w, r1-r0, h)
+		return
+	}
+	for k := lo; k < hi; k++ {
+		a, n := k*model.SumRows, min(model.SumRows, p.rows-k*model.SumRows)
+		kernels.ColSums(sc.sums[k*h:], p.dout[a*h:], n, h)
+		kernels.ColDots(sc.dotSums[k*h:], p.dout[a*h:], c.Raw[a*h:], n, h)
+	}
 }
 
 // reference is the lecture's batchnorm cut into atomic steps (Exercise 1),

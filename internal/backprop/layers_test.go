@@ -34,6 +34,8 @@ func TestEachLayerAgainstItsReference(t *testing.T) {
 		{&model.BatchNorm{Width: h, Gain: tensor("g", 0, h), Bias: tensor("b", h, h), Mean: tensor("m", 0, h), Var: tensor("v", h, h)}, model.Shape{T: 1, C: h}, 2 * h, 2 * h},
 		// over batch × positions, as lecture 5's batchnorm of a 3-D input
 		{&model.BatchNorm{Width: h, Gain: tensor("g", 1, h), Bias: tensor("b", h+1, h), Mean: tensor("m", 0, h), Var: tensor("v", h, h)}, model.Shape{T: 3, C: h}, 2*h + 1, 2 * h},
+		// 70 rows: sums over three blocks of model.SumRows, the last one short
+		{&model.BatchNorm{Width: h, Gain: tensor("g", 1, h), Bias: tensor("b", h+1, h), Mean: tensor("m", 0, h), Var: tensor("v", h, h)}, model.Shape{T: 14, C: h}, 2*h + 1, 2 * h},
 		{&model.Tanh{}, model.Shape{T: 3, C: h}, 0, 0},
 	}
 	r := rand.New(rand.NewPCG(11, 12))
@@ -58,7 +60,7 @@ func TestEachLayerAgainstItsReference(t *testing.T) {
 			s := step{x: ex, dw: make([]float32, c.nWeights), in: x, out: y, dout: dout, din: make([]float32, len(x)), rows: rows, cache: cache}
 			p := passOf(c.layer)
 			if sc, ok := p.(scratcher); ok {
-				s.work = sc.newScratch()
+				s.work = sc.newScratch(rows)
 			}
 			p.backward(s)
 

@@ -132,6 +132,7 @@ func TestNoAllocations(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	m, k, n := 1024, 30, 200 // large enough to use both workers
 	a, b, c, x := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n), randSlice(r, 1000)
+	mats := []Mat{{Rows: m, Cols: n, Blocked: true}}
 	pool.Run(pool.MulBT(c, a, b, m, k, n)) // sizes the scratch once
 	const runs = 20
 	splits := pool.Splits()
@@ -148,7 +149,7 @@ func TestNoAllocations(t *testing.T) {
 		GELUGrad(c[:len(x)], x, x)
 		pool.Map(Tanh, c, c)
 		pool.Map2(TanhGrad, c, c, c)
-		pool.Axpy(c, 0.5, c)
+		pool.AxpyMats(c, 0.5, c, mats)
 	}); got != 0 {
 		t.Fatalf("%v allocations per call, want 0", got)
 	}
@@ -438,7 +439,7 @@ func TestSplitCoversEveryIndexOnce(t *testing.T) {
 // The pool's element-wise calls give the bits of the kernels they split.
 func TestMapMatchesKernels(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
-	const n = 3*axpyMin + 5 // split in two or three, with a ragged end
+	const n = 3*ParallelElems + 5 // split in two or three, with a ragged end
 	x, y := randSlice(r, n), randSlice(r, n)
 	for _, ks := range supportedSets() {
 		use(t, ks)
@@ -455,13 +456,40 @@ func TestMapMatchesKernels(t *testing.T) {
 					t.Fatalf("%s threads=%d: pool %s differs from the kernel", ks.id, threads, name)
 				}
 			}
-			want, got := slices.Clone(y), slices.Clone(y)
-			Axpy(want, 0.3, x)
-			pool.Axpy(got, 0.3, x)
-			if !slices.Equal(got, want) {
-				t.Fatalf("%s threads=%d: pool Axpy differs from the kernel", ks.id, threads)
-			}
 			pool.Close()
+		}
+	}
+}
+
+// AxpyMats updates every element once, with Axpy's bits, whichever worker
+// takes which block of which matrix, for blocked matrices of uneven sizes
+// among matrices the caller updates whole.
+func TestAxpyMatsMatchesAxpy(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	var mats []Mat
+	off := 0
+	for _, m := range []Mat{{Rows: 27, Cols: 24}, {Rows: 48, Cols: 128, Blocked: true}, {Rows: 1, Cols: 128}, {Rows: 3, Cols: 5, Blocked: true}, {Rows: 257, Cols: 31, Blocked: true}} {
+		m.Off = off
+		off += m.Rows * m.Cols
+		mats = append(mats, m)
+	}
+	x, y := randSlice(r, off), randSlice(r, off)
+	for _, ks := range supportedSets() {
+		use(t, ks)
+		want := slices.Clone(y)
+		Axpy(want, -0.3, x)
+		for threads := 1; threads <= 4; threads++ {
+			pool := NewPool(threads)
+			got := slices.Clone(y)
+			pool.AxpyMats(got, -0.3, x, mats)
+			split := pool.Splits() > 0
+			pool.Close()
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s threads=%d: AxpyMats differs from Axpy", ks.id, threads)
+			}
+			if split != (threads > 1) {
+				t.Fatalf("%s threads=%d: split %v", ks.id, threads, split)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math/bits"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -29,13 +30,14 @@ type Pool struct {
 	done    atomic.Int64  // tasks of the current job finished
 	job     job           // the job in flight: read only by holders of a claimed task
 	bt      []float32     // scratch for MulBT's transposed operand
-	ew      elementwise   // Map's, Map2's and Axpy's job, kept here so that handing it out allocates nothing
+	ew      elementwise   // Map's, Map2's and AxpyMats's job, kept here so that handing it out allocates nothing
 	splits  uint64        // jobs offered to the workers: see Splits
 	closed  atomic.Bool
 }
 
 // A claim word packs the job's generation (its low 24 bits), its task count
-// and the next unclaimed task (20 bits each), so that one compare-and-swap
+// and (20 bits each) either the next unclaimed task or, for a job of at most
+// one task per worker, a bit per claimed task, so that one compare-and-swap
 // both checks that a task belongs to the job a worker saw and takes it.
 const (
 	claimBits = 20
@@ -50,20 +52,35 @@ func packClaim(gen uint64, tasks int) uint64 {
 	return (gen&genMask)<<(2*claimBits) | uint64(tasks)<<claimBits
 }
 
-// claimTask takes the next task of job generation gen, if that job is still
-// the current one and has a task left.
-func (p *Pool) claimTask(gen uint64) (int, bool) {
+// claimTask takes a task of job generation gen for worker w, if that job is
+// still the current one and has a task left. In a job of at most one task per
+// worker, worker w takes task w while it is free: block i of every product,
+// of the update and of an element-wise pass then runs on the same core step
+// after step, and its data stays in that core's cache.
+func (p *Pool) claimTask(w int, gen uint64) (int, bool) {
 	for {
 		v := p.claim.Load()
 		if v>>(2*claimBits) != gen&genMask {
 			return 0, false
 		}
-		i, tasks := v&claimMask, v>>claimBits&claimMask
-		if i >= tasks {
-			return 0, false
+		low, tasks := v&claimMask, int(v>>claimBits&claimMask)
+		if tasks > p.threads {
+			if int(low) >= tasks {
+				return 0, false
+			}
+			if p.claim.CompareAndSwap(v, v+1) {
+				return int(low), true
+			}
+			continue
 		}
-		if p.claim.CompareAndSwap(v, v+1) {
-			return int(i), true
+		i := w
+		if i >= tasks || low&(1<<i) != 0 {
+			if i = bits.TrailingZeros64(^low); i >= tasks {
+				return 0, false
+			}
+		}
+		if p.claim.CompareAndSwap(v, v|1<<i) {
+			return i, true
 		}
 	}
 }
@@ -143,8 +160,16 @@ func (x *Product) blocks(t int) int {
 	if x.bt != nil {
 		return max(1, min(t, x.n/(2*btAlign)))
 	}
-	return max(1, min(t, x.m/(2*active.tileRows)))
+	return rowBlocks(t, x.m)
 }
+
+// rowBlocks is how many blocks of rows a product of m result rows is split
+// into on t threads, each at least two of the kernel set's tiles tall.
+func rowBlocks(t, m int) int { return max(1, min(t, m/(2*active.tileRows))) }
+
+// rowBlock is block i of the n blocks of m rows: contiguous, a multiple of the
+// kernel set's tile height except the last.
+func rowBlock(i, n, m int) (lo, hi int) { return ranges{n: m, align: active.tileRows, parts: n}.at(i) }
 
 // btAlign is the width MulBT's column bands are a multiple of: the kernels'
 // narrowest tile.
@@ -157,7 +182,7 @@ func (x *Product) block(i, n int) (lo, hi int) {
 	if x.bt != nil {
 		return ranges{n: x.n, align: btAlign, parts: n}.at(i)
 	}
-	return ranges{n: x.m, align: active.tileRows, parts: n}.at(i)
+	return rowBlock(i, n, x.m)
 }
 
 // job is what the workers run: the blocks of one or two products, a batch of
@@ -166,8 +191,9 @@ func (x *Product) block(i, n int) (lo, hi int) {
 type job struct {
 	prods  [2]Product
 	blocks [2]int // row blocks of each product, 0 for no product
+	paired bool   // task i is block i of both products
 	task   func(w, i int)
-	span   spanner
+	span   Spanner
 	ranges ranges
 	tasks  int
 }
@@ -205,7 +231,7 @@ func (p *Pool) loop(w int, wk *worker) {
 
 // work runs tasks of job generation gen until none are left to claim.
 func (p *Pool) work(w int, gen uint64) {
-	for i, ok := p.claimTask(gen); ok; i, ok = p.claimTask(gen) {
+	for i, ok := p.claimTask(w, gen); ok; i, ok = p.claimTask(w, gen) {
 		switch {
 		case p.job.task != nil:
 			p.job.task(w, i)
@@ -248,7 +274,10 @@ func (p *Pool) MatMul(c, a, b, bias []float32, m, k, n int) { p.Run(Mul(c, a, b,
 func (p *Pool) Run(x Product) { p.run(x, Product{}) }
 
 // Pair computes x and y together, their row blocks spread over the workers as
-// one job: one wait for both instead of one each.
+// one job: one wait for both instead of one each. When both split into as
+// many blocks, task i is block i of each, so that a linear layer's weight
+// gradient block i (y) is always computed on the same core as its update
+// (see AxpyMats).
 func (p *Pool) Pair(x, y Product) { p.run(x, y) }
 
 func (p *Pool) run(x, y Product) {
@@ -264,6 +293,9 @@ func (p *Pool) run(x, y Product) {
 	// Products below parallelMin stay with the caller even as a pair: moving
 	// their operands between the cores' caches costs about what the second
 	// core saves.
+	if j.blocks[0] > 1 && j.blocks[0] == j.blocks[1] {
+		j.paired, j.tasks = true, j.blocks[0]
+	}
 	if j.tasks <= 1 || p.threads == 1 || small {
 		for i := range j.tasks {
 			j.runTask(i)
@@ -274,8 +306,15 @@ func (p *Pool) run(x, y Product) {
 }
 
 // runTask computes task i of a product job: a row block of the first product,
-// or, past its blocks, of the second.
+// or, past its blocks, of the second; block i of both for a paired job.
 func (j *job) runTask(i int) {
+	if j.paired {
+		for x := range j.prods {
+			pr := &j.prods[x]
+			pr.compute(pr.block(i, j.blocks[x]))
+		}
+		return
+	}
 	x := 0
 	if i >= j.blocks[0] {
 		x, i = 1, i-j.blocks[0]
@@ -325,9 +364,9 @@ func (p *Pool) Parallel(tasks int, task func(w, i int)) {
 	}
 }
 
-// A spanner does its share of a split: the part of its work over indices
-// [lo, hi), which no other part reads or writes.
-type spanner interface {
+// A Spanner does its share of a split: the part of its work over indices
+// [lo, hi), whose results no other part writes.
+type Spanner interface {
 	Span(lo, hi int)
 }
 
@@ -344,7 +383,7 @@ func (r ranges) at(i int) (lo, hi int) {
 // and each at least least long, so that a range is worth handing out; range
 // bounds are multiples of align (16 floats: a cache line, so two workers
 // never write the same line). Below 2·least s.Span(0, n) runs on the caller.
-func (p *Pool) split(s spanner, n, least, align int) {
+func (p *Pool) split(s Spanner, n, least, align int) {
 	parts := min(p.threads, n/max(least, 1))
 	if parts <= 1 {
 		s.Span(0, n)
@@ -353,29 +392,32 @@ func (p *Pool) split(s spanner, n, least, align int) {
 	p.start(job{span: s, ranges: ranges{n: n, align: align, parts: parts}, tasks: parts})
 }
 
-// The fewest elements a worker gets of an activation (mapMin) and of an
-// update (axpyMin): 1.5–3 µs of work, so that, as with parallelMin, a job is
-// split only when the work it spreads clearly outweighs handing it out and
-// moving its operands between the cores' caches. An axpy costs about a
-// quarter of a tanh per element.
-const (
-	mapMin  = 4096
-	axpyMin = 16384
-)
+// Split calls s.Span over ranges that together cover [0, n), one per worker
+// and each at least least long; below 2·least s.Span(0, n) runs on the
+// caller. Range i goes to worker i while it is free (see claimTask).
+func (p *Pool) Split(s Spanner, n, least int) { p.split(s, n, least, 1) }
+
+// ParallelElems is the fewest elements worth giving a worker of an
+// element-wise pass: 1.5–3 µs of work, so that, as with parallelMin, a job
+// is split only when the work it spreads clearly outweighs handing it out
+// and moving its operands between the cores' caches.
+const ParallelElems = 4096
 
 // elementwise is one element-wise kernel over the same range of each operand.
 type elementwise struct {
 	f1        func(dst, x []float32)
 	f2        func(out, x, y []float32)
-	axpy      bool
+	axpy      bool // AxpyMats's update of mats on threads workers, one range per worker
 	alpha     float32
 	out, x, y []float32
+	mats      []Mat
+	threads   int
 }
 
 func (e *elementwise) Span(lo, hi int) {
 	switch {
 	case e.axpy:
-		Axpy(e.out[lo:hi], e.alpha, e.x[lo:hi])
+		e.update(lo)
 	case e.f2 != nil:
 		e.f2(e.out[lo:hi], e.x[lo:hi], e.y[lo:hi])
 	default:
@@ -383,9 +425,9 @@ func (e *elementwise) Span(lo, hi int) {
 	}
 }
 
-func (p *Pool) elementwise(e elementwise, least int) {
+func (p *Pool) elementwise(e elementwise) {
 	p.ew = e
-	p.split(&p.ew, len(e.x), least, 16)
+	p.split(&p.ew, len(e.x), ParallelElems, 16)
 	p.ew = elementwise{} // drop the references to the caller's slices
 }
 
@@ -393,19 +435,63 @@ func (p *Pool) elementwise(e elementwise, least int) {
 // kernels of one input (Tanh, ReLU, GELU), split across the workers when x
 // is long enough; dst may be x.
 func (p *Pool) Map(f func(dst, x []float32), dst, x []float32) {
-	p.elementwise(elementwise{f1: f, out: dst[:len(x)], x: x}, mapMin)
+	p.elementwise(elementwise{f1: f, out: dst[:len(x)], x: x})
 }
 
 // Map2 sets out = f(x, y) element by element with f one of the element-wise
 // kernels of two inputs (TanhGrad, ReLUGrad, GELUGrad), split across the
 // workers when x is long enough; out may be y.
 func (p *Pool) Map2(f func(out, x, y []float32), out, x, y []float32) {
-	p.elementwise(elementwise{f2: f, out: out[:len(x)], x: x, y: y[:len(x)]}, mapMin)
+	p.elementwise(elementwise{f2: f, out: out[:len(x)], x: x, y: y[:len(x)]})
 }
 
-// Axpy sets y[i] += alpha·x[i], split across the workers when x is long enough.
-func (p *Pool) Axpy(y []float32, alpha float32, x []float32) {
-	p.elementwise(elementwise{axpy: true, alpha: alpha, out: y[:len(x)], x: x}, axpyMin)
+// Mat is a [Rows × Cols] matrix at Off of a flat array of them. Blocked says
+// that its gradient is a product the pool splits into blocks of rows (see
+// Splits and MulAT), so that AxpyMats updates it the same way.
+type Mat struct {
+	Off, Rows, Cols int
+	Blocked         bool
+}
+
+// Splits reports whether a product of m·k·n multiply-adds is split across
+// the workers, into blocks of its m result rows.
+func Splits(m, k, n int) bool { return m*k*n >= parallelMin }
+
+// AxpyMats sets y[i] += alpha·x[i] over the matrices mats, which cover x.
+// Worker i updates block i of the rows of each blocked matrix, the rows whose
+// gradient it computed, so that the gradient never moves between the cores'
+// caches; the caller updates the other matrices.
+func (p *Pool) AxpyMats(y []float32, alpha float32, x []float32, mats []Mat) {
+	blocked := false
+	for _, m := range mats {
+		blocked = blocked || m.Blocked
+	}
+	if p.threads == 1 || !blocked {
+		Axpy(y[:len(x)], alpha, x)
+		return
+	}
+	p.ew = elementwise{axpy: true, alpha: alpha, out: y[:len(x)], x: x, mats: mats, threads: p.threads}
+	p.start(job{span: &p.ew, ranges: ranges{n: p.threads, align: 1, parts: p.threads}, tasks: p.threads})
+	p.ew = elementwise{}
+}
+
+// update is worker i's share of AxpyMats: block i of every blocked matrix,
+// and for i = 0 the other matrices.
+func (e *elementwise) update(i int) {
+	for _, m := range e.mats {
+		lo, hi := 0, m.Rows
+		if m.Blocked {
+			if n := rowBlocks(e.threads, m.Rows); i < n {
+				lo, hi = rowBlock(i, n, m.Rows)
+			} else {
+				continue
+			}
+		} else if i != 0 {
+			continue
+		}
+		a, b := m.Off+lo*m.Cols, m.Off+hi*m.Cols
+		Axpy(e.out[a:b], e.alpha, e.x[a:b])
+	}
 }
 
 // start runs j's tasks on the workers and the caller, and returns when every

@@ -35,9 +35,11 @@ type BatchNormCache struct {
 	Mean   []float32 // [H] batch mean of in
 	VarInv []float32 // [H] 1/√(Bessel variance + Eps)
 	Raw    []float32 // [rows × H] x̂ = (in − mean)·VarInv
-	ones   []float32 // [H] all 1, and the next two scratch for Forward
+	ones   []float32 // [H] all 1, and the next three scratch for Forward
 	zeros  []float32 // [H] all 0
 	negMu  []float32 // [H]
+	part   []float32 // [SumBlocks(rows) × H] each block's column sums
+	pass   batchNormPass
 }
 
 func (b *BatchNorm) NewCache(rows int) any {
@@ -49,6 +51,7 @@ func (b *BatchNorm) NewCache(rows int) any {
 		ones:   make([]float32, h),
 		zeros:  make([]float32, h),
 		negMu:  make([]float32, h),
+		part:   make([]float32, SumBlocks(rows)*h),
 	}
 	for j := range c.ones {
 		c.ones[j] = 1
@@ -56,25 +59,91 @@ func (b *BatchNorm) NewCache(rows int) any {
 	return c
 }
 
+// SumRows is how many rows batchnorm sums at a time: its column sums, forward
+// and backward, are sums of blocks of SumRows rows each taken in row order,
+// added block after block. For a batch of up to SumRows rows (the lectures'
+// 32) that is the plain row-order sum; in a bigger one it lets the pool give
+// each worker whole blocks of rows, with the same bits on any number of
+// workers. Splitting by rows matters: a split by columns would have the cores
+// write alternate stretches of the same rows, which on the CPUs measured
+// slows both down several times over.
+const SumRows = 32
+
+// SumBlocks is the number of blocks of SumRows rows in rows rows.
+func SumBlocks(rows int) int { return (rows + SumRows - 1) / SumRows }
+
+// SumSplit is the fewest blocks worth handing a worker in a matrix of width
+// columns: about kernels.ParallelElems elements.
+func SumSplit(width int) int { return max(1, kernels.ParallelElems/(SumRows*width)) }
+
 // Forward uses the batch statistics. The difference from the mean is taken
 // before squaring so that the variance does not lose digits to cancellation.
+// Each pass goes over blocks of rows on the pool; the column sums of the
+// blocks are added between passes.
 func (b *BatchNorm) Forward(x Exec, cache any, in, out []float32, rows int) {
 	c, h := cache.(*BatchNormCache), b.Width
-	kernels.ColSums(c.Mean, in, rows, h)
+	blocks, least := SumBlocks(rows), SumSplit(h)
+	p := &c.pass
+	*p = batchNormPass{c: c, in: in, out: out, rows: rows, h: h, gain: b.Gain.Of(x.Weights), bias: b.Bias.Of(x.Weights)}
+	x.Split(p, blocks, least) // each block's Σin
+	AddBlocks(c.Mean, c.part, blocks, h)
 	inv := 1 / float32(rows)
 	for j := range c.Mean {
 		c.Mean[j] *= inv
 		c.negMu[j] = -c.Mean[j]
 	}
-	kernels.ColAffine(c.Raw, in, c.ones, c.negMu, rows, h) // in − mean
-	kernels.ColDots(c.VarInv, c.Raw, c.Raw, rows, h)       // Σ(in − mean)²
+	p.step++
+	x.Split(p, blocks, least) // in − mean, and each block's Σ(in − mean)²
+	AddBlocks(c.VarInv, c.part, blocks, h)
 	bessel := 1 / float32(rows-1)
 	for j, s := range c.VarInv {
 		c.VarInv[j] = float32(1 / math.Sqrt(float64(s*bessel+Eps)))
 	}
-	kernels.ColAffine(c.Raw, c.Raw, c.VarInv, c.zeros, rows, h)
-	// out[rows×H] = γ[H]·x̂[rows×H] + β[H]
-	kernels.ColAffine(out, c.Raw, b.Gain.Of(x.Weights), b.Bias.Of(x.Weights), rows, h)
+	p.step++
+	x.Split(p, blocks, least) // x̂ and out
+}
+
+// AddBlocks sets s[h] to the sum of the blocks' column sums part[blocks × h],
+// in block order; for one block, to its sums as they are.
+func AddBlocks(s, part []float32, blocks, h int) {
+	if blocks == 1 {
+		copy(s[:h], part[:h])
+		return
+	}
+	kernels.ColSums(s, part, blocks, h)
+}
+
+// batchNormPass is the training forward pass, one of its three steps at a
+// time over a range of blocks of SumRows rows.
+type batchNormPass struct {
+	c          *BatchNormCache
+	in, out    []float32 // [rows × h]
+	rows, h    int
+	gain, bias []float32 // [h]
+	step       int
+}
+
+func (p *batchNormPass) Span(lo, hi int) {
+	c, h := p.c, p.h
+	r0, r1 := lo*SumRows, min(hi*SumRows, p.rows)
+	switch p.step {
+	case 0:
+		for k := lo; k < hi; k++ {
+			a, n := k*SumRows, min(SumRows, p.rows-k*SumRows)
+			kernels.ColSums(c.part[k*h:], p.in[a*h:], n, h)
+		}
+	case 1:
+		kernels.ColAffine(c.Raw[r0*h:], p.in[r0*h:], c.ones, c.negMu, r1-r0, h) // in − mean
+		for k := lo; k < hi; k++ {
+			a, n := k*SumRows, min(SumRows, p.rows-k*SumRows)
+			kernels.ColDots(c.part[k*h:], c.Raw[a*h:], c.Raw[a*h:], n, h) // Σ(in − mean)²
+		}
+	case 2:
+		raw := c.Raw[r0*h:]
+		kernels.ColAffine(raw, raw, c.VarInv, c.zeros, r1-r0, h)
+		// out[rows×H] = γ[H]·x̂[rows×H] + β[H]
+		kernels.ColAffine(p.out[r0*h:], raw, p.gain, p.bias, r1-r0, h)
+	}
 }
 
 // batchNormEval is eval mode folded into one affine map per column.

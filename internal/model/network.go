@@ -123,6 +123,17 @@ func (x Exec) Map(f func(dst, src []float32), dst, src []float32) {
 	}
 }
 
+// Split calls s.Span over ranges covering [0, n), each at least least long,
+// on the pool (see kernels.Pool.Split), or s.Span(0, n) on the calling
+// goroutine without one; both give the same bits.
+func (x Exec) Split(s kernels.Spanner, n, least int) {
+	if x.Pool != nil {
+		x.Pool.Split(s, n, least)
+	} else {
+		s.Span(0, n)
+	}
+}
+
 // Node is a layer in place: its output's name, as the lecture calls the
 // tensor, and one example's input and output shapes.
 type Node struct {

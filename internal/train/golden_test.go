@@ -45,10 +45,10 @@ var goldens = []struct {
 			o.Schedule.DecayStep = 200
 		},
 		sums: map[string]string{
-			"amd64.v1/avx2":     "sha256:4dae93328f5736b07104ea9fab55a62abb8925957727517af70b92776be11d3a",
-			"amd64.v1/portable": "sha256:5aab4f752255fe2806ad820ddde29fab4e3da98bf55680f5f37ed92966295adb",
-			"amd64.v3/avx2":     "sha256:450b09dcadcd462fe16f710457f14c02a4e437dcd55541ec9901e44805e013e5",
-			"amd64.v3/portable": "sha256:7423b0dda0cb3c77a04505a90808d0440f6385e850a610a765a3c010f721d4c2",
+			"amd64.v1/avx2":     "sha256:fd47ec1add36103eacb07ec5ea2274d7c622a870b312fbbe1ca769e85a0a232f",
+			"amd64.v1/portable": "sha256:2290fce4552f1ad39d72fb006876dd08af68fa1f0aaf9895e7c8716ac8944486",
+			"amd64.v3/avx2":     "sha256:9ebb81d5a2cd074e19d24d78f1d16cdf3cba49c3c738bedaee61bda165e31046",
+			"amd64.v3/portable": "sha256:785a320376362fb65747b02a6e9daa6a40baee50807d913517a00280e70f3a27",
 		},
 	},
 	{
@@ -77,10 +77,10 @@ var goldens = []struct {
 		name: "part5, 1,000 names, max-steps 200, lr-decay-step 100",
 		opts: func(o *Options) { o.Words = firstWords(o.Words, 1000); part(o, "part5") },
 		sums: map[string]string{
-			"amd64.v1/avx2":     "sha256:fc54bfc1ba0ac465f0724ba7585bf3f63aa26a5834df5de0b8f08472cc175c98",
-			"amd64.v1/portable": "sha256:179f85d49b78962836b0904aae87e5a4b95174fd1dc56960e90dbc3c850893c4",
-			"amd64.v3/avx2":     "sha256:15ab2e072244cc141b1843d2f1c08011c99569976951b388c8421ff68b648c61",
-			"amd64.v3/portable": "sha256:c3b9187d1965d90bfb01d40fa1cbd28cdd88d106b9fee9da7d569c8f2e5c4bac",
+			"amd64.v1/avx2":     "sha256:abb56da16f6039bf9021d62a325a9d9fd29b7edd21498c3040896021837d4030",
+			"amd64.v1/portable": "sha256:c6b60e7aa269360218d8bea2aaf299c424011bbfa195ddf96393baa8b4923e9e",
+			"amd64.v3/avx2":     "sha256:2dfeb0e09573e9c1d9f075f1137f9d6e935fa370af375c8a7ad42efdd514747b",
+			"amd64.v3/portable": "sha256:2e78dfffd2e2c213afb259332e9473bffc78aafcb4edd783200f3d9a76f1c15b",
 		},
 	},
 	{
@@ -91,10 +91,10 @@ var goldens = []struct {
 			o.Model.Activation = model.ActGELU
 		},
 		sums: map[string]string{
-			"amd64.v1/avx2":     "sha256:b68d4a2bbe48011eff6ea682ff372af93bb356b66f23965b33de77d1f58df4ee",
-			"amd64.v1/portable": "sha256:78385bcc7e05a5ba716596392810c7ce928ac887061ada597c705fc73df5a9d5",
-			"amd64.v3/avx2":     "sha256:a2169496354ab9bd122603fbd385db32019639fb6880fc0bb8b4144c89471d08",
-			"amd64.v3/portable": "sha256:ba1eca34836cd87fb0cccea3552e37cfdf48f49ba1df18cf043699260f14b4a7",
+			"amd64.v1/avx2":     "sha256:5bd54344e3c3f2de4d6088ac228760399e9bcdb3dc46120eef87a8c49a6b65f4",
+			"amd64.v1/portable": "sha256:49f2ff74734c3cbaa7a1f27064c90775ed1c3507e7f7c57819f5938e65513939",
+			"amd64.v3/avx2":     "sha256:b27c0b5c028d47ef20103eb9e6869d5cc3c60db782a2c0e3f9cc8e422c0988bc",
+			"amd64.v3/portable": "sha256:65dd6f0156169214e0c426cc832997d4f9b35b13215c337685e99c680cac0edb",
 		},
 	},
 	{

@@ -47,7 +47,8 @@ type Trainer struct {
 	rng      *rand.Rand
 	act      *model.Activations
 	grads    *backprop.Grads
-	maxLoss  float32 // LossLimit of the model's vocabulary
+	mats     []kernels.Mat // the parameters as the update splits them
+	maxLoss  float32       // LossLimit of the model's vocabulary
 }
 
 // New returns a Trainer that draws batches of batch examples from ds with src.
@@ -61,8 +62,31 @@ func New(m *model.Model, pool *kernels.Pool, ds *data.Dataset, batch int, src *r
 		rng:      rand.New(src),
 		act:      model.NewActivations(m.Net, batch),
 		grads:    backprop.NewGrads(m.Net, batch),
+		mats:     updateMats(m.Net, batch),
 		maxLoss:  LossLimit(m.Vocab),
 	}
+}
+
+// updateMats lays the parameters out as matrices for the update. The weights
+// of a Linear whose gradient product (inᵀ·dout, In result rows, one per input
+// feature) the pool splits are blocked as that product is, so that each
+// worker updates the rows whose gradient it computed.
+func updateMats(net *model.Network, batch int) []kernels.Mat {
+	blocked := map[*model.Tensor]bool{}
+	for _, n := range net.Nodes {
+		if l, ok := n.Layer.(*model.Linear); ok {
+			blocked[l.W] = kernels.Splits(l.In, batch*n.In.T, l.Out)
+		}
+	}
+	mats := make([]kernels.Mat, len(net.Params))
+	for i, t := range net.Params {
+		rows, cols := 1, t.Len()
+		if len(t.Shape) == 2 {
+			rows, cols = t.Shape[0], t.Shape[1]
+		}
+		mats[i] = kernels.Mat{Off: t.Off, Rows: rows, Cols: cols, Blocked: blocked[t]}
+	}
+	return mats
 }
 
 // RNGState is the minibatch generator's state: with the weights and Step, all
@@ -113,10 +137,7 @@ func (t *Trainer) StepOnce() (loss, lr float32, err error) {
 		return loss, lr, &DivergedError{Step: t.Step, Loss: loss, LR: lr, Limit: t.maxLoss}
 	}
 	backprop.Backward(t.pool, t.Model, t.act, t.grads)
-	sgd(t.pool, t.Model.Weights, t.grads.Weights, lr)
+	t.pool.AxpyMats(t.Model.Weights, -lr, t.grads.Weights, t.mats) // p −= lr·∇p
 	t.Step++
 	return loss, lr, nil
 }
-
-// sgd applies p[N] −= lr·g[N] over the flat parameter array.
-func sgd(pool *kernels.Pool, p, g []float32, lr float32) { pool.Axpy(p, -lr, g[:len(p)]) }
