@@ -290,12 +290,12 @@ func (p *Pool) run(x, y Product) {
 			small = small && x.m*x.k*x.n < parallelMin
 		}
 	}
-	// Products below parallelMin stay with the caller even as a pair: moving
-	// their operands between the cores' caches costs about what the second
-	// core saves.
 	if j.blocks[0] > 1 && j.blocks[0] == j.blocks[1] {
 		j.paired, j.tasks = true, j.blocks[0]
 	}
+	// Products below parallelMin stay with the caller even as a pair: moving
+	// their operands between the cores' caches costs about what the second
+	// core saves.
 	if j.tasks <= 1 || p.threads == 1 || small {
 		for i := range j.tasks {
 			j.runTask(i)
@@ -381,8 +381,9 @@ func (r ranges) at(i int) (lo, hi int) {
 
 // split calls s.Span over ranges that together cover [0, n), one per worker
 // and each at least least long, so that a range is worth handing out; range
-// bounds are multiples of align (16 floats: a cache line, so two workers
-// never write the same line). Below 2·least s.Span(0, n) runs on the caller.
+// bounds are multiples of align (16 floats for the element-wise passes: a
+// cache line, so two workers never write the same line). Below 2·least
+// s.Span(0, n) runs on the caller.
 func (p *Pool) split(s Spanner, n, least, align int) {
 	parts := min(p.threads, n/max(least, 1))
 	if parts <= 1 {
