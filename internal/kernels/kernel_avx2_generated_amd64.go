@@ -112,3 +112,7 @@ func gelu8(dst *float32, x *float32, n int, coef *[19]float32, mask *[8]int32)
 //
 //go:noescape
 func geluGrad8(out *float32, x *float32, dy *float32, n int, coef *[19]float32, mask *[8]int32)
+
+// spinPause executes PAUSE n times: a spinning thread's hint to the CPU, which then
+// gives its core's resources to the other hardware thread sharing it, if any.
+func spinPause(n int)

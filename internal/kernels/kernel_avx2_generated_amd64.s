@@ -1638,3 +1638,13 @@ geluGrad8_one_done:
 	VMASKMOVPS   Y6, Y0, (AX)
 	VZEROUPPER
 	RET
+
+// func spinPause(n int)
+TEXT ·spinPause(SB), NOSPLIT, $0-8
+	MOVQ n+0(FP), AX
+
+pause_loop:
+	PAUSE
+	DECQ AX
+	JNZ  pause_loop
+	RET

@@ -25,6 +25,7 @@ func main() {
 	axpy()
 	columnOps()
 	activations()
+	spinPause()
 	Generate()
 }
 
@@ -610,6 +611,19 @@ func activations() {
 			}
 			return t
 		})
+}
+
+// spinPause emits spinPause, the pool's pause between two polls of a spin-wait.
+func spinPause() {
+	TEXT("spinPause", NOSPLIT, "func(n int)")
+	Doc("spinPause executes PAUSE n times: a spinning thread's hint to the CPU, which then",
+		"gives its core's resources to the other hardware thread sharing it, if any.")
+	n := Load(Param("n"), GP64())
+	Label("pause_loop")
+	PAUSE()
+	DECQ(n)
+	JNZ(LabelRef("pause_loop"))
+	RET()
 }
 
 // ops gives a streamKernel body its operands at the current row and column.
