@@ -68,14 +68,15 @@ type batchNormPass struct {
 func (p *batchNormPass) Span(lo, hi int) {
 	c, h, sc := p.cache.(*model.BatchNormCache), p.h, p.sc
 	if p.din {
-		r0, r1 := lo*model.SumRows, min(hi*model.SumRows, p.rows)
+		r0, r1 := model.BlockRows(lo, hi, p.rows)
+		// din[rows×H] = dout·s[H] + x̂·u[H] + w[H]
 		kernels.ColAffine2(p.step.din[r0*h:], p.dout[r0*h:], c.Raw[r0*h:], sc.s, sc.u, sc.w, r1-r0, h)
 		return
 	}
 	for k := lo; k < hi; k++ {
-		a, n := k*model.SumRows, min(model.SumRows, p.rows-k*model.SumRows)
-		kernels.ColSums(sc.sums[k*h:], p.dout[a*h:], n, h)
-		kernels.ColDots(sc.dotSums[k*h:], p.dout[a*h:], c.Raw[a*h:], n, h)
+		a, b := model.BlockRows(k, k+1, p.rows)
+		kernels.ColSums(sc.sums[k*h:], p.dout[a*h:], b-a, h)                 // sums[k][H] = Σ_block dout[rows×H]
+		kernels.ColDots(sc.dotSums[k*h:], p.dout[a*h:], c.Raw[a*h:], b-a, h) // dotSums[k][H] = Σ_block dout ⊙ x̂
 	}
 }
 

@@ -72,6 +72,9 @@ const SumRows = 32
 // SumBlocks is the number of blocks of SumRows rows in rows rows.
 func SumBlocks(rows int) int { return (rows + SumRows - 1) / SumRows }
 
+// BlockRows is the rows [first, end) of blocks [lo, hi) of rows rows.
+func BlockRows(lo, hi, rows int) (first, end int) { return lo * SumRows, min(hi*SumRows, rows) }
+
 // SumSplit is the fewest blocks worth handing a worker in a matrix of width
 // columns: about kernels.ParallelElems elements.
 func SumSplit(width int) int { return max(1, kernels.ParallelElems/(SumRows*width)) }
@@ -125,22 +128,22 @@ type batchNormPass struct {
 
 func (p *batchNormPass) Span(lo, hi int) {
 	c, h := p.c, p.h
-	r0, r1 := lo*SumRows, min(hi*SumRows, p.rows)
+	r0, r1 := BlockRows(lo, hi, p.rows)
 	switch p.step {
 	case 0:
 		for k := lo; k < hi; k++ {
-			a, n := k*SumRows, min(SumRows, p.rows-k*SumRows)
-			kernels.ColSums(c.part[k*h:], p.in[a*h:], n, h)
+			a, b := BlockRows(k, k+1, p.rows)
+			kernels.ColSums(c.part[k*h:], p.in[a*h:], b-a, h) // part[k][H] = Σ_block in[rows×H]
 		}
 	case 1:
-		kernels.ColAffine(c.Raw[r0*h:], p.in[r0*h:], c.ones, c.negMu, r1-r0, h) // in − mean
+		kernels.ColAffine(c.Raw[r0*h:], p.in[r0*h:], c.ones, c.negMu, r1-r0, h) // Raw[rows×H] = in − mean[H]
 		for k := lo; k < hi; k++ {
-			a, n := k*SumRows, min(SumRows, p.rows-k*SumRows)
-			kernels.ColDots(c.part[k*h:], c.Raw[a*h:], c.Raw[a*h:], n, h) // Σ(in − mean)²
+			a, b := BlockRows(k, k+1, p.rows)
+			kernels.ColDots(c.part[k*h:], c.Raw[a*h:], c.Raw[a*h:], b-a, h) // part[k][H] = Σ_block Raw²
 		}
 	case 2:
 		raw := c.Raw[r0*h:]
-		kernels.ColAffine(raw, raw, c.VarInv, c.zeros, r1-r0, h)
+		kernels.ColAffine(raw, raw, c.VarInv, c.zeros, r1-r0, h) // x̂[rows×H] = Raw·VarInv[H]
 		// out[rows×H] = γ[H]·x̂[rows×H] + β[H]
 		kernels.ColAffine(p.out[r0*h:], raw, p.gain, p.bias, r1-r0, h)
 	}
