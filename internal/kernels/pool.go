@@ -30,8 +30,9 @@ type Pool struct {
 	done    atomic.Int64  // tasks of the current job finished
 	job     job           // the job in flight: read only by holders of a claimed task
 	bt      []float32     // scratch for MulBT's transposed operand
-	ew      elementwise   // Map's, Map2's and AxpyMats's job, kept here so that handing it out allocates nothing
-	splits  uint64        // jobs offered to the workers: see Splits
+	ew      elementwise   // Map's and Map2's job, and AxpyMats's (up), kept here so that handing them out allocates nothing
+	up      update
+	splits  uint64 // jobs offered to the workers: see Splits
 	closed  atomic.Bool
 }
 
@@ -417,17 +418,11 @@ const ParallelElems = 4096
 type elementwise struct {
 	f1        func(dst, x []float32)
 	f2        func(out, x, y []float32)
-	axpy      bool // AxpyMats's update of mats on threads workers, one range per worker
-	alpha     float32
 	out, x, y []float32
-	mats      []Mat
-	threads   int
 }
 
 func (e *elementwise) Span(lo, hi int) {
 	switch {
-	case e.axpy:
-		e.update(lo)
 	case e.f2 != nil:
 		e.f2(e.out[lo:hi], e.x[lo:hi], e.y[lo:hi])
 	default:
@@ -476,31 +471,41 @@ func (p *Pool) AxpyMats(y []float32, alpha float32, x []float32, mats []Mat) {
 	for _, m := range mats {
 		blocked = blocked || m.Blocked
 	}
-	if p.threads == 1 || !blocked {
+	if !blocked {
 		Axpy(y[:len(x)], alpha, x)
 		return
 	}
-	p.ew = elementwise{axpy: true, alpha: alpha, out: y[:len(x)], x: x, mats: mats, threads: p.threads}
-	p.start(job{span: &p.ew, ranges: ranges{n: p.threads, align: 1, parts: p.threads}, tasks: p.threads})
-	p.ew = elementwise{}
+	p.up = update{y: y[:len(x)], x: x, alpha: alpha, mats: mats, threads: p.threads}
+	p.split(&p.up, p.threads, 1, 1) // worker i's share is range [i, i+1)
+	p.up = update{}                 // drop the references to the caller's slices
 }
 
-// update is worker i's share of AxpyMats: block i of every blocked matrix,
-// and for i = 0 the other matrices.
-func (e *elementwise) update(i int) {
-	for _, m := range e.mats {
-		lo, hi := 0, m.Rows
-		if m.Blocked {
-			if n := rowBlocks(e.threads, m.Rows); i < n {
-				lo, hi = rowBlock(i, n, m.Rows)
-			} else {
+// update is AxpyMats's job, split into one share per worker.
+type update struct {
+	y, x    []float32
+	alpha   float32
+	mats    []Mat
+	threads int
+}
+
+// Span does shares [lo, hi): share i is block i of every blocked matrix and,
+// for i = 0, the other matrices.
+func (u *update) Span(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		for _, m := range u.mats {
+			first, end := 0, m.Rows
+			if m.Blocked {
+				n := rowBlocks(u.threads, m.Rows)
+				if i >= n {
+					continue
+				}
+				first, end = rowBlock(i, n, m.Rows)
+			} else if i != 0 {
 				continue
 			}
-		} else if i != 0 {
-			continue
+			a, b := m.Off+first*m.Cols, m.Off+end*m.Cols
+			Axpy(u.y[a:b], u.alpha, u.x[a:b])
 		}
-		a, b := m.Off+lo*m.Cols, m.Off+hi*m.Cols
-		Axpy(e.out[a:b], e.alpha, e.x[a:b])
 	}
 }
 
