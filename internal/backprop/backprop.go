@@ -23,22 +23,24 @@ type Grads struct {
 	scratch []any       // node i's backward scratch, nil when it needs none
 }
 
-// NewGrads allocates the gradients of net for a batch of b examples.
+// NewGrads allocates the gradients of net for a batch of b examples (up to
+// b·RowsPer rows).
 func NewGrads(net *model.Network, b int) *Grads {
 	g := &Grads{
 		Weights: make([]float32, net.NumParams()),
 		Acts:    make([][]float32, len(net.Nodes)+1),
 		scratch: make([]any, len(net.Nodes)),
 	}
-	g.Acts[0] = make([]float32, b*net.Block*net.Embed.Embd)
+	rows := b * net.RowsPer
+	g.Acts[0] = make([]float32, rows*net.Block*net.Embed.Embd)
 	for i, n := range net.Nodes {
 		if model.IsView(n.Layer) {
 			g.Acts[i+1] = g.Acts[i]
 		} else {
-			g.Acts[i+1] = make([]float32, b*n.Out.Size())
+			g.Acts[i+1] = make([]float32, rows*n.Out.Size())
 		}
 		if s, ok := passOf(n.Layer).(scratcher); ok {
-			g.scratch[i] = s.newScratch(b * n.In.T)
+			g.scratch[i] = s.newScratch(rows * n.In.T)
 		}
 	}
 	return g
@@ -49,11 +51,11 @@ func NewGrads(net *model.Network, b int) *Grads {
 func Backward(pool *kernels.Pool, m *model.Model, a *model.Activations, g *Grads) {
 	net, b := m.Net, a.Batch()
 	last := len(net.Nodes)
-	crossEntropyBackward(g.Acts[last], a.Probs, a.Y, net.Loss.Vocab)
+	crossEntropyBackward(g.Acts[last], a.Probabilities(), a.Y, net.Loss.Vocab)
 	for i := last - 1; i >= 0; i-- {
 		n := net.Nodes[i]
 		passOf(n.Layer).backward(step{
-			x:     model.Exec{Pool: pool, Weights: m.Weights, Stats: m.Stats},
+			x:     model.Exec{Pool: pool, Weights: m.Weights, Stats: m.Stats, Starts: a.Starts},
 			dw:    g.Weights,
 			in:    a.Acts[i],
 			out:   a.Acts[i+1],
@@ -82,7 +84,7 @@ type step struct {
 // step-by-step reference of its forward and backward passes (see reference.go).
 type pass interface {
 	backward(s step)
-	reference(w, in []float64, rows int) (out []float64, back refBackward)
+	reference(w, in []float64, rows int, starts []int32) (out []float64, back refBackward)
 }
 
 // A scratcher needs scratch space in its backward pass over rows input rows.
@@ -106,6 +108,14 @@ func passOf(l model.Layer) pass {
 		return relu{l}
 	case *model.GELU:
 		return gelu{l}
+	case *model.LayerNorm:
+		return layerNorm{l}
+	case *model.Attention:
+		return attention{l}
+	case *model.PosEmbedding:
+		return posEmbedding{l}
+	case *model.Block:
+		return block{l}
 	}
 	panic(fmt.Sprintf("backprop: no backward pass for %T", l))
 }

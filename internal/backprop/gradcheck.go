@@ -145,7 +145,8 @@ func centralDiff(m *model.Model, w []float64, i int, x, y []int32) (d float64, c
 
 // fused runs the model's forward and the fused backward pass on one batch.
 func fused(pool *kernels.Pool, m *model.Model, x, y []int32) *Grads {
-	a := model.NewActivations(m.Net, len(y))
+	a := model.NewActivations(m.Net, len(y)) // room for len(y) rows or more
+	a.SetRows(len(y))
 	copy(a.X, x)
 	copy(a.Y, y)
 	m.Forward(pool, a)

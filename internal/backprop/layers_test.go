@@ -16,6 +16,7 @@ type layerCase struct {
 	layer            model.Layer
 	in               model.Shape
 	nWeights, nStats int
+	words            []int // a sequence batch's word lengths (rows), or nil: 5 examples
 }
 
 func tensor(name string, off int, shape ...int) *model.Tensor {
@@ -29,28 +30,43 @@ func tensor(name string, off int, shape ...int) *model.Tensor {
 func TestEachLayerAgainstItsReference(t *testing.T) {
 	const in, out, h = 6, 5, 7
 	cases := []layerCase{
-		{&model.Linear{In: in, Out: out, W: tensor("W", 0, in, out), B: tensor("b", in*out, out)}, model.Shape{T: 1, C: in}, in*out + out, 0},
-		{&model.Linear{In: in, Out: out, W: tensor("W", 3, in, out)}, model.Shape{T: 2, C: in}, in*out + 3, 0},
-		{&model.BatchNorm{Width: h, Gain: tensor("g", 0, h), Bias: tensor("b", h, h), Mean: tensor("m", 0, h), Var: tensor("v", h, h)}, model.Shape{T: 1, C: h}, 2 * h, 2 * h},
+		{&model.Linear{In: in, Out: out, W: tensor("W", 0, in, out), B: tensor("b", in*out, out)}, model.Shape{T: 1, C: in}, in*out + out, 0, nil},
+		{&model.Linear{In: in, Out: out, W: tensor("W", 3, in, out)}, model.Shape{T: 2, C: in}, in*out + 3, 0, nil},
+		{&model.BatchNorm{Width: h, Gain: tensor("g", 0, h), Bias: tensor("b", h, h), Mean: tensor("m", 0, h), Var: tensor("v", h, h)}, model.Shape{T: 1, C: h}, 2 * h, 2 * h, nil},
 		// over batch × positions, as lecture 5's batchnorm of a 3-D input
-		{&model.BatchNorm{Width: h, Gain: tensor("g", 1, h), Bias: tensor("b", h+1, h), Mean: tensor("m", 0, h), Var: tensor("v", h, h)}, model.Shape{T: 3, C: h}, 2*h + 1, 2 * h},
+		{&model.BatchNorm{Width: h, Gain: tensor("g", 1, h), Bias: tensor("b", h+1, h), Mean: tensor("m", 0, h), Var: tensor("v", h, h)}, model.Shape{T: 3, C: h}, 2*h + 1, 2 * h, nil},
 		// 70 rows: sums over three blocks of model.SumRows, the last one short
-		{&model.BatchNorm{Width: h, Gain: tensor("g", 1, h), Bias: tensor("b", h+1, h), Mean: tensor("m", 0, h), Var: tensor("v", h, h)}, model.Shape{T: 14, C: h}, 2*h + 1, 2 * h},
-		{&model.Tanh{}, model.Shape{T: 3, C: h}, 0, 0},
+		{&model.BatchNorm{Width: h, Gain: tensor("g", 1, h), Bias: tensor("b", h+1, h), Mean: tensor("m", 0, h), Var: tensor("v", h, h)}, model.Shape{T: 14, C: h}, 2*h + 1, 2 * h, nil},
+		{&model.Tanh{}, model.Shape{T: 3, C: h}, 0, 0, nil},
+		// A Transformer's layers, over words of several lengths (one of a
+		// single row), with 2 heads of 3 columns.
+		{&model.LayerNorm{Width: h, Gain: tensor("g", 1, h), Bias: tensor("b", h+1, h)}, model.Shape{T: 1, C: h}, 2*h + 1, 0, nil},
+		{&model.Attention{C: 6, Heads: 2, Block: 5}, model.Shape{T: 1, C: 18}, 0, 0, []int{3, 1, 5, 4}},
+		{&model.PosEmbedding{Embd: h, P: tensor("P", 2, 5, h)}, model.Shape{T: 1, C: h}, 5*h + 2, 0, []int{3, 1, 5, 4}},
+		{transformerBlock(6, 2, 5), model.Shape{T: 1, C: 6}, blockWeights(6), 0, []int{3, 1, 5, 4}},
 	}
 	r := rand.New(rand.NewPCG(11, 12))
 	pool := kernels.NewPool(2)
 	defer pool.Close()
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%T", c.layer), func(t *testing.T) {
-			const batch = 5
+			batch := 5
+			var starts []int32
+			if c.words != nil {
+				batch = 0
+				for _, n := range c.words {
+					starts = append(starts, int32(batch))
+					batch += n
+				}
+				starts = append(starts, int32(batch))
+			}
 			outShape, err := c.layer.OutShape(c.in)
 			if err != nil {
 				t.Fatal(err)
 			}
 			rows := batch * c.in.T
 			w, x, dout := randomSlice(r, c.nWeights), randomSlice(r, batch*c.in.Size()), randomSlice(r, batch*outShape.Size())
-			ex := model.Exec{Pool: pool, Weights: w, Stats: make([]float32, c.nStats)}
+			ex := model.Exec{Pool: pool, Weights: w, Stats: make([]float32, c.nStats), Starts: starts}
 			var cache any
 			if cc, ok := c.layer.(model.Cacher); ok {
 				cache = cc.NewCache(rows)
@@ -65,7 +81,7 @@ func TestEachLayerAgainstItsReference(t *testing.T) {
 			p.backward(s)
 
 			w64 := toFloat64(w)
-			y64, back := p.reference(w64, toFloat64(x), rows)
+			y64, back := p.reference(w64, toFloat64(x), rows, starts)
 			dw64 := make([]float64, len(w))
 			din64 := back(toFloat64(dout), dw64)
 			for _, cmp := range []struct {
@@ -76,9 +92,13 @@ func TestEachLayerAgainstItsReference(t *testing.T) {
 				if len(cmp.got) != len(cmp.want) {
 					t.Fatalf("%s: %d values, reference %d", cmp.name, len(cmp.got), len(cmp.want))
 				}
+				// Relative to the tensor's largest value: an element that is a
+				// sum of terms that cancel (a block's residual gradients) keeps
+				// their float32 rounding, while a wrong term is off by its size.
+				tol := 1e-5 * (1 + maxAbs(cmp.want))
 				for i, g := range cmp.got {
-					if d := math.Abs(float64(g) - cmp.want[i]); d > 1e-5*(1+math.Abs(cmp.want[i])) {
-						t.Fatalf("%s[%d] = %v, reference %v", cmp.name, i, g, cmp.want[i])
+					if d := math.Abs(float64(g) - cmp.want[i]); d > tol {
+						t.Fatalf("%s[%d] = %v, reference %v (largest %.3g)", cmp.name, i, g, cmp.want[i], maxAbs(cmp.want))
 					}
 				}
 			}
@@ -86,10 +106,39 @@ func TestEachLayerAgainstItsReference(t *testing.T) {
 	}
 }
 
+// transformerBlock is a Block of width c with its tensors back to back from
+// offset 0, blockWeights(c) of them.
+func transformerBlock(c, heads, block int) *model.Block {
+	off := 0
+	next := func(name string, shape ...int) *model.Tensor {
+		t := tensor(name, off, shape...)
+		off += t.Len()
+		return t
+	}
+	lin := func(name string, in, out int) *model.Linear {
+		return &model.Linear{In: in, Out: out, W: next(name+".W", in, out), B: next(name+".b", out)}
+	}
+	ln := func(name string) *model.LayerNorm {
+		return &model.LayerNorm{Width: c, Gain: next(name+".weight", c), Bias: next(name+".bias", c)}
+	}
+	return &model.Block{C: c, LN1: ln("ln_1"), QKV: lin("c_attn", c, 3*c), Attn: &model.Attention{C: c, Heads: heads, Block: block},
+		Proj: lin("c_proj", c, c), LN2: ln("ln_2"), FC: lin("c_fc", c, 4*c), FCProj: lin("mlp.c_proj", 4*c, c)}
+}
+
+func blockWeights(c int) int { return 2*2*c + (c*3*c + 3*c) + (c*c + c) + (c*4*c + 4*c) + (4*c*c + c) }
+
 func randomSlice(r *rand.Rand, n int) []float32 {
 	s := make([]float32, n)
 	for i := range s {
 		s[i] = float32(r.NormFloat64())
 	}
 	return s
+}
+
+func maxAbs(a []float64) float64 {
+	m := 0.0
+	for _, v := range a {
+		m = max(m, math.Abs(v))
+	}
+	return m
 }

@@ -1,6 +1,9 @@
 package data
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"sync"
+)
 
 // Dataset holds the examples of some words, one per character of each word
 // plus its final boundary, without materialising their contexts: it lays the
@@ -8,10 +11,18 @@ import "math/rand/v2"
 // Block boundaries of padding. Example i predicts the token at Block+i from
 // the Block tokens before it, where the previous word's boundary and what
 // comes before it read as padding: a word's context is its own characters.
+//
+// At block 1 the examples are a sequence model's rows: example i reads the
+// token before it and predicts its own, and a word's examples, its
+// characters and then its end, follow each other from the one that reads
+// the boundary.
 type Dataset struct {
 	Block int
 	n     int    // examples
 	toks  tokens // [Block + n]
+
+	startsOnce sync.Once
+	starts     []uint32 // at block 1, each word's first example, and then n (see WordBatch)
 }
 
 // NewDataset lays out the examples of every word of f, in file order. Every
@@ -66,6 +77,37 @@ func (d *Dataset) Len() int { return d.n }
 // Head is the first n examples of d (all of them if it has fewer).
 func (d *Dataset) Head(n int) *Dataset {
 	return &Dataset{Block: d.Block, n: min(n, d.n), toks: d.toks}
+}
+
+// WordStart is the first example of the word that example i is in, at block 1.
+func (d *Dataset) WordStart(i int) int {
+	for d.toks.at(i) != Boundary { // the token example i reads; toks[0] is padding
+		i--
+	}
+	return i
+}
+
+// WordBatch fills x and y with the examples of words words drawn uniformly
+// with replacement, one word after the other, as a sequence model trains
+// (makemore.py's sampler), and returns how many examples that is. It needs
+// block 1, and room in x and y for the longest words.
+func (d *Dataset) WordBatch(r *rand.Rand, words int, x, y []int32) int {
+	d.startsOnce.Do(func() {
+		for i := range d.n {
+			if d.toks.at(i) == Boundary {
+				d.starts = append(d.starts, uint32(i))
+			}
+		}
+		d.starts = append(d.starts, uint32(d.n))
+	})
+	rows := 0
+	for range words {
+		k := r.IntN(len(d.starts) - 1)
+		first, end := int(d.starts[k]), int(d.starts[k+1])
+		d.Gather(first, x[rows:rows+end-first], y[rows:rows+end-first])
+		rows += end - first
+	}
+	return rows
 }
 
 // example writes the context of example i to ctx [Block] and returns the

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/progress"
@@ -27,38 +28,62 @@ type Rows interface {
 	Gather(start int, x, y []int32)
 }
 
+// WordRows are Rows whose examples are the positions of words, one after
+// the other (data.Dataset at block 1), as a sequence model reads them.
+type WordRows interface {
+	Rows
+	// WordStart is the first example of the word example i is in.
+	WordStart(i int) int
+}
+
 // Evaluator runs the eval-mode forward pass (calibrated batchnorm statistics)
 // over any number of rows, a chunk at a time on each worker, reusing buffers.
 // It is used from one goroutine at a time.
+//
+// A sequence model's chunk is cut at the same rows, but its rows need their
+// words' earlier rows: each chunk also runs the rows of its first word that
+// the chunk before holds (fewer than Block), and counts only its own.
 type Evaluator struct {
 	m      *Model
 	pool   *kernels.Pool
-	acts   [][][]float32 // per worker, per activation (as Activations.Acts): [evalChunk·T × C]
-	x, y   [][]int32     // per worker, the chunk's contexts [evalChunk × Block] and next tokens [evalChunk]
-	states []any         // per node, its eval state (see Preparer), shared by the workers
+	acts   [][][]float32 // per worker, per activation (as Activations.Acts): [evalRows·T × C]
+	x, y   [][]int32     // per worker, the chunk's contexts [evalRows × Block] and next tokens [evalRows]
+	starts [][]int32     // per worker, a sequence chunk's words (see Exec.Starts)
+	states [][]any       // per worker, per node: its eval state, shared by the workers (see Preparer), or the worker's own buffers (see EvalCacher)
 }
+
+// evalRows is the most rows one worker runs at a time: a chunk and, for a
+// sequence model, the rows of its first word before it.
+func (e *Evaluator) evalRows() int { return evalChunk + e.m.Net.RowsPer - 1 }
 
 // NewEvaluator returns an Evaluator of m that runs on pool.
 func NewEvaluator(m *Model, pool *kernels.Pool) *Evaluator {
 	net := m.Net
-	e := &Evaluator{m: m, pool: pool, states: make([]any, len(net.Nodes))}
+	e := &Evaluator{m: m, pool: pool}
+	rows, block := e.evalRows(), net.Block
+	shared := make([]any, len(net.Nodes))
 	for i, n := range net.Nodes {
 		if p, ok := n.Layer.(Preparer); ok {
-			e.states[i] = p.NewEvalState()
+			shared[i] = p.NewEvalState()
 		}
 	}
 	for range pool.Threads() {
 		acts := make([][]float32, len(net.Nodes)+1)
-		acts[0] = make([]float32, evalChunk*m.Block*net.Embed.Embd)
+		acts[0] = make([]float32, rows*block*net.Embed.Embd)
+		states := slices.Clone(shared)
 		for i, n := range net.Nodes {
 			if _, inPlace := n.Layer.(InPlace); inPlace || IsView(n.Layer) {
 				acts[i+1] = acts[i]
 			} else {
-				acts[i+1] = make([]float32, evalChunk*n.Out.Size())
+				acts[i+1] = make([]float32, rows*n.Out.Size())
+			}
+			if c, ok := n.Layer.(EvalCacher); ok {
+				states[i] = c.NewEvalCache(rows * n.In.T)
 			}
 		}
-		e.acts = append(e.acts, acts)
-		e.x, e.y = append(e.x, make([]int32, evalChunk*m.Block)), append(e.y, make([]int32, evalChunk))
+		e.acts, e.states = append(e.acts, acts), append(e.states, states)
+		e.x, e.y = append(e.x, make([]int32, rows*block)), append(e.y, make([]int32, rows))
+		e.starts = append(e.starts, make([]int32, 0, rows+1))
 	}
 	return e
 }
@@ -70,23 +95,28 @@ func (e *Evaluator) exec() Exec { return Exec{Weights: e.m.Weights, Stats: e.m.S
 func (e *Evaluator) prepare(upto int) {
 	for i, n := range e.m.Net.Nodes[:upto] {
 		if p, ok := n.Layer.(Preparer); ok {
-			p.Prepare(e.exec(), e.states[i])
+			p.Prepare(e.exec(), e.states[0][i])
 		}
 	}
 }
 
-// run passes the n ≤ evalChunk contexts x[n×Block] through the embedding and
+// run passes the n ≤ evalRows contexts x[n×Block] through the embedding and
 // nodes [0, upto) in worker w's buffers, and returns the last output:
 // node upto's input [n·T × C], or the logits when upto is every node.
 func (e *Evaluator) run(w int, x []int32, n, upto int) []float32 {
 	m, acts := e.m, e.acts[w]
-	emb := n * m.Block * m.Net.Embed.Embd
-	m.Net.Embed.Forward(m.Weights, x[:n*m.Block], acts[0][:emb])
+	ex := e.exec()
+	if m.Sequence() {
+		e.starts[w] = WordStarts(x[:n], e.starts[w])
+		ex.Starts = e.starts[w]
+	}
+	emb := n * m.Net.Block * m.Net.Embed.Embd
+	m.Net.Embed.Forward(m.Weights, x[:n*m.Net.Block], acts[0][:emb])
 	out := acts[0][:emb]
 	for i, nd := range m.Net.Nodes[:upto] {
 		in := out
 		out = acts[i+1][:n*nd.Out.Size()]
-		nd.Eval(e.exec(), e.states[i], in, out, n*nd.In.T)
+		nd.Eval(ex, e.states[w][i], in, out, n*nd.In.T)
 	}
 	return out
 }
@@ -97,19 +127,26 @@ func chunks(rows int) int { return (rows + evalChunk - 1) / evalChunk }
 // eachChunk gathers every chunk of rows into worker buffers and calls do(w, c,
 // n, x, y) for chunk c of n rows, on the workers a group of chunks at a time;
 // after each group, and in chunk order, it calls sum(c) for the group's
-// chunks. It reports the rows done to report as it goes, counting offset
-// rows done before, of total.
+// chunks. For a sequence model x and y start with the rows of the chunk's
+// first word that come before it: the chunk's own are the last n. It
+// reports the rows done to report as it goes, counting offset rows done
+// before, of total.
 func (e *Evaluator) eachChunk(rows Rows, do func(w, c, n int, x, y []int32), sum func(c int), report progress.Func, offset, total int64) {
 	n := rows.Len()
 	nc := chunks(n)
+	words, _ := rows.(WordRows)
 	for first := 0; first < nc; first += groupChunks {
 		group := min(groupChunks, nc-first)
 		e.pool.Parallel(group, func(w, i int) {
 			c := first + i
 			start := c * evalChunk
 			k := min(evalChunk, n-start)
-			x, y := e.x[w][:k*e.m.Block], e.y[w][:k]
-			rows.Gather(start, x, y)
+			from := start
+			if e.m.Sequence() {
+				from = words.WordStart(start)
+			}
+			x, y := e.x[w][:(start+k-from)*e.m.Net.Block], e.y[w][:start+k-from]
+			rows.Gather(from, x, y)
 			do(w, c, k, x, y)
 		})
 		for c := first; c < first+group; c++ {
@@ -145,7 +182,7 @@ func (e *Evaluator) Calibrate(rows Rows, report progress.Func) {
 		part := make([]float64, groupChunks*plen) // per chunk of a group, in chunk order
 		sums := make([]float64, plen)
 		e.eachChunk(rows, func(w, c, rows int, x, _ []int32) {
-			in := e.run(w, x, rows, k)
+			in := e.run(w, x, rows, k) // no lookback: a sequence model calibrates nothing
 			slot := part[c%groupChunks*plen : (c%groupChunks+1)*plen]
 			clear(slot) // Accumulate adds to it
 			cal.Accumulate(slot, in, rows*nd.In.T)
@@ -183,8 +220,10 @@ func (e *Evaluator) Loss(rows Rows, report progress.Func) float64 {
 	var total float64
 	e.prepare(all)
 	e.eachChunk(rows, func(w, c, n int, x, y []int32) {
-		logits := e.run(w, x, n, all)
-		part[c%groupChunks] = m.Net.Loss.Sum(logits, logits, y)
+		logits := e.run(w, x, len(y), all)
+		skip := len(y) - n // rows of the chunk before, run for their keys and values
+		v := m.Net.Loss.Vocab
+		part[c%groupChunks] = m.Net.Loss.Sum(logits[skip*v:], logits[skip*v:], y[skip:])
 	}, func(c int) { total += part[c%groupChunks] }, report, 0, int64(rows.Len()))
 	return total / float64(rows.Len())
 }

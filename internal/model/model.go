@@ -43,20 +43,26 @@ type Config struct {
 	// Gain scales the hidden Linears' initial weights, N(0, (Gain/√fan_in)²);
 	// 0 takes the activation's (see ActivationGain).
 	Gain float64
+	// Heads is a Transformer's attention heads per block; Embd must be a
+	// multiple of it. A Transformer reads Block as its longest sequence (the
+	// rows of its position table) and Layers as its blocks; Hidden,
+	// Activation and the batchnorm fields are the MLPs' only.
+	Heads int
 }
 
 // Architectures and activations.
 const (
-	ArchMLP     = "mlp"
-	ArchWaveNet = "wavenet"
-	ActTanh     = "tanh"
-	ActReLU     = "relu"
-	ActGELU     = "gelu"
+	ArchMLP         = "mlp"
+	ArchWaveNet     = "wavenet"
+	ArchTransformer = "transformer"
+	ActTanh         = "tanh"
+	ActReLU         = "relu"
+	ActGELU         = "gelu"
 )
 
 // ArchNames and Activations list the names Config takes.
 var (
-	ArchNames       = []string{ArchMLP, ArchWaveNet}
+	ArchNames       = []string{ArchMLP, ArchWaveNet, ArchTransformer}
 	ActivationNames = []string{ActTanh, ActReLU, ActGELU}
 )
 
@@ -74,6 +80,12 @@ func (c Config) Canonical() Config {
 		if c.Arch == ArchWaveNet {
 			c.Layers = bits.Len(uint(c.Block)) - 1
 		}
+	}
+	if c.Sequence() {
+		// makemore.py's Transformer: GELU in an MLP four times as wide as
+		// the embedding, LayerNorm instead of batchnorm, biases everywhere
+		// but the logits.
+		c.Activation, c.Hidden, c.NoBN, c.NoBias, c.OutputBN, c.Gain = ActGELU, 4*c.Embd, true, false, false, 0
 	}
 	if c.Arch == ArchWaveNet && !c.NoBN {
 		c.NoBias = true // lecture 5's Linears before batchnorm have none
@@ -96,6 +108,30 @@ func ActivationGain(activation string) float64 {
 
 // In is the width of the concatenated context embedding.
 func (c Config) In() int { return c.Block * c.Embd }
+
+// Sequence reports a model that reads each word as one sequence, a row per
+// position (see data.Dataset.WordBatch), rather than a fixed context per
+// predicted character.
+func (c Config) Sequence() bool { return c.Arch == ArchTransformer }
+
+// Context is the tokens each row of the model's input holds: the Block
+// previous characters for an MLP, the row's own input token for a sequence
+// model, whose rows see each other through attention.
+func (c Config) Context() int {
+	if c.Sequence() {
+		return 1
+	}
+	return c.Block
+}
+
+// RowsPer is the most rows one example (one word of a sequence model) takes
+// in a batch.
+func (c Config) RowsPer() int {
+	if c.Sequence() {
+		return c.Block
+	}
+	return 1
+}
 
 // Limits on a model's shape, so that a typo or a damaged file gives an error
 // instead of an allocation that cannot succeed.
@@ -131,6 +167,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("batchnorm on the logits is lecture 3's MLP, not a wavenet's")
 	case c.NoBN && c.OutputBN:
 		return fmt.Errorf("batchnorm on the logits in a model without batchnorm")
+	case c.Sequence() && (c.Heads < 1 || c.Embd%c.Heads != 0):
+		return fmt.Errorf("a transformer's n-embd (%d) must be a whole multiple of its n-head (%d), the heads splitting it evenly", c.Embd, c.Heads)
 	case c.Arch == ArchWaveNet && 1<<c.Layers != c.Block:
 		return fmt.Errorf("a wavenet of block size %d has %d levels, not %d", c.Block, bits.Len(uint(c.Block))-1, c.Layers)
 	}
@@ -180,9 +218,12 @@ func (m *Model) Init(r *rand.Rand) {
 		for _, t := range ts {
 			d := t.Of(flat)
 			for i := range d {
-				if t.Init.Std > 0 {
+				switch {
+				case t.Init.Std > 0:
 					d[i] = float32(r.NormFloat64() * t.Init.Std)
-				} else {
+				case t.Init.Uniform > 0:
+					d[i] = float32((2*r.Float64() - 1) * t.Init.Uniform)
+				default:
 					d[i] = float32(t.Init.Fill)
 				}
 			}

@@ -16,9 +16,10 @@ type Shape struct{ T, C int }
 // Size is the number of values of one example.
 func (s Shape) Size() int { return s.T * s.C }
 
-// Init says how a tensor starts: drawn from N(0, Std²) when Std > 0,
-// otherwise every element is Fill.
-type Init struct{ Std, Fill float64 }
+// Init says how a tensor starts: drawn from N(0, Std²) when Std > 0, from
+// U(−Uniform, Uniform) when Uniform > 0 (PyTorch's Linear), otherwise every
+// element is Fill.
+type Init struct{ Std, Uniform, Fill float64 }
 
 // Tensor is one entry of the network's table of stored tensors: the
 // parameters (trained) and the statistics (calibrated after training).
@@ -93,13 +94,32 @@ type InPlace interface {
 	EvalInPlace()
 }
 
-// Exec is what a layer runs with: the weights and statistics, and the pool
+// An EvalCacher needs buffers in eval mode too, one set per evaluating
+// worker: a layer made of layers, or attention's weights.
+type EvalCacher interface {
+	NewEvalCache(rows int) any
+}
+
+// A Stepper runs one row at a time at a given position of a word, keeping in
+// state what later positions need (a Transformer block's keys and values):
+// the sampler's path. Layers that are not Steppers are row by row already,
+// and step through Eval on one row.
+type Stepper interface {
+	NewStepState() any
+	Step(x Exec, state any, in, out []float32, pos int)
+}
+
+// Exec is what a layer runs with: the weights and statistics, the pool
 // that splits a training batch's products (nil in eval, where each worker
-// runs its own chunk on its goroutine).
+// runs its own chunk on its goroutine), and for a sequence model the words
+// of the rows.
 type Exec struct {
 	Pool    *kernels.Pool
 	Weights []float32
 	Stats   []float32
+	// Starts are a sequence batch's words: word i is rows [Starts[i],
+	// Starts[i+1]), and the last entry is the number of rows.
+	Starts []int32
 }
 
 // MatMul sets c[m×n] = a[m×k]·b[k×n] + bias[n] on the pool, or on the
@@ -145,7 +165,8 @@ type Node struct {
 // Network is the model's layers in order — embedding, the layers, the
 // loss — and the table of tensors they own, in checkpoint order.
 type Network struct {
-	Block   int // context length: the embedding's positions per example
+	Block   int // context length: the embedding's positions per row
+	RowsPer int // the most rows of one example: a sequence model's block size, else 1
 	Embed   *Embedding
 	Nodes   []Node
 	Loss    *CrossEntropy
@@ -184,15 +205,19 @@ type Network struct {
 // and logits that are not one row of Vocab per example.
 func (c Config) Network() (*Network, error) {
 	c = c.Canonical()
-	n := &Network{Block: c.Block, names: map[string]bool{}}
-	n.Embed = &Embedding{Name: n.name("emb"), Embd: c.Embd, C: n.param("C", Init{Std: 1}, c.Vocab, c.Embd)}
+	n := &Network{Block: c.Context(), RowsPer: c.RowsPer(), names: map[string]bool{}}
 	gain := c.Gain
 	if gain == 0 {
 		gain = ActivationGain(c.Activation)
 	}
-	if c.Arch == ArchWaveNet {
+	switch c.Arch {
+	case ArchTransformer:
+		c.transformer(n)
+	case ArchWaveNet:
+		n.Embed = &Embedding{Name: n.name("emb"), Embd: c.Embd, C: n.param("C", Init{Std: 1}, c.Vocab, c.Embd)}
 		c.wavenet(n, gain)
-	} else {
+	default:
+		n.Embed = &Embedding{Name: n.name("emb"), Embd: c.Embd, C: n.param("C", Init{Std: 1}, c.Vocab, c.Embd)}
 		c.mlp(n, gain)
 	}
 	n.Loss = &CrossEntropy{Vocab: c.Vocab}
@@ -253,6 +278,55 @@ func (c Config) wavenet(n *Network, gain float64) {
 	// bias zero.
 	out := strconv.Itoa(c.Layers + 1)
 	n.add("logits", n.linearBias("W"+out, "b"+out, in, c.Vocab, Init{Std: 0.1 / math.Sqrt(float64(in))}, Init{}))
+}
+
+// transformer lists makemore.py's Transformer, GPT-2's layout, over the rows
+// of a sequence batch (one row per position of each word):
+//
+//	tok_emb = wte[X]                     [rows × C]
+//	x0 = tok_emb + wpe[pos]              [rows × C]
+//	xk = block k−1 of x(k−1), k = 1…L    [rows × C]  (see Block)
+//	xf = ln_f(xL)                        [rows × C]
+//	logits = xf·lm_head                  [rows × Vocab]
+//
+// Its tensors are named as makemore.py's state dict (without "transformer."),
+// with ".W" for a Linear's weight: stored [in × out], the transpose of
+// torch's, hence the other name. Every Linear starts as torch's,
+// U(±1/√fan_in) for its weight and bias; the embeddings N(0, 1).
+func (c Config) transformer(n *Network) {
+	C := c.Embd
+	n.Embed = &Embedding{Name: n.name("tok_emb"), Embd: C, C: n.param("wte", Init{Std: 1}, c.Vocab, C)}
+	n.add("x0", &PosEmbedding{Embd: C, P: n.param("wpe", Init{Std: 1}, c.Block, C)})
+	for k := range c.Layers {
+		h := "h" + strconv.Itoa(k) + "."
+		n.add("x"+strconv.Itoa(k+1), &Block{
+			C:      C,
+			LN1:    n.layerNorm(h+"ln_1", C),
+			QKV:    n.torchLinear(h+"attn.c_attn", true, C, 3*C),
+			Attn:   &Attention{C: C, Heads: c.Heads, Block: c.Block},
+			Proj:   n.torchLinear(h+"attn.c_proj", true, C, C),
+			LN2:    n.layerNorm(h+"ln_2", C),
+			FC:     n.torchLinear(h+"mlp.c_fc", true, C, 4*C),
+			FCProj: n.torchLinear(h+"mlp.c_proj", true, 4*C, C),
+		})
+	}
+	n.add("xf", n.layerNorm("ln_f", C))
+	n.add("logits", n.torchLinear("lm_head", false, C, c.Vocab))
+}
+
+// torchLinear is a Linear named name, initialised as torch.nn.Linear.
+func (n *Network) torchLinear(name string, bias bool, in, out int) *Linear {
+	u := Init{Uniform: 1 / math.Sqrt(float64(in))}
+	b := ""
+	if bias {
+		b = name + ".b"
+	}
+	return n.linearBias(name+".W", b, in, out, u, u)
+}
+
+// layerNorm is a LayerNorm of width c named name, starting as the identity.
+func (n *Network) layerNorm(name string, c int) *LayerNorm {
+	return &LayerNorm{Width: c, Gain: n.param(name+".weight", Init{Fill: 1}, c), Bias: n.param(name+".bias", Init{}, c)}
 }
 
 // hidden adds a hidden block after its Linear l: l → BatchNorm →
@@ -382,8 +456,8 @@ func (n *Network) CheckBatch(batch int) error {
 	switch {
 	case batch < MinBatch || batch > MaxBatch:
 		return fmt.Errorf("batch size must be between %d and %d (batchnorm needs two rows for a variance), got %d", MinBatch, MaxBatch, batch)
-	case batch*n.MaxWidth() > MaxActivations:
-		return fmt.Errorf("batch size %d × %d values in the widest activation is more than %d; use a smaller batch", batch, n.MaxWidth(), MaxActivations)
+	case batch*n.RowsPer*n.MaxWidth() > MaxActivations:
+		return fmt.Errorf("batch size %d × %d values in the widest activation is more than %d; use a smaller batch", batch, n.RowsPer*n.MaxWidth(), MaxActivations)
 	}
 	return nil
 }

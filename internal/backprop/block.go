@@ -1,0 +1,66 @@
+package backprop
+
+import "github.com/makemore/makemore/internal/model"
+
+type block struct{ *model.Block }
+
+// blockScratch holds the gradients of the block's inner activations and
+// the scratch of its layers' backward passes.
+type blockScratch struct {
+	dX1, dLN, dY []float32 // [rows × C]
+	dQKV         []float32 // [rows × 3C]
+	dG, dFC      []float32 // [rows × 4C]
+	ln1, ln2     *layerNormScratch
+	attn         *attentionScratch
+}
+
+func (b block) newScratch(rows int) any {
+	c := b.C
+	return &blockScratch{
+		dX1: make([]float32, rows*c), dLN: make([]float32, rows*c), dY: make([]float32, rows*c),
+		dQKV: make([]float32, rows*3*c),
+		dG:   make([]float32, rows*4*c), dFC: make([]float32, rows*4*c),
+		ln1: &layerNormScratch{}, ln2: &layerNormScratch{}, attn: &attentionScratch{},
+	}
+}
+
+// backward runs the block's layers backwards. Each residual sum passes its
+// gradient to both its terms, so the gradient of x1 is dout plus what comes
+// back through the MLP, and din is dx1 plus what comes back through
+// attention:
+//
+//	dx1 = dout + ln_2ᵀ(mlpᵀ(dout)),  din = dx1 + ln_1ᵀ(attnᵀ(dx1))
+func (b block) backward(s step) {
+	c, sc := s.cache.(*model.BlockCache), s.work.(*blockScratch)
+	n := s.rows * b.C
+	sub := func(p pass, in, out, din, dout []float32, cache, work any) {
+		p.backward(step{x: s.x, dw: s.dw, in: in, out: out, din: din, dout: dout, rows: s.rows, cache: cache, work: work})
+	}
+	sub(linear{b.FCProj}, c.G, s.out, sc.dG, s.dout, nil, nil)           // [rows × 4C]
+	sub(gelu{&b.Act}, c.FC, c.G, sc.dFC, sc.dG, nil, nil)                // [rows × 4C]
+	sub(linear{b.FC}, c.LN2Out, c.FC, sc.dLN, sc.dFC, nil, nil)          // [rows × C]
+	sub(layerNorm{b.LN2}, c.X1, c.LN2Out, sc.dX1, sc.dLN, c.LN2, sc.ln2) // [rows × C]
+	model.Residual(sc.dX1[:n], s.dout[:n])
+	sub(linear{b.Proj}, c.Y, c.X1, sc.dY, sc.dX1, nil, nil)             // [rows × C]
+	sub(attention{b.Attn}, c.QKV, c.Y, sc.dQKV, sc.dY, c.Att, sc.attn)  // [rows × 3C]
+	sub(linear{b.QKV}, c.LN1Out, c.QKV, sc.dLN, sc.dQKV, nil, nil)      // [rows × C]
+	sub(layerNorm{b.LN1}, s.in, c.LN1Out, s.din, sc.dLN, c.LN1, sc.ln1) // [rows × C]
+	model.Residual(s.din[:n], sc.dX1[:n])
+}
+
+// reference composes the layers' own references with the two residual sums.
+func (b block) reference(w, x []float64, rows int, starts []int32) ([]float64, refBackward) {
+	ln1, back1 := layerNorm{b.LN1}.reference(w, x, rows, nil)
+	qkv, back2 := linear{b.QKV}.reference(w, ln1, rows, nil)
+	y, back3 := attention{b.Attn}.reference(w, qkv, rows, starts)
+	p, back4 := linear{b.Proj}.reference(w, y, rows, nil)
+	x1 := add(x, p)
+	ln2, back5 := layerNorm{b.LN2}.reference(w, x1, rows, nil)
+	fc, back6 := linear{b.FC}.reference(w, ln2, rows, nil)
+	g, back7 := gelu{&b.Act}.reference(w, fc, rows, nil)
+	m, back8 := linear{b.FCProj}.reference(w, g, rows, nil)
+	return add(x1, m), func(dout, dw []float64) []float64 {
+		dx1 := add(dout, back5(back6(back7(back8(dout, dw), dw), dw), dw))
+		return add(dx1, back1(back2(back3(back4(dx1, dw), dw), dw), dw))
+	}
+}
