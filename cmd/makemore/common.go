@@ -98,10 +98,13 @@ func newPool(threads int) (*kernels.Pool, error) {
 // modelFlags are the shape of a freshly initialised model and of its
 // minibatch, as train and gradcheck take them.
 type modelFlags struct {
-	embd, hidden, block, batch, layers int
-	arch, activation, preset           string
-	gain                               float64
-	batchnorm                          bool
+	embd, hidden, block, batch, layers, heads int
+	arch, activation, preset                  string
+	gain                                      float64
+	batchnorm                                 bool
+	// blockSet says --block-size was given: a sequence model otherwise
+	// takes its words' longest, plus one for the end.
+	blockSet bool
 	// Set by a preset only: the lectures' choices that have no flag.
 	noBias, outputBN bool
 }
@@ -109,31 +112,42 @@ type modelFlags struct {
 func addModelFlags(cmd *cobra.Command, f *modelFlags) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.preset, "preset", "", "a configuration and schedule: "+strings.Join(train.PresetNames, ", ")+"; flags given as well override it")
-	fl.StringVar(&f.arch, "model", model.ArchMLP, "mlp, or wavenet (lecture 5: pairs of positions joined level by level; block size a power of two)")
+	fl.StringVar(&f.arch, "model", model.ArchMLP, "mlp, wavenet (lecture 5: pairs of positions joined level by level; block size a power of two), or transformer (makemore.py's; alone it takes makemore.py's shape and AdamW settings)")
 	fl.StringVar(&f.activation, "activation", model.ActTanh, "tanh, relu or gelu")
-	fl.IntVar(&f.layers, "n-layer", 0, "hidden blocks of Linear → BatchNorm → activation (default 1 for mlp; a wavenet has log2 of the block size)")
+	fl.IntVar(&f.layers, "n-layer", 0, "hidden blocks of Linear → BatchNorm → activation (default 1 for mlp; a wavenet has log2 of the block size); a transformer's blocks (default 4)")
+	fl.IntVar(&f.heads, "n-head", 4, "a transformer's attention heads per block; n-embd must be a multiple of it")
 	fl.BoolVar(&f.batchnorm, "batchnorm", true, "batchnorm after every hidden Linear; --batchnorm=false: Linear (with bias) → activation, as lecture 3 before batchnorm (a preset also drops its logits' batchnorm and takes the activation's --gain)")
 	fl.IntVar(&f.embd, "n-embd", 10, "embedding width per character")
 	fl.IntVar(&f.hidden, "n-hidden", 200, "hidden units per block")
-	fl.IntVar(&f.block, "block-size", 3, "context length in characters")
+	fl.IntVar(&f.block, "block-size", 3, "context length in characters; a transformer's longest word plus its end (default: the words file's)")
 	fl.IntVarP(&f.batch, "batch-size", "b", 32, "examples per minibatch (at least 2: batchnorm needs a variance)")
 	fl.Float64Var(&f.gain, "gain", 0, "initial weights of the hidden Linears N(0, (gain/√fan_in)²); 0: the activation's (5/3 tanh, √2 relu and gelu)")
 }
 
 // applyPreset gives the flags the command line did not set the values of
-// the --preset named, and returns its schedule for the command to take the
-// same way.
-func (f *modelFlags) applyPreset(cmd *cobra.Command) (train.Preset, error) {
-	p, ok := train.Presets[f.preset]
-	if !ok {
-		return p, usagef("--preset must be one of %s, got %q", strings.Join(train.PresetNames, ", "), f.preset)
+// the --preset named, or with no preset those of the model named when it
+// has defaults of its own (--model transformer: makemore.py's), and returns
+// the preset's schedule and optimizer for the command to take the same way.
+// ok is false when there is neither.
+func (f *modelFlags) applyPreset(cmd *cobra.Command) (p train.Preset, ok bool, err error) {
+	f.blockSet = cmd.Flags().Changed("block-size")
+	switch {
+	case f.preset != "":
+		if p, ok = train.Presets[f.preset]; !ok {
+			return p, false, usagef("--preset must be one of %s, got %q", strings.Join(train.PresetNames, ", "), f.preset)
+		}
+	case f.arch == model.ArchTransformer:
+		p = train.MakemorePy
+	default:
+		return p, false, nil
 	}
 	setUnchanged(cmd, map[string]func(){
+		"n-head":     func() { f.heads = p.Model.Heads },
 		"model":      func() { f.arch = p.Model.Canonical().Arch },
 		"activation": func() { f.activation = p.Model.Canonical().Activation },
 		"n-layer":    func() { f.layers = p.Model.Layers },
 		"n-embd":     func() { f.embd = p.Model.Embd },
-		"n-hidden":   func() { f.hidden = p.Model.Hidden },
+		"n-hidden":   func() { f.hidden = p.Model.Canonical().Hidden },
 		"block-size": func() { f.block = p.Model.Block },
 		"batch-size": func() { f.batch = p.BatchSize },
 		"gain": func() {
@@ -147,7 +161,7 @@ func (f *modelFlags) applyPreset(cmd *cobra.Command) (train.Preset, error) {
 		},
 	})
 	f.noBias, f.outputBN = p.Model.NoBias, p.Model.OutputBN
-	return p, nil
+	return p, true, nil
 }
 
 // setUnchanged calls the setter of every flag the command line did not set.
@@ -192,8 +206,11 @@ func (f modelFlags) validate() error {
 // also be small enough for this build, with its batch.
 func (f modelFlags) config(words *data.File, vocab *data.Vocab) (model.Config, error) {
 	cfg := model.Config{Vocab: vocab.Size(), Block: f.block, Embd: f.embd, Hidden: f.hidden,
-		Arch: f.arch, Activation: f.activation, Layers: f.layers, NoBias: f.noBias, OutputBN: f.outputBN, Gain: f.gain}
-	if !f.batchnorm {
+		Arch: f.arch, Activation: f.activation, Layers: f.layers, NoBias: f.noBias, OutputBN: f.outputBN, Gain: f.gain, Heads: f.heads}
+	if cfg.Sequence() && !f.blockSet {
+		cfg.Block = words.MaxLen() + 1
+	}
+	if !f.batchnorm && !cfg.Sequence() {
 		// A preset drops the hidden biases because the batchnorm after each
 		// cancels them, and part3 normalises its logits: without batchnorm
 		// the biases count again, and there is no batchnorm to put anywhere.

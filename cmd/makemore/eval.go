@@ -43,7 +43,7 @@ batchnorm statistics. The words file must be the one the model was trained on.`,
 			if err := ck.CheckWords(words); err != nil {
 				return err
 			}
-			sp, err := data.BuildSplits(words, ck.Vocab, ck.Model.Block, ck.Meta.Seed, log.display.Phase("splitting the words"))
+			sp, err := data.BuildSplits(words, ck.Vocab, ck.Model.Context(), ck.Meta.Seed, log.display.Phase("splitting the words"))
 			if err != nil {
 				return err
 			}

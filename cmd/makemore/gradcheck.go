@@ -28,10 +28,8 @@ finite differences in float64 (relative error ≤ 1e-3). It exits 1 if any row f
 		Example: `  makemore gradcheck
   makemore gradcheck --n-hidden 64 --batch-size 8`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if mf.preset != "" {
-				if _, err := mf.applyPreset(cmd); err != nil {
-					return err
-				}
+			if _, _, err := mf.applyPreset(cmd); err != nil {
+				return err
 			}
 			if err := mf.validate(); err != nil {
 				return err
@@ -52,11 +50,17 @@ finite differences in float64 (relative error ≤ 1e-3). It exits 1 if any row f
 			if err != nil {
 				return err
 			}
-			ds := data.NewDataset(words, vocab, cfg.Block)
+			ds := data.NewDataset(words, vocab, cfg.Context())
 			m := model.New(cfg)
 			m.Init(data.NewRand(seed, data.StreamInit))
-			x, y := make([]int32, mf.batch*cfg.Block), make([]int32, mf.batch)
-			ds.Batch(data.NewRand(seed, data.StreamBatch), x, y)
+			x, y := make([]int32, mf.batch*cfg.RowsPer()*cfg.Context()), make([]int32, mf.batch*cfg.RowsPer())
+			if cfg.Sequence() {
+				// --batch-size words, each as many rows as it has positions
+				n := ds.WordBatch(data.NewRand(seed, data.StreamBatch), mf.batch, x, y)
+				x, y = x[:n], y[:n]
+			} else {
+				ds.Batch(data.NewRand(seed, data.StreamBatch), x, y)
+			}
 
 			fused := backprop.CheckFused(pool, m, x, y)
 			numeric := backprop.CheckFiniteDiff(pool, m, x, y, fdSamples)

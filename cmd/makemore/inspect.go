@@ -73,10 +73,8 @@ units, white where saturated, one panel per layer) in --out, default the work di
 						return usagef("--%s describes a fresh model: use it with --init (a checkpoint has its own)", name)
 					}
 				}
-			} else if o.model.preset != "" {
-				if _, err := o.model.applyPreset(cmd); err != nil {
-					return err
-				}
+			} else if _, _, err := o.model.applyPreset(cmd); err != nil {
+				return err
 			}
 			if o.words != "" && cmd.Flags().Changed("batch-size") {
 				return usagef("--batch-size draws a batch, --words takes every example of a file: give one of them")
@@ -114,6 +112,11 @@ func runInspect(o *inspectOptions) error {
 	m, vocab, train, err := o.load()
 	if err != nil {
 		return err
+	}
+	if m.Sequence() {
+		// Its tables are lecture 3's, of batchnorm, tanh saturation and the
+		// 2-D weights of a chain of Linears.
+		return fmt.Errorf("inspect reports the MLP models' layers; a transformer's LayerNorm and attention are not reported yet (gradcheck checks its gradients, and train --eval-every follows its val loss)")
 	}
 	x, y, err := o.batch(m, vocab, train)
 	if err != nil {
@@ -175,7 +178,7 @@ func (o *inspectOptions) load() (*model.Model, *data.Vocab, *data.Dataset, error
 	if err := ck.CheckWords(words); err != nil {
 		return nil, nil, nil, err
 	}
-	sp, err := data.BuildSplits(words, ck.Vocab, ck.Model.Block, ck.Meta.Seed, o.log.display.Phase("splitting the words"))
+	sp, err := data.BuildSplits(words, ck.Vocab, ck.Model.Context(), ck.Meta.Seed, o.log.display.Phase("splitting the words"))
 	if err != nil {
 		return nil, nil, nil, err
 	}

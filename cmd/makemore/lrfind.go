@@ -20,6 +20,7 @@ type lrFindOptions struct {
 	seed           uint64
 	threads        int
 	asJSON         bool
+	optimizer      train.Optimizer // the model's own: a transformer sweeps AdamW's rate
 
 	in  io.Reader // the words file of --input-file -
 	out io.Writer
@@ -48,11 +49,11 @@ sweep; the steps before it are read the same way.`,
 		Example: `  makemore lr-find
   makemore lr-find --preset part5 -o runs/part5 --json`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.model.preset != "" {
-				if _, err := o.model.applyPreset(cmd); err != nil {
-					return err
-				}
+			p, _, err := o.model.applyPreset(cmd)
+			if err != nil {
+				return err
 			}
+			o.optimizer = p.Optimizer
 			o.in, o.out, o.log = cmd.InOrStdin(), cmd.OutOrStdout(), newLogger(cmd)
 			return runLRFind(&o)
 		},
@@ -95,7 +96,7 @@ func runLRFind(o *lrFindOptions) error {
 	}
 	sweep := train.Sweep{From: math.Log10(o.minLR), To: math.Log10(o.maxLR), Steps: o.steps}
 	o.log.printf("makemore: lr-find: %d steps, learning rate %g to %g", o.steps, o.minLR, o.maxLR)
-	losses, diverged, err := train.FindLR(train.Options{Words: words, Pool: pool, Model: cfg, Seed: o.seed, BatchSize: o.model.batch, Progress: o.log.display.Phase}, sweep)
+	losses, diverged, err := train.FindLR(train.Options{Words: words, Pool: pool, Model: cfg, Seed: o.seed, BatchSize: o.model.batch, Optimizer: o.optimizer, Progress: o.log.display.Phase}, sweep)
 	if err != nil {
 		return err
 	}

@@ -104,6 +104,9 @@ func runSample(o *sampleOptions) error {
 	}
 	s, pool := newSampler(ck)
 	defer pool.Close()
+	if m := s.MaxChars(); m > 0 && len(opts.Prefix) >= m {
+		return usagef("--prefix has %d characters; this model's words have at most %d (its block size, less one for the end), so nothing could follow", len(opts.Prefix), m)
+	}
 	if !o.seedSet {
 		o.seed = rand.Uint64()
 		o.log.printf("makemore: seed %d (repeat with --seed %d)", o.seed, o.seed)

@@ -87,6 +87,12 @@ func scoreNames(stdout, stderr io.Writer, s *sample.Sampler, vocab *data.Vocab, 
 			failed = true
 			continue
 		}
+		if m := s.MaxChars(); m > 0 && len(tokens) > m {
+			out.Flush()
+			fmt.Fprintf(stderr, "makemore: score %q: %d characters, more than the %d this model reads (its block size, less one for the end)\n", name, len(tokens), m)
+			failed = true
+			continue
+		}
 		lp, n := s.LogProb(tokens)
 		var err error
 		if asJSON {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,9 @@ type trainOptions struct {
 	stepsSet        bool // --max-steps was given: a resumed run takes it instead of the checkpoint's
 	lr, decay       float64
 	decayStep       int
+	schedule        string // "step" or "cosine"
+	optimizer       string
+	weightDecay     float64
 	seed            uint64
 	threads         int
 	checkpointEvery int
@@ -43,7 +47,7 @@ type trainOptions struct {
 }
 
 // resumeFixed are the flags a resumed run takes from the checkpoint instead.
-var resumeFixed = []string{"preset", "model", "activation", "n-layer", "batch-size", "learning-rate", "lr-decay-step", "lr-decay", "seed", "n-embd", "n-hidden", "block-size", "gain", "batchnorm"}
+var resumeFixed = []string{"preset", "model", "activation", "n-layer", "n-head", "batch-size", "learning-rate", "lr-decay-step", "lr-decay", "lr-schedule", "optimizer", "weight-decay", "seed", "n-embd", "n-hidden", "block-size", "gain", "batchnorm"}
 
 func newTrainCmd() *cobra.Command {
 	var o trainOptions
@@ -78,16 +82,23 @@ to start over; one run at a time trains in a work dir.`,
 					}
 				}
 			}
-			if o.model.preset != "" {
-				p, err := o.model.applyPreset(cmd)
-				if err != nil {
-					return err
-				}
+			p, ok, err := o.model.applyPreset(cmd)
+			if err != nil {
+				return err
+			}
+			if ok {
 				setUnchanged(cmd, map[string]func(){
 					"learning-rate": func() { o.lr = p.Schedule.LR },
 					"lr-decay-step": func() { o.decayStep = p.Schedule.DecayStep },
 					"lr-decay":      func() { o.decay = p.Schedule.DecayFactor },
 					"max-steps":     func() { o.steps = p.MaxSteps },
+					"optimizer":     func() { o.optimizer = cmp.Or(p.Optimizer.Name, train.SGD) },
+					"weight-decay":  func() { o.weightDecay = p.Optimizer.WeightDecay },
+					"lr-schedule": func() {
+						if p.Schedule.CosineSteps > 0 {
+							o.schedule = scheduleCosine
+						}
+					},
 				})
 			}
 			o.stepsSet = cmd.Flags().Changed("max-steps")
@@ -103,6 +114,9 @@ to start over; one run at a time trains in a work dir.`,
 	fl.Float64VarP(&o.lr, "learning-rate", "l", 0.1, "initial learning rate")
 	fl.IntVar(&o.decayStep, "lr-decay-step", 100000, "step from which the learning rate is multiplied by --lr-decay")
 	fl.Float64Var(&o.decay, "lr-decay", 0.1, "learning-rate factor from --lr-decay-step on")
+	fl.StringVar(&o.schedule, "lr-schedule", scheduleStep, "step (--lr-decay from --lr-decay-step on), or cosine (from --learning-rate down to 0 at --max-steps)")
+	fl.StringVar(&o.optimizer, "optimizer", train.SGD, "sgd (p −= lr·grad, the lectures'), or adamw (makemore.py's: betas 0.9, 0.99, eps 1e-8)")
+	fl.Float64Var(&o.weightDecay, "weight-decay", 0, "AdamW's decoupled weight decay (p −= lr·wd·p every step)")
 	fl.Uint64Var(&o.seed, "seed", 42, "seed of the split, the initial weights and the minibatches")
 	fl.IntVar(&o.checkpointEvery, "checkpoint-every", 50000, "save a resumable checkpoint every N steps (0: only at the end)")
 	fl.IntVar(&o.evalEvery, "eval-every", 1000, "probe the val loss every N steps, into loss.csv and the plot (0: never)")
@@ -134,8 +148,32 @@ func (o *trainOptions) validate() error {
 		return usagef("--eval-every must be 0 or more, got %d", o.evalEvery)
 	case o.diagnostics < 0:
 		return usagef("--diagnostics must be 0 (off) or a number of steps, got %d", o.diagnostics)
+	case o.schedule != scheduleStep && o.schedule != scheduleCosine:
+		return usagef("--lr-schedule must be step or cosine, got %q", o.schedule)
+	}
+	if err := o.opt().Validate(); err != nil {
+		return usagef("--optimizer/--weight-decay: %v", err)
 	}
 	return nil
+}
+
+// Learning-rate schedules.
+const (
+	scheduleStep   = "step"
+	scheduleCosine = "cosine"
+)
+
+func (o *trainOptions) opt() train.Optimizer {
+	return train.Optimizer{Name: o.optimizer, WeightDecay: o.weightDecay}
+}
+
+// lrSchedule is the schedule of the flags; a cosine ends at --max-steps.
+func (o *trainOptions) lrSchedule() train.Schedule {
+	s := train.Schedule{LR: o.lr, DecayStep: o.decayStep, DecayFactor: o.decay}
+	if o.schedule == scheduleCosine {
+		s.CosineSteps = max(o.steps, 1)
+	}
+	return s
 }
 
 func runTrain(ctx context.Context, o *trainOptions) error {
@@ -172,7 +210,8 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		MaxSteps:        o.steps,
 		Seed:            o.seed,
 		BatchSize:       o.model.batch,
-		Schedule:        train.Schedule{LR: o.lr, DecayStep: o.decayStep, DecayFactor: o.decay},
+		Schedule:        o.lrSchedule(),
+		Optimizer:       o.opt(),
 		CheckpointEvery: o.checkpointEvery,
 		EvalEvery:       o.evalEvery,
 		Diagnostics:     o.diagnostics,

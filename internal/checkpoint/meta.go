@@ -43,6 +43,15 @@ func (r *MetaReader) Positive(key string) float64 {
 	return v
 }
 
+// NonNegative is the value of key as a finite float64 of at least 0.
+func (r *MetaReader) NonNegative(key string) float64 {
+	v, err := strconv.ParseFloat(r.kv[key], 64)
+	if err != nil || !(v >= 0) || math.IsInf(v, 0) {
+		r.Bad = append(r.Bad, key)
+	}
+	return v
+}
+
 // Bool is the value of key as "true" or "false".
 func (r *MetaReader) Bool(key string) bool {
 	v := r.kv[key]

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/makemore/makemore/internal/checkpoint"
 )
@@ -15,10 +16,14 @@ import (
 // or see FoldBatchNorm); a model with batchnorm is still written as version
 // 2, so that the files of training stay as they were and older makemore
 // reads them, and refuses one without batchnorm as newer instead of as
-// damaged.
+// damaged. Version 4 is the Transformer (model = transformer), with n_head;
+// the MLPs are still written as before. Tensors named with the prefix
+// ExtraPrefix are not the model's (an optimizer's state) and are passed
+// through.
 const (
 	FormatName    = "makemore-mlp"
-	FormatVersion = 3
+	FormatVersion = 4
+	ExtraPrefix   = "optimizer."
 )
 
 // Meta is what a checkpoint records of the weights besides the tensors: enough
@@ -32,8 +37,9 @@ type Meta struct {
 
 // Save writes m and meta to path as a safetensors file, atomically. extra is
 // merged into the metadata (a trainer's state, say); its keys must not be the
-// model's own.
-func (m *Model) Save(path string, meta Meta, extra map[string]string) error {
+// model's own. more are tensors saved beside the model's, each named with
+// ExtraPrefix.
+func (m *Model) Save(path string, meta Meta, extra map[string]string, more ...checkpoint.Tensor) error {
 	version := 2
 	kv := map[string]string{
 		"format":       FormatName,
@@ -54,6 +60,11 @@ func (m *Model) Save(path string, meta Meta, extra map[string]string) error {
 	if m.NoBN {
 		version, kv["batchnorm"] = 3, "false"
 	}
+	if m.Sequence() {
+		// An MLP's keys that mean nothing here stay, as Canonical spells
+		// them, so that every version reads the same way.
+		version, kv["n_head"] = 4, strconv.Itoa(m.Heads)
+	}
 	kv["format_version"] = strconv.Itoa(version)
 	for k, v := range extra {
 		if _, ok := kv[k]; ok {
@@ -61,25 +72,31 @@ func (m *Model) Save(path string, meta Meta, extra map[string]string) error {
 		}
 		kv[k] = v
 	}
-	return checkpoint.Write(path, m.Tensors(), kv)
+	for _, t := range more {
+		if !strings.HasPrefix(t.Name, ExtraPrefix) {
+			return fmt.Errorf("%s: tensor %q beside the model's must be named %s…", path, t.Name, ExtraPrefix)
+		}
+	}
+	return checkpoint.Write(path, append(m.Tensors(), more...), kv)
 }
 
 // Load reads a checkpoint written by Save. It also returns all of the file's
-// metadata, for the keys Save was given as extra.
-func Load(path string) (*Model, Meta, map[string]string, error) {
+// metadata, for the keys Save was given as extra, and the tensors saved
+// beside the model's.
+func Load(path string) (*Model, Meta, map[string]string, []checkpoint.Tensor, error) {
 	ts, kv, err := checkpoint.Read(path)
 	if err != nil {
-		return nil, Meta{}, nil, err
+		return nil, Meta{}, nil, nil, err
 	}
 	if kv["format"] != FormatName {
-		return nil, Meta{}, nil, fmt.Errorf("%s: not a makemore checkpoint (format %q); pass a file written by makemore train", path, kv["format"])
+		return nil, Meta{}, nil, nil, fmt.Errorf("%s: not a makemore checkpoint (format %q); pass a file written by makemore train", path, kv["format"])
 	}
 	version, err := strconv.Atoi(kv["format_version"])
 	if err != nil || version < 1 {
-		return nil, Meta{}, nil, fmt.Errorf("%s: bad format_version %q; the file is damaged", path, kv["format_version"])
+		return nil, Meta{}, nil, nil, fmt.Errorf("%s: bad format_version %q; the file is damaged", path, kv["format_version"])
 	}
 	if version > FormatVersion {
-		return nil, Meta{}, nil, fmt.Errorf("%s: checkpoint format version %d is newer than this makemore reads (%d); upgrade makemore", path, version, FormatVersion)
+		return nil, Meta{}, nil, nil, fmt.Errorf("%s: checkpoint format version %d is newer than this makemore reads (%d); upgrade makemore", path, version, FormatVersion)
 	}
 	r := checkpoint.NewMetaReader(kv)
 	cfg := Config{Vocab: r.Int("vocab_size"), Block: r.Int("block_size"), Embd: r.Int("n_embd"), Hidden: r.Int("n_hidden")}
@@ -91,6 +108,9 @@ func Load(path string) (*Model, Meta, map[string]string, error) {
 	if version >= 3 {
 		cfg.NoBN = !r.Bool("batchnorm")
 	}
+	if version >= 4 && cfg.Arch == ArchTransformer {
+		cfg.Heads = r.Int("n_head")
+	}
 	meta := Meta{
 		Vocab:       kv["vocab"],
 		MaxWordLen:  r.Int("max_word_len"),
@@ -98,28 +118,36 @@ func Load(path string) (*Model, Meta, map[string]string, error) {
 		Seed:        r.Uint64("seed"),
 	}
 	if len(r.Bad) > 0 {
-		return nil, Meta{}, nil, fmt.Errorf("%s: bad or missing metadata %v; the file is damaged", path, r.Bad)
+		return nil, Meta{}, nil, nil, fmt.Errorf("%s: bad or missing metadata %v; the file is damaged", path, r.Bad)
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, Meta{}, nil, fmt.Errorf("%s: %v; the file is damaged", path, err)
+		return nil, Meta{}, nil, nil, fmt.Errorf("%s: %v; the file is damaged", path, err)
 	}
 	if n := len([]rune(meta.Vocab)) + 1; n != cfg.Vocab {
-		return nil, Meta{}, nil, fmt.Errorf("%s: vocabulary has %d tokens but vocab_size says %d; the file is damaged", path, n, cfg.Vocab)
+		return nil, Meta{}, nil, nil, fmt.Errorf("%s: vocabulary has %d tokens but vocab_size says %d; the file is damaged", path, n, cfg.Vocab)
 	}
 	m := New(cfg)
 	want := m.Tensors()
+	var more []checkpoint.Tensor
+	ts = slices.DeleteFunc(ts, func(t checkpoint.Tensor) bool {
+		if strings.HasPrefix(t.Name, ExtraPrefix) {
+			more = append(more, t)
+			return true
+		}
+		return false
+	})
 	if len(ts) != len(want) {
-		return nil, Meta{}, nil, fmt.Errorf("%s: has %d tensors, want %d; the file is damaged", path, len(ts), len(want))
+		return nil, Meta{}, nil, nil, fmt.Errorf("%s: has %d tensors, want %d; the file is damaged", path, len(ts), len(want))
 	}
 	for _, w := range want {
 		i := slices.IndexFunc(ts, func(t checkpoint.Tensor) bool { return t.Name == w.Name })
 		if i < 0 || !slices.Equal(ts[i].Shape, w.Shape) {
-			return nil, Meta{}, nil, fmt.Errorf("%s: tensor %s missing or not of shape %v; the file is damaged", path, w.Name, w.Shape)
+			return nil, Meta{}, nil, nil, fmt.Errorf("%s: tensor %s missing or not of shape %v; the file is damaged", path, w.Name, w.Shape)
 		}
 		copy(w.Data, ts[i].Data)
 	}
 	if !m.Finite() {
-		return nil, Meta{}, nil, fmt.Errorf("%s: holds weights that are not finite numbers (NaN or Inf), from a run that diverged; train again with a lower --learning-rate", path)
+		return nil, Meta{}, nil, nil, fmt.Errorf("%s: holds weights that are not finite numbers (NaN or Inf), from a run that diverged; train again with a lower --learning-rate", path)
 	}
-	return m, meta, kv, nil
+	return m, meta, kv, more, nil
 }

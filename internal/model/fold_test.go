@@ -137,7 +137,7 @@ func TestFoldedModelSavesAndLoads(t *testing.T) {
 		}
 		want := f.Config
 		want.Gain = 0 // an init setting, not saved
-		g, _, kv, err := Load(path)
+		g, _, kv, _, err := Load(path)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -147,7 +147,7 @@ func TestFoldedModelSavesAndLoads(t *testing.T) {
 		if err := m.Save(path, meta, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, kv, err := Load(path); err != nil || kv["format_version"] != "2" || kv["batchnorm"] != "" {
+		if _, _, kv, _, err := Load(path); err != nil || kv["format_version"] != "2" || kv["batchnorm"] != "" {
 			t.Fatalf("%s: a model with batchnorm saved as version %s, batchnorm %q (%v)", c.name, kv["format_version"], kv["batchnorm"], err)
 		}
 	}

@@ -193,7 +193,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		if err := m.Save(path, meta, map[string]string{"step": "123"}); err != nil {
 			t.Fatal(err)
 		}
-		got, gotMeta, kv, err := Load(path)
+		got, gotMeta, kv, _, err := Load(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +215,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 // architecture was recorded (commit 13baa90: train --max-steps 300
 // --n-hidden 16 --n-embd 5), loads as lecture 4's MLP.
 func TestLoadVersion1(t *testing.T) {
-	m, meta, kv, err := Load("testdata/v1.safetensors")
+	m, meta, kv, _, err := Load("testdata/v1.safetensors")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +266,7 @@ func TestLoadRefusesNonFiniteWeights(t *testing.T) {
 		if err := m.Save(path, meta, nil); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, _, err := Load(path); err == nil || !strings.Contains(err.Error(), "not finite") {
+		if _, _, _, _, err := Load(path); err == nil || !strings.Contains(err.Error(), "not finite") {
 			t.Fatalf("loading weights with %v: err %v", bad, err)
 		}
 	}

@@ -17,9 +17,11 @@ import (
 type Sampler struct {
 	m      *model.Model
 	ev     *model.Evaluator
+	dec    *model.Decoder // a sequence model's, nil for an MLP
 	vocab  *data.Vocab
 	maxLen int       // characters before a word is cut off
-	ctx    []int32   // [Block] current context
+	ctx    []int32   // [Block] current context of an MLP
+	cur    []float32 // [Vocab] the logits of the next character
 	probs  []float64 // [Vocab] the distribution drawn from
 	logits []float64 // [Vocab] scaled logits
 	sorted []float64 // [Vocab] scratch for top-k
@@ -50,10 +52,49 @@ type Sample struct {
 
 // New returns a Sampler that stops a word at the boundary token or, when the
 // model would go on, at maxLen characters, so that even a model that never
-// predicts the boundary terminates.
+// predicts the boundary terminates. A sequence model runs through a
+// model.Decoder, which keeps the prefix's keys and values; its words have at
+// most Block−1 characters, their end taking the last position.
 func New(m *model.Model, ev *model.Evaluator, vocab *data.Vocab, maxLen int) *Sampler {
-	return &Sampler{m: m, ev: ev, vocab: vocab, maxLen: max(maxLen, 1),
+	s := &Sampler{m: m, ev: ev, vocab: vocab, maxLen: max(maxLen, 1),
 		ctx: make([]int32, m.Block), probs: make([]float64, m.Vocab), logits: make([]float64, m.Vocab)}
+	if m.Sequence() {
+		s.dec = model.NewDecoder(m)
+		s.maxLen = min(s.maxLen, m.Block-1)
+	}
+	return s
+}
+
+// MaxChars is the most characters a word the model can score or extend
+// has, or 0 when there is no such limit (an MLP's context slides).
+func (s *Sampler) MaxChars() int {
+	if s.dec != nil {
+		return s.m.Block - 1
+	}
+	return 0
+}
+
+// start begins a word: cur holds the logits of its first character.
+func (s *Sampler) start() {
+	if s.dec != nil {
+		s.dec.Reset()
+		s.cur = s.dec.Next(data.Boundary)
+		return
+	}
+	clear(s.ctx)
+	s.cur = s.ev.Logits(s.ctx, 1)
+}
+
+// push appends t to the word: cur then holds the logits of the character
+// after it.
+func (s *Sampler) push(t int) {
+	if s.dec != nil {
+		s.cur = s.dec.Next(t)
+		return
+	}
+	copy(s.ctx, s.ctx[1:])
+	s.ctx[len(s.ctx)-1] = int32(t)
+	s.cur = s.ev.Logits(s.ctx, 1)
 }
 
 // Validate reports options that cannot be sampled with.
@@ -74,13 +115,13 @@ func (o Options) Validate(vocabSize int) error {
 
 // Draw draws one word with r. The cap grows to fit a longer prefix.
 func (s *Sampler) Draw(r *rand.Rand, o Options) Sample {
-	clear(s.ctx)
+	s.start()
 	out := Sample{Tokens: slices.Clone(o.Prefix)}
 	for _, t := range o.Prefix {
 		out.LogProb += s.step(t)
 	}
 	for {
-		logits := s.ev.Logits(s.ctx, 1)
+		logits := s.cur
 		t := draw(r, s.distribution(logits, o))
 		// At the cap the end is still drawn for, so that a word as long as
 		// the longest training word can end there, with the same log
@@ -102,7 +143,7 @@ func (s *Sampler) Draw(r *rand.Rand, o Options) Sample {
 // tokens followed by its end, and the number of predictions that took
 // (len(tokens)+1).
 func (s *Sampler) LogProb(tokens []int) (float64, int) {
-	clear(s.ctx)
+	s.start()
 	var lp float64
 	for _, t := range tokens {
 		lp += s.step(t)
@@ -110,16 +151,13 @@ func (s *Sampler) LogProb(tokens []int) (float64, int) {
 	return lp + s.step(data.Boundary), len(tokens) + 1
 }
 
-// step returns log p(t | context) and moves t into the context.
+// step returns log p(t | the word so far) and appends t to the word.
 func (s *Sampler) step(t int) float64 {
-	lp := logSoftmax(s.ev.Logits(s.ctx, 1), t)
-	s.push(t)
+	lp := logSoftmax(s.cur, t)
+	if t != data.Boundary {
+		s.push(t)
+	}
 	return lp
-}
-
-func (s *Sampler) push(t int) {
-	copy(s.ctx, s.ctx[1:])
-	s.ctx[len(s.ctx)-1] = int32(t)
 }
 
 // distribution writes the probabilities to draw from, softmax(logits/T) over

@@ -22,7 +22,7 @@ func benchSetup(b *testing.B, cfg model.Config) (*model.Model, *data.Dataset) {
 	}
 	v := f.Vocab()
 	cfg.Vocab = v.Size()
-	sp, err := data.BuildSplits(f, v, cfg.Block, 42, nil)
+	sp, err := data.BuildSplits(f, v, cfg.Context(), 42, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -43,19 +43,22 @@ func BenchmarkStep(b *testing.B) {
 		name  string
 		batch int
 		cfg   model.Config
+		opt   Optimizer
 		diag  bool
 	}{
-		{"default", 32, Presets["part4"].Model, true},
-		{"large", 128, model.Config{Block: 3, Embd: 24, Hidden: 512}, false},
-		{"part3", Presets["part3"].BatchSize, Presets["part3"].Model, false},
-		{"part5", Presets["part5"].BatchSize, Presets["part5"].Model, true},
+		{"default", 32, Presets["part4"].Model, Optimizer{}, true},
+		{"large", 128, model.Config{Block: 3, Embd: 24, Hidden: 512}, Optimizer{}, false},
+		{"part3", Presets["part3"].BatchSize, Presets["part3"].Model, Optimizer{}, false},
+		{"part5", Presets["part5"].BatchSize, Presets["part5"].Model, Optimizer{}, true},
+		// makemore.py's Transformer at its defaults, words of names.txt (block 16)
+		{"transformer", 32, MakemorePy.Model, MakemorePy.Optimizer, false},
 	} {
 		for _, threads := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%s/threads=%d", c.name, threads), func(b *testing.B) { benchStep(b, c.cfg, c.batch, threads, 0) })
+			b.Run(fmt.Sprintf("%s/threads=%d", c.name, threads), func(b *testing.B) { benchStep(b, c.cfg, c.opt, c.batch, threads, 0) })
 		}
 		if c.diag {
 			for _, every := range []int{DefaultDiagnosticsEvery, 1} {
-				b.Run(fmt.Sprintf("%s/diagnostics=%d/threads=1", c.name, every), func(b *testing.B) { benchStep(b, c.cfg, c.batch, 1, every) })
+				b.Run(fmt.Sprintf("%s/diagnostics=%d/threads=1", c.name, every), func(b *testing.B) { benchStep(b, c.cfg, c.opt, c.batch, 1, every) })
 			}
 		}
 	}
@@ -63,11 +66,11 @@ func BenchmarkStep(b *testing.B) {
 
 // benchStep times training steps of the model cfg, logging the update
 // ratios every diagEvery steps unless it is 0.
-func benchStep(b *testing.B, cfg model.Config, batch, threads, diagEvery int) {
+func benchStep(b *testing.B, cfg model.Config, opt Optimizer, batch, threads, diagEvery int) {
 	m, ds := benchSetup(b, cfg)
 	pool := kernels.NewPool(threads)
 	defer pool.Close()
-	tr := New(m, pool, ds, batch, rand.NewPCG(1, data.StreamBatch), Schedule{LR: 0.01, DecayStep: 1 << 30, DecayFactor: 1})
+	tr := New(m, pool, ds, batch, rand.NewPCG(1, data.StreamBatch), Schedule{LR: 0.01, DecayStep: 1 << 30, DecayFactor: 1}, opt)
 	var u *updateLog
 	if diagEvery > 0 {
 		var err error

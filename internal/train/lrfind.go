@@ -35,11 +35,11 @@ func FindLR(opts Options, s Sweep) ([]float32, *DivergedError, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	sp, err := data.BuildSplits(opts.Words, r.vocab, r.m.Block, r.meta.Seed, opts.Progress.Phase("splitting the words"))
+	sp, err := data.BuildSplits(opts.Words, r.vocab, r.m.Context(), r.meta.Seed, opts.Progress.Phase("splitting the words"))
 	if err != nil {
 		return nil, nil, err
 	}
-	losses, d := s.run(New(r.m, opts.Pool, sp.Train, opts.BatchSize, r.src, s))
+	losses, d := s.run(New(r.m, opts.Pool, sp.Train, opts.BatchSize, r.src, s, opts.Optimizer))
 	return losses, d, nil
 }
 

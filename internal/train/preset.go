@@ -9,7 +9,19 @@ type Preset struct {
 	Model     model.Config
 	BatchSize int
 	Schedule  Schedule
+	Optimizer Optimizer
 	MaxSteps  int
+}
+
+// MakemorePy is makemore.py's Transformer with its exact training settings
+// (AdamW at a constant 5e-4, weight decay 0.01, batch 32), over the words of
+// names.txt (block 16): the starting point of the transformer preset, and
+// what the benchmarks compare with makemore.py itself.
+var MakemorePy = Preset{
+	Model:     model.Config{Arch: model.ArchTransformer, Block: 16, Embd: 64, Heads: 4, Layers: 4},
+	BatchSize: 32, MaxSteps: 10000,
+	Schedule:  Schedule{LR: 5e-4, DecayStep: 1 << 30, DecayFactor: 1},
+	Optimizer: Optimizer{Name: AdamW, WeightDecay: 0.01},
 }
 
 // Presets by name; PresetNames lists them in order.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/makemore/makemore/internal/checkpoint"
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/fileio"
 	"github.com/makemore/makemore/internal/kernels"
@@ -37,6 +38,7 @@ type Options struct {
 	Seed      uint64       // of the split, the initial weights and the minibatches
 	BatchSize int
 	Schedule  Schedule
+	Optimizer Optimizer
 
 	CheckpointEvery int // save every N steps besides at the end; 0: only at the end
 	EvalEvery       int // probe the val loss every N steps, into the loss log; 0: never
@@ -103,15 +105,20 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 		return Result{}, err
 	}
 	m, st := r.m, r.state
-	sp, err := data.BuildSplits(opts.Words, r.vocab, m.Block, r.meta.Seed, opts.Progress.Phase("splitting the words"))
+	sp, err := data.BuildSplits(opts.Words, r.vocab, m.Context(), r.meta.Seed, opts.Progress.Phase("splitting the words"))
 	if err != nil {
 		return Result{}, err
 	}
 	if err := os.MkdirAll(opts.WorkDir, 0o755); err != nil {
 		return Result{}, fmt.Errorf("%s: cannot create the work dir: %v", opts.WorkDir, err)
 	}
-	tr := New(m, opts.Pool, sp.Train, st.BatchSize, r.src, st.Schedule)
+	tr := New(m, opts.Pool, sp.Train, st.BatchSize, r.src, st.Schedule, st.Optimizer)
 	tr.Step = st.Step
+	if opts.Resume {
+		if err := tr.SetOptimizerState(r.optimizer); err != nil {
+			return Result{}, fmt.Errorf("%s: %v", workdir.CheckpointPath(opts.WorkDir), err)
+		}
+	}
 	obs.Started(Info{
 		Words: opts.Words.Len(), Train: len(sp.Words.Train), Val: len(sp.Words.Val), Test: len(sp.Words.Test),
 		Vocab: m.Vocab, Params: m.Net.NumParams(), Resumed: opts.Resume, Step: tr.Step, MaxSteps: st.MaxSteps,
@@ -135,7 +142,7 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 			return &DivergedError{Step: tr.Step, Loss: loss, LR: st.Schedule.At(tr.Step), Limit: limit}
 		}
 		st.Step, st.RNG = tr.Step, tr.RNGState()
-		return m.Save(path, r.meta, st.Metadata())
+		return m.Save(path, r.meta, st.Metadata(), tr.OptimizerState()...)
 	}
 
 	if !opts.Resume {
@@ -220,6 +227,8 @@ type setup struct {
 	meta  model.Meta
 	state State
 	src   *rand.PCG
+	// optimizer is a resumed run's optimizer state (see Trainer.SetOptimizerState).
+	optimizer []checkpoint.Tensor
 }
 
 // open starts a new run or resumes the one in the work dir.
@@ -237,6 +246,13 @@ func open(opts Options) (*setup, error) {
 	if err := m.Net.CheckBatch(opts.BatchSize); err != nil {
 		return nil, err
 	}
+	if err := opts.Optimizer.Validate(); err != nil {
+		return nil, err
+	}
+	if n := opts.Words.MaxLen(); cfg.Sequence() && n+1 > cfg.Block {
+		// Every word is one sequence of its characters and its end.
+		return nil, fmt.Errorf("%s: its longest word has %d characters, which with its end need a block size of %d, more than %d; leave --block-size out to take the words' own", opts.Words.Name, n, n+1, cfg.Block)
+	}
 	m.Init(data.NewRand(opts.Seed, data.StreamInit))
 	return &setup{
 		vocab: vocab,
@@ -247,7 +263,7 @@ func open(opts Options) (*setup, error) {
 			WordsSHA256: opts.Words.SHA256,
 			Seed:        opts.Seed,
 		},
-		state: State{MaxSteps: opts.MaxSteps, BatchSize: opts.BatchSize, Schedule: opts.Schedule},
+		state: State{MaxSteps: opts.MaxSteps, BatchSize: opts.BatchSize, Schedule: opts.Schedule, Optimizer: opts.Optimizer},
 		src:   rand.NewPCG(opts.Seed, data.StreamBatch),
 	}, nil
 }
@@ -279,5 +295,5 @@ func resume(opts Options) (*setup, error) {
 	if st.Step > st.MaxSteps {
 		return nil, &MaxStepsError{MaxSteps: st.MaxSteps, Step: st.Step}
 	}
-	return &setup{vocab: ck.Vocab, m: ck.Model, meta: ck.Meta, state: st, src: st.source()}, nil
+	return &setup{vocab: ck.Vocab, m: ck.Model, meta: ck.Meta, state: st, src: st.source(), optimizer: ck.Extra}, nil
 }

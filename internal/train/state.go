@@ -17,12 +17,15 @@ type State struct {
 	MaxSteps  int // steps the run was asked for
 	BatchSize int
 	Schedule  Schedule
+	Optimizer Optimizer
 	RNG       []byte // the minibatch generator's state after Step steps
 }
 
 // Metadata is s as checkpoint metadata, for model.Save.
+// An SGD run with the step schedule writes the keys it always has, so that
+// its checkpoints keep their bytes; AdamW and the cosine add theirs.
 func (s State) Metadata() map[string]string {
-	return map[string]string{
+	kv := map[string]string{
 		"step":          strconv.Itoa(s.Step),
 		"max_steps":     strconv.Itoa(s.MaxSteps),
 		"batch_size":    strconv.Itoa(s.BatchSize),
@@ -31,6 +34,14 @@ func (s State) Metadata() map[string]string {
 		"lr_decay":      strconv.FormatFloat(s.Schedule.DecayFactor, 'g', -1, 64),
 		"rng_state":     hex.EncodeToString(s.RNG),
 	}
+	if s.Optimizer.IsAdamW() {
+		kv["optimizer"] = AdamW
+		kv["weight_decay"] = strconv.FormatFloat(s.Optimizer.WeightDecay, 'g', -1, 64)
+	}
+	if s.Schedule.CosineSteps > 0 {
+		kv["lr_cosine_steps"] = strconv.Itoa(s.Schedule.CosineSteps)
+	}
+	return kv
 }
 
 var errNoRNG = errors.New("no resumable generator state; the file is damaged or was not written by makemore train")
@@ -43,6 +54,15 @@ func ParseState(kv map[string]string) (State, error) {
 		MaxSteps:  r.Int("max_steps"),
 		BatchSize: r.Int("batch_size"),
 		Schedule:  Schedule{LR: r.Positive("learning_rate"), DecayStep: r.Int("lr_decay_step"), DecayFactor: r.Positive("lr_decay")},
+	}
+	if _, ok := kv["optimizer"]; ok {
+		s.Optimizer = Optimizer{Name: r.String("optimizer"), WeightDecay: r.NonNegative("weight_decay")}
+		if s.Optimizer.Validate() != nil {
+			r.Bad = append(r.Bad, "optimizer")
+		}
+	}
+	if _, ok := kv["lr_cosine_steps"]; ok {
+		s.Schedule.CosineSteps = r.Int("lr_cosine_steps")
 	}
 	if len(r.Bad) > 0 {
 		return State{}, fmt.Errorf("bad or missing metadata %v; the file is damaged", r.Bad)

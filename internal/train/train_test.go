@@ -36,7 +36,7 @@ func newTrainerBatch(threads int, cfg model.Config, steps, batch int) (*Trainer,
 	m := model.New(cfg)
 	m.Init(data.NewRand(9, data.StreamInit))
 	pool := kernels.NewPool(threads)
-	return New(m, pool, ds, batch, rand.NewPCG(9, data.StreamBatch), Schedule{LR: 0.1, DecayStep: steps / 2, DecayFactor: 0.1}), pool, ds
+	return New(m, pool, ds, batch, rand.NewPCG(9, data.StreamBatch), Schedule{LR: 0.1, DecayStep: steps / 2, DecayFactor: 0.1}, Optimizer{}), pool, ds
 }
 
 func run(t *testing.T, tr *Trainer, steps int) []float32 {

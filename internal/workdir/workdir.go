@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/makemore/makemore/internal/checkpoint"
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/model"
 )
@@ -35,8 +36,9 @@ type Checkpoint struct {
 	Path     string
 	Model    *model.Model
 	Meta     model.Meta
-	Vocab    *data.Vocab       // parsed from Meta.Vocab
-	Metadata map[string]string // all of the file's, a trainer's state included
+	Vocab    *data.Vocab         // parsed from Meta.Vocab
+	Metadata map[string]string   // all of the file's, a trainer's state included
+	Extra    []checkpoint.Tensor // saved beside the model's: an optimizer's state
 }
 
 // Load reads the checkpoint of dir, with a hint when there is none.
@@ -45,7 +47,7 @@ func Load(dir string) (*Checkpoint, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: no checkpoint; run 'makemore train -o %s' first, or pass the work dir with -o", path, dir)
 	}
-	m, meta, kv, err := model.Load(path)
+	m, meta, kv, extra, err := model.Load(path)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +55,7 @@ func Load(dir string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v; the file is damaged", path, err)
 	}
-	return &Checkpoint{Path: path, Model: m, Meta: meta, Vocab: vocab, Metadata: kv}, nil
+	return &Checkpoint{Path: path, Model: m, Meta: meta, Vocab: vocab, Metadata: kv, Extra: extra}, nil
 }
 
 // CheckWords makes sure words is the file the checkpoint was trained on, so
