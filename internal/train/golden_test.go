@@ -125,6 +125,22 @@ var goldens = []struct {
 			"amd64.v3/portable": "sha256:ea308f7b9300e8df66ec74f28837900fe4ccf49670f79be29246c4a8d38dcb41",
 		},
 	},
+	{
+		name: "transformer n-embd 16, n-head 2, n-layer 2, AdamW 1e-3 wd 0.1, cosine, 1,000 names, max-steps 200",
+		opts: func(o *Options) {
+			o.Words = firstWords(o.Words, 1000)
+			o.Model = model.Config{Arch: model.ArchTransformer, Block: o.Words.MaxLen() + 1, Embd: 16, Heads: 2, Layers: 2}
+			o.Optimizer = Optimizer{Name: AdamW, WeightDecay: 0.1}
+			o.MaxSteps, o.CheckpointEvery, o.EvalEvery = 200, 100, 50
+			o.Schedule = Schedule{LR: 1e-3, DecayStep: 200, DecayFactor: 1, CosineSteps: 200}
+		},
+		sums: map[string]string{
+			"amd64.v1/avx2":     "sha256:2030b7ddb25f95ebf25c814f3355657a15beb49c90c24fe321aa5158d8a260ec",
+			"amd64.v1/portable": "sha256:25ffb3970a9a247f3562895e842e78901fdee9ace72c50ab05e42deddc74f8f2",
+			"amd64.v3/avx2":     "sha256:7dd66df4003e4032632e9710664f45c04ec25ec8a3ba05290a466b65eeb20747",
+			"amd64.v3/portable": "sha256:b0709896f46c21dcbaa215b3352c16c31945d36e8c0f40414eede8cb813eb05e",
+		},
+	},
 }
 
 // part sets o to preset name's model, shortened to 200 steps.

@@ -80,11 +80,34 @@ func sameFiles(t *testing.T, a, b string) {
 	}
 }
 
+// transformerOptions makes a test run a small Transformer trained with
+// AdamW on a cosine schedule, whose moments the checkpoint must carry.
+func transformerOptions(o *Options) {
+	o.Model = model.Config{Arch: model.ArchTransformer, Block: o.Words.MaxLen() + 1, Embd: 8, Heads: 2, Layers: 1}
+	o.Optimizer = Optimizer{Name: AdamW, WeightDecay: 0.1}
+	o.Schedule = Schedule{LR: 1e-2, DecayStep: o.MaxSteps, DecayFactor: 1, CosineSteps: o.MaxSteps}
+}
+
 // A run interrupted through its context saves where it stopped, and resumed
-// to the end it leaves the same files as a run never interrupted.
+// to the end it leaves the same files as a run never interrupted: an MLP
+// trained with SGD, and a Transformer with AdamW.
 func TestInterruptThenResumeIsIdentical(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		opts func(*Options)
+	}{{"mlp", func(*Options) {}}, {"transformer", transformerOptions}} {
+		t.Run(c.name, func(t *testing.T) { interruptThenResume(t, c.opts) })
+	}
+}
+
+func interruptThenResume(t *testing.T, tweak func(*Options)) {
 	pool := kernels.NewPool(2)
 	defer pool.Close()
+	testOptions := func(t *testing.T, pool *kernels.Pool, dir string, steps int) Options {
+		o := testOptions(t, pool, dir, steps)
+		tweak(&o)
+		return o
+	}
 	whole, parts := t.TempDir(), t.TempDir()
 	full := runOK(t, testOptions(t, pool, whole, 600), &recorder{})
 	if full.Interrupted || full.Step != 600 || !(full.Train > 0) || !(full.Val > 0) {

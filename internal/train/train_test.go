@@ -32,11 +32,18 @@ func newTrainerBatch(threads int, cfg model.Config, steps, batch int) (*Trainer,
 	f := testFile()
 	v := f.Vocab()
 	cfg.Vocab = v.Size()
-	ds := data.NewDataset(f, v, cfg.Block)
+	if cfg.Sequence() {
+		cfg.Block = f.MaxLen() + 1
+	}
+	ds := data.NewDataset(f, v, cfg.Context())
 	m := model.New(cfg)
 	m.Init(data.NewRand(9, data.StreamInit))
 	pool := kernels.NewPool(threads)
-	return New(m, pool, ds, batch, rand.NewPCG(9, data.StreamBatch), Schedule{LR: 0.1, DecayStep: steps / 2, DecayFactor: 0.1}, Optimizer{}), pool, ds
+	opt, lr := Optimizer{}, 0.1
+	if cfg.Sequence() {
+		opt, lr = MakemorePy.Optimizer, 1e-3
+	}
+	return New(m, pool, ds, batch, rand.NewPCG(9, data.StreamBatch), Schedule{LR: lr, DecayStep: steps / 2, DecayFactor: 0.1}, opt), pool, ds
 }
 
 func run(t *testing.T, tr *Trainer, steps int) []float32 {
@@ -76,6 +83,8 @@ func TestThreadCountsGiveIdenticalWeights(t *testing.T) {
 		// The wavenet's second level: 64 × 2 rows × 256 inputs × 128 hidden.
 		{Block: 4, Embd: 16, Hidden: 128, Arch: model.ArchWaveNet, Activation: model.ActGELU},
 		{Block: 3, Embd: 16, Hidden: 128, Layers: 2, Activation: model.ActReLU, NoBias: true, OutputBN: true},
+		// 64 words of about 7 rows × 32 inputs × 96 (qkv): the blocks' products split.
+		{Arch: model.ArchTransformer, Embd: 32, Heads: 4, Layers: 2},
 	} {
 		threadIdentity(t, cfg)
 	}
@@ -138,7 +147,11 @@ func TestExplodedLossIsDivergence(t *testing.T) {
 // products (batch 64), which the test checks.
 func TestStepAllocatesNothing(t *testing.T) {
 	for _, name := range PresetNames {
-		tr, pool, _ := newTrainerBatch(2, Presets[name].Model, 1000, 64)
+		cfg := Presets[name].Model
+		if cfg.Sequence() {
+			cfg.Block = 0 // the test words' own
+		}
+		tr, pool, _ := newTrainerBatch(2, cfg, 1000, 64)
 		tr.StepOnce()
 		before := pool.Splits()
 		if n := testing.AllocsPerRun(50, func() { tr.StepOnce() }); n != 0 {

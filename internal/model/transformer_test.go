@@ -1,0 +1,111 @@
+package model
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/makemore/makemore/internal/kernels"
+)
+
+// testTransformer is a small Transformer with random weights and words of
+// the given lengths as one sequence batch (x, y) and the rows of each.
+func testTransformer(t *testing.T, lengths ...int) (*Model, []int32, []int32) {
+	t.Helper()
+	cfg := Config{Arch: ArchTransformer, Vocab: 7, Block: 6, Embd: 8, Heads: 2, Layers: 2}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	m := New(cfg)
+	r := rand.New(rand.NewPCG(3, 4))
+	m.Init(r)
+	var x, y []int32
+	for _, n := range lengths {
+		x = append(x, 0)
+		for range n {
+			c := int32(1 + r.IntN(cfg.Vocab-1))
+			x, y = append(x, c), append(y, c)
+		}
+		y = append(y, 0)
+	}
+	return m, x, y
+}
+
+func forward(m *Model, pool *kernels.Pool, x, y []int32) *Activations {
+	a := NewActivations(m.Net, len(y))
+	a.SetRows(len(y))
+	copy(a.X, x)
+	copy(a.Y, y)
+	m.Forward(pool, a)
+	return a
+}
+
+// Packing the words of a batch computes the loss of padding them all to the
+// block size, as makemore.py does, and masking the padding out: causal
+// attention never lets a row read a later one, so the rows after a word's
+// end change nothing before it. The two agree to float rounding.
+func TestPackingIsPaddingWithoutThePadding(t *testing.T) {
+	lengths := []int{3, 5, 0, 2}
+	m, x, y := testTransformer(t, lengths...)
+	pool := kernels.NewPool(2)
+	defer pool.Close()
+	packed := forward(m, pool, x, y).Loss
+
+	// Every word padded to Block rows with a filler token (not the boundary,
+	// so that the padding reads as the same word's later positions).
+	var px, py []int32
+	var real []int // the padded batch's rows that are the words' own
+	row := 0
+	for _, n := range lengths {
+		px = append(px, x[row:row+n+1]...)
+		py = append(py, y[row:row+n+1]...)
+		for i := range n + 1 {
+			real = append(real, len(px)-n-1+i)
+		}
+		for range m.Block - n - 1 {
+			px, py = append(px, 3), append(py, 5)
+		}
+		row += n + 1
+	}
+	a := forward(m, pool, px, py)
+	logits := a.Acts[len(a.Acts)-1]
+	var sum float64
+	v := m.Vocab
+	for _, r := range real {
+		lr := logits[r*v : (r+1)*v]
+		mx := slices.Max(lr)
+		var z float64
+		for _, l := range lr {
+			z += math.Exp(float64(l - mx))
+		}
+		sum -= float64(lr[py[r]]-mx) - math.Log(z)
+	}
+	padded := sum / float64(len(real))
+	if d := math.Abs(float64(packed) - padded); d > 1e-6 {
+		t.Fatalf("packed loss %.7f, padded and masked %.7f: differ by %.2g", packed, padded, d)
+	}
+	if len(px) <= len(x) {
+		t.Fatalf("the padded batch has %d rows, the packed %d: the test pads nothing", len(px), len(x))
+	}
+}
+
+// The decoder's key/value cache computes the rows a batch computes, bit for
+// bit: sampling and scoring see the model that training and eval see.
+func TestDecoderMatchesTheBatch(t *testing.T) {
+	m, x, y := testTransformer(t, 5)
+	pool := kernels.NewPool(2)
+	defer pool.Close()
+	a := forward(m, pool, x, y)
+	logits := a.Acts[len(a.Acts)-1]
+	d := NewDecoder(m)
+	for pass := range 2 { // a second word reuses the decoder
+		d.Reset()
+		for i, tok := range x {
+			got := d.Next(int(tok))
+			if want := logits[i*m.Vocab : (i+1)*m.Vocab]; !slices.Equal(got, want) {
+				t.Fatalf("pass %d, position %d: decoder logits %v, batch %v", pass, i, got, want)
+			}
+		}
+	}
+}
