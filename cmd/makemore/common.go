@@ -78,6 +78,20 @@ func addWorkDirFlag(cmd *cobra.Command, dir *string, usage string) {
 	cmd.Flags().VarP(&pathValue{dir, "a directory"}, "work-dir", "o", usage)
 }
 
+// addBestFlag adds --best to cmd: read the work dir's best model instead of
+// its last.
+func addBestFlag(cmd *cobra.Command, best *bool) {
+	cmd.Flags().BoolVar(best, "best", false, "use the model of the lowest val probe (train --keep-best: WORK-DIR/best.safetensors) instead of the last")
+}
+
+// loadCheckpoint reads the work dir's last model, or with best its best one.
+func loadCheckpoint(dir string, best bool) (*workdir.Checkpoint, error) {
+	if best {
+		return workdir.LoadBest(dir)
+	}
+	return workdir.Load(dir)
+}
+
 // addThreadsFlag adds --threads/-j to cmd, for newPool.
 func addThreadsFlag(cmd *cobra.Command, threads *int) {
 	cmd.Flags().IntVarP(threads, "threads", "j", defaultThreads(), "worker threads for the matrix products")
@@ -148,7 +162,11 @@ func (f *modelFlags) applyPreset(cmd *cobra.Command) (p train.Preset, ok bool, e
 		"n-layer":    func() { f.layers = p.Model.Layers },
 		"n-embd":     func() { f.embd = p.Model.Embd },
 		"n-hidden":   func() { f.hidden = p.Model.Canonical().Hidden },
-		"block-size": func() { f.block = p.Model.Block },
+		"block-size": func() {
+			if p.Model.Block > 0 { // else a sequence model's words say (see config)
+				f.block = p.Model.Block
+			}
+		},
 		"batch-size": func() { f.batch = p.BatchSize },
 		"gain": func() {
 			f.gain = p.Model.Gain

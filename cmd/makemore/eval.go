@@ -6,14 +6,13 @@ import (
 
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/model"
-	"github.com/makemore/makemore/internal/workdir"
 	"github.com/spf13/cobra"
 )
 
 func newEvalCmd() *cobra.Command {
 	var (
 		input, workDir string
-		asJSON         bool
+		asJSON, best   bool
 		threads        int
 	)
 	cmd := &cobra.Command{
@@ -30,7 +29,7 @@ batchnorm statistics. The words file must be the one the model was trained on.`,
 				return err
 			}
 			defer pool.Close()
-			ck, err := workdir.Load(workDir)
+			ck, err := loadCheckpoint(workDir, best)
 			if err != nil {
 				return err
 			}
@@ -67,6 +66,7 @@ batchnorm statistics. The words file must be the one the model was trained on.`,
 	addInputFlag(cmd, &input, "the words file the model was trained on")
 	addWorkDirFlag(cmd, &workDir, "directory holding model.safetensors")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print one JSON object {"train","val","test"} instead of text`)
+	addBestFlag(cmd, &best)
 	addThreadsFlag(cmd, &threads)
 	return cmd
 }

@@ -10,6 +10,13 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// A transformer's gradcheck defaults: words in the batch, and finite
+// differences per tensor.
+const (
+	transformerCheckWords   = 4
+	transformerCheckSamples = 20
+)
+
 func newGradcheckCmd() *cobra.Command {
 	var (
 		input     string
@@ -30,6 +37,15 @@ finite differences in float64 (relative error ≤ 1e-3). It exits 1 if any row f
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, _, err := mf.applyPreset(cmd); err != nil {
 				return err
+			}
+			if mf.arch == model.ArchTransformer {
+				// A transformer's float64 reference passes cost some hundred
+				// times an MLP's: a smaller batch and sample keep the check
+				// to seconds, and it still covers every tensor.
+				setUnchanged(cmd, map[string]func(){
+					"batch-size": func() { mf.batch = transformerCheckWords },
+					"fd-samples": func() { fdSamples = transformerCheckSamples },
+				})
 			}
 			if err := mf.validate(); err != nil {
 				return err
@@ -96,7 +112,7 @@ finite differences in float64 (relative error ≤ 1e-3). It exits 1 if any row f
 	addInputFlag(cmd, &input, "words file to draw the minibatch from")
 	addModelFlags(cmd, &mf)
 	cmd.Flags().Uint64Var(&seed, "seed", 42, "seed of the weights and the minibatch")
-	cmd.Flags().IntVar(&fdSamples, "fd-samples", 200, "finite differences on at most this many elements of each parameter, spread evenly (0: all; each costs two float64 passes)")
+	cmd.Flags().IntVar(&fdSamples, "fd-samples", 200, fmt.Sprintf("finite differences on at most this many elements of each parameter, spread evenly (0: all; each costs two float64 passes); a transformer's default is %d, and its --batch-size %d words", transformerCheckSamples, transformerCheckWords))
 	addThreadsFlag(cmd, &threads)
 	return cmd
 }

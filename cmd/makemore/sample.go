@@ -20,6 +20,7 @@ type sampleOptions struct {
 	seedSet                bool // --seed was given; otherwise each run draws its own
 	temperature            float64
 	unique, mark, asJSON   bool
+	best                   bool
 
 	in  io.Reader // the words file of --input-file -
 	out io.Writer
@@ -57,6 +58,7 @@ score prints; for a truncated name it covers the characters only.`,
 		},
 	}
 	addWorkDirFlag(cmd, &o.workDir, "directory holding model.safetensors")
+	addBestFlag(cmd, &o.best)
 	addInputFlag(cmd, &o.input, "the words file the model was trained on, to mark samples")
 	fl := cmd.Flags()
 	fl.IntVarP(&o.n, "num-samples", "n", 20, "how many words to make up")
@@ -78,7 +80,7 @@ func runSample(o *sampleOptions) error {
 	if o.n < 0 {
 		return usagef("--num-samples must be 0 or more, got %d", o.n)
 	}
-	ck, err := workdir.Load(o.workDir)
+	ck, err := loadCheckpoint(o.workDir, o.best)
 	if err != nil {
 		return err
 	}

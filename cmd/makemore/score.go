@@ -10,7 +10,6 @@ import (
 
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/sample"
-	"github.com/makemore/makemore/internal/workdir"
 	"github.com/spf13/cobra"
 )
 
@@ -20,8 +19,8 @@ var errUnscored = errors.New("some names could not be scored (see above)")
 
 func newScoreCmd() *cobra.Command {
 	var (
-		workDir string
-		asJSON  bool
+		workDir      string
+		asJSON, best bool
 	)
 	cmd := &cobra.Command{
 		Use:   "score [NAME...]",
@@ -49,7 +48,7 @@ the others are still scored. --json prints one object per line: {"name", "nll",
 					return usagef("name %d is empty (%q); give names of one character or more", i+1, a)
 				}
 			}
-			ck, err := workdir.Load(workDir)
+			ck, err := loadCheckpoint(workDir, best)
 			if err != nil {
 				return err
 			}
@@ -65,6 +64,7 @@ the others are still scored. --json prints one object per line: {"name", "nll",
 	}
 	addWorkDirFlag(cmd, &workDir, "directory holding model.safetensors")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per name instead of text")
+	addBestFlag(cmd, &best)
 	return cmd
 }
 

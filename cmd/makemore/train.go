@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -39,6 +40,7 @@ type trainOptions struct {
 	diagnostics     int
 	resume          bool
 	overwrite       bool
+	keepBest        bool
 	asJSON          bool
 
 	in          io.Reader // the words file of --input-file -
@@ -123,8 +125,9 @@ to start over; one run at a time trains in a work dir.`,
 	fl.IntVar(&o.diagnostics, "diagnostics", 0, fmt.Sprintf("every N steps (--diagnostics alone: %d), log10 of the update:data ratio (lr·grad).std()/data.std() of every 2-D weight into WORK-DIR/update.csv, drawn as update.png", train.DefaultDiagnosticsEvery))
 	fl.Lookup("diagnostics").NoOptDefVal = fmt.Sprint(train.DefaultDiagnosticsEvery)
 	fl.BoolVar(&o.resume, "resume", false, "continue the run saved in the work dir")
+	fl.BoolVar(&o.keepBest, "keep-best", false, "save the model of the lowest val probe so far (every --eval-every steps) to WORK-DIR/best.safetensors, for eval, sample and score --best")
 	fl.BoolVar(&o.overwrite, "overwrite", false, "start a new run even though the work dir holds a model, replacing it")
-	fl.BoolVar(&o.asJSON, "json", false, `print one JSON object {"train","val","steps","seconds","checkpoint"} instead of text; an interrupted run prints {"steps","seconds","checkpoint","interrupted"}`)
+	fl.BoolVar(&o.asJSON, "json", false, `print one JSON object {"train","val","steps","seconds","checkpoint"} (and "best" with --keep-best) instead of text; an interrupted run prints {"steps","seconds","checkpoint","interrupted"}`)
 	addThreadsFlag(cmd, &o.threads)
 	return cmd
 }
@@ -148,11 +151,18 @@ func (o *trainOptions) validate() error {
 		return usagef("--eval-every must be 0 or more, got %d", o.evalEvery)
 	case o.diagnostics < 0:
 		return usagef("--diagnostics must be 0 (off) or a number of steps, got %d", o.diagnostics)
+	case o.keepBest && o.evalEvery == 0:
+		return usagef("--keep-best keeps the model of the best val probe: it needs --eval-every above 0")
 	case o.schedule != scheduleStep && o.schedule != scheduleCosine:
 		return usagef("--lr-schedule must be step or cosine, got %q", o.schedule)
 	}
-	if err := o.opt().Validate(); err != nil {
-		return usagef("--optimizer/--weight-decay: %v", err)
+	switch {
+	case !slices.Contains(train.OptimizerNames, o.optimizer):
+		return usagef("--optimizer must be one of %s, got %q", strings.Join(train.OptimizerNames, ", "), o.optimizer)
+	case !(o.weightDecay >= 0) || math.IsInf(o.weightDecay, 0):
+		return usagef("--weight-decay must be a finite number, 0 or more, got %v", o.weightDecay)
+	case o.weightDecay != 0 && o.optimizer != train.AdamW:
+		return usagef("--weight-decay is AdamW's decoupled decay; pass --optimizer adamw with it")
 	}
 	return nil
 }
@@ -215,6 +225,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		CheckpointEvery: o.checkpointEvery,
 		EvalEvery:       o.evalEvery,
 		Diagnostics:     o.diagnostics,
+		KeepBest:        o.keepBest,
 		Progress:        o.log.display.Phase,
 	}
 	if !o.resume {
@@ -260,21 +271,36 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		return errInterrupted
 	}
 	if o.asJSON {
-		return o.printJSON(trainJSON{Train: &res.Train, Val: &res.Val, Steps: res.Step, Seconds: res.Elapsed.Seconds(), Checkpoint: res.Checkpoint})
+		r := trainJSON{Train: &res.Train, Val: &res.Val, Steps: res.Step, Seconds: res.Elapsed.Seconds(), Checkpoint: res.Checkpoint}
+		if b := res.Best; b != nil {
+			r.Best = &bestJSON{Step: b.Step, ValProbe: b.ValProbe, Checkpoint: b.Path}
+		}
+		return o.printJSON(r)
 	}
-	_, err = fmt.Fprintf(o.out, "train %.4f\nval %.4f\n", res.Train, res.Val)
+	if _, err = fmt.Fprintf(o.out, "train %.4f\nval %.4f\n", res.Train, res.Val); err != nil || res.Best == nil {
+		return err
+	}
+	_, err = fmt.Fprintf(o.out, "best val probe %.4f at step %d (%s)\n", res.Best.ValProbe, res.Best.Step, res.Best.Path)
 	return err
 }
 
 // trainJSON is train's --json result. An interrupted run has no losses: it
 // stopped before the final eval.
 type trainJSON struct {
-	Train       *float64 `json:"train,omitempty"`
-	Val         *float64 `json:"val,omitempty"`
-	Steps       int      `json:"steps"`
-	Seconds     float64  `json:"seconds"`
-	Checkpoint  string   `json:"checkpoint"`
-	Interrupted bool     `json:"interrupted,omitempty"`
+	Train       *float64  `json:"train,omitempty"`
+	Val         *float64  `json:"val,omitempty"`
+	Steps       int       `json:"steps"`
+	Seconds     float64   `json:"seconds"`
+	Checkpoint  string    `json:"checkpoint"`
+	Interrupted bool      `json:"interrupted,omitempty"`
+	Best        *bestJSON `json:"best,omitempty"`
+}
+
+// bestJSON is the model train --keep-best kept.
+type bestJSON struct {
+	Step       int     `json:"step"`
+	ValProbe   float64 `json:"val_probe"`
+	Checkpoint string  `json:"checkpoint"`
 }
 
 func (o *trainOptions) printJSON(r trainJSON) error { return json.NewEncoder(o.out).Encode(r) }

@@ -10,7 +10,7 @@ type attention struct{ *model.Attention }
 
 type attentionScratch struct{ span attentionSpan }
 
-func (attention) newScratch(int) any { return &attentionScratch{} }
+func (a attention) newScratch(int) any { return &attentionScratch{} }
 
 // backward is the gradient of attention within each word, with the softmax
 // backward fused (as llm.c's attention_backward): for row i, head h and the
@@ -39,6 +39,7 @@ func (s *attentionSpan) Span(lo, hi int) {
 	a := s.a
 	c, hs, nh, t := a.C, a.HeadSize(), a.Heads, a.Block
 	scale := float32(1 / math.Sqrt(float64(hs)))
+	var daBuf [model.MaxBlock]float32 // da_j of one row and head
 	for w := lo; w < hi; w++ {
 		first, end := int(s.starts[w]), int(s.starts[w+1])
 		clear(s.dqkv[first*3*c : end*3*c])
@@ -47,29 +48,26 @@ func (s *attentionSpan) Span(lo, hi int) {
 				att := s.att[(i*nh+h)*t : (i*nh+h)*t+i-first+1]
 				dy := s.dy[i*c+h*hs : i*c+(h+1)*hs]
 				q, dq := s.qkv[i*3*c+h*hs:i*3*c+(h+1)*hs], s.dqkv[i*3*c+h*hs:i*3*c+(h+1)*hs]
-				// da_j, kept in place of nothing: a second pass needs Σ a·da first.
-				var dot float32
+				da := daBuf[:len(att)]
+				var dot float32 // Σ_k a_k·da_k
 				for j, aj := range att {
 					v := s.qkv[(first+j)*3*c+2*c+h*hs:][:hs]
-					var da float32
-					for d, g := range dy {
-						da += g * v[d]
+					var d float32
+					for e, g := range dy {
+						d += g * v[e]
 					}
-					dot += aj * da
+					da[j] = d
+					dot += aj * d
 				}
 				for j, aj := range att {
 					r := (first + j) * 3 * c
-					k, v := s.qkv[r+c+h*hs:][:hs], s.qkv[r+2*c+h*hs:][:hs]
+					k := s.qkv[r+c+h*hs:][:hs]
 					dk, dv := s.dqkv[r+c+h*hs:][:hs], s.dqkv[r+2*c+h*hs:][:hs]
-					var da float32
-					for d, g := range dy {
-						da += g * v[d]
-					}
-					ds := aj * (da - dot) * scale
-					for d := range hs {
-						dv[d] += aj * dy[d]
-						dq[d] += ds * k[d]
-						dk[d] += ds * q[d]
+					ds := aj * (da[j] - dot) * scale
+					for e := range hs {
+						dv[e] += aj * dy[e]
+						dq[e] += ds * k[e]
+						dk[e] += ds * q[e]
 					}
 				}
 			}

@@ -28,6 +28,7 @@ type kernelSet struct {
 	tanh       func(dst, x []float32)
 	exp        func(dst, x []float32)
 	axpy       func(y []float32, alpha float32, x []float32)
+	adamw      func(p, g, m, v []float32, c *AdamWCoef)
 	transpose  func(dst, src []float32, r, c, ld int)
 	colSums    func(s, x []float32, rows, cols int)
 	colDots    func(s, x, y []float32, rows, cols int)
@@ -51,6 +52,7 @@ var portableSet = kernelSet{
 	tanh:       tanhPortable,
 	exp:        expPortable,
 	axpy:       axpyPortable,
+	adamw:      adamwPortable,
 	transpose:  transposePortable,
 	colSums:    colSumsPortable,
 	colDots:    colDotsPortable,
@@ -244,6 +246,34 @@ func axpyPortable(y []float32, alpha float32, x []float32) {
 
 // transposePortable sets dst[c×r] = src[r×c]ᵀ, dst's rows ld ≥ r floats
 // apart, in 8×8 blocks so both sides stay in cache lines.
+// AdamWCoef is what one AdamW step computes with: 1−β1, β2, 1−β2, the
+// decay factor 1 − lr·wd, the step lr/(1−β1^t), √(1−β2^t) and eps.
+type AdamWCoef [7]float32
+
+// AdamW applies torch.optim.AdamW's update of one step to the parameters p
+// from their gradients g, with the moment estimates m and v, element by
+// element:
+//
+//	m ← m + (1−β1)·(g − m),  v ← β2·v + (1−β2)·g²
+//	p ← p·(1 − lr·wd) − step·m/(√v/√(1−β2^t) + eps)
+//
+// Every set gives the same bits: each operation rounds on its own.
+func AdamW(p, g, m, v []float32, c *AdamWCoef) {
+	n := len(g)
+	active.adamw(p[:n], g, m[:n], v[:n], c)
+}
+
+func adamwPortable(p, g, m, v []float32, c *AdamWCoef) {
+	for i, gi := range g {
+		// The conversions round each product on its own, as the SIMD sets
+		// do, and keep the compiler from fusing them into FMAs.
+		m[i] += float32(c[0] * (gi - m[i]))
+		v[i] = float32(c[1]*v[i]) + float32(float32(c[2]*gi)*gi)
+		d := float32(math.Sqrt(float64(v[i])))/c[5] + c[6]
+		p[i] = float32(p[i]*c[3]) - float32(c[4]*(m[i]/d))
+	}
+}
+
 func transposePortable(dst, src []float32, r, c, ld int) {
 	const blk = 8
 	for i0 := 0; i0 < r; i0 += blk {

@@ -17,6 +17,7 @@ var avx2Set = kernelSet{
 	tanh:        tanhAVX2,
 	exp:         expAVX2,
 	axpy:        axpyAVX2,
+	adamw:       adamwAVX2,
 	transpose:   transposeAVX2,
 	colSums:     colSumsAVX2,
 	colDots:     colDotsAVX2,
@@ -121,6 +122,12 @@ func expAVX2(dst, x []float32) {
 func axpyAVX2(y []float32, alpha float32, x []float32) {
 	if len(x) > 0 {
 		axpy8(&y[0], &x[0], len(x), alpha, tailMask(len(x)))
+	}
+}
+
+func adamwAVX2(p, g, m, v []float32, c *AdamWCoef) {
+	if len(g) > 0 {
+		adamw8(&p[0], &g[0], &m[0], &v[0], len(g), (*[7]float32)(c), tailMask(len(g)))
 	}
 }
 

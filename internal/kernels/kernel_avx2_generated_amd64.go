@@ -66,6 +66,11 @@ func transpose8(dst *float32, ldd int, src *float32, lds int, blocks int)
 //go:noescape
 func axpy8(y *float32, x *float32, n int, alpha float32, mask *[8]int32)
 
+// adamw8 applies AdamW's update to p, m and v from grad for i < n; mask selects the first n mod 8 lanes.
+//
+//go:noescape
+func adamw8(p *float32, grad *float32, m *float32, v *float32, n int, coef *[7]float32, mask *[8]int32)
+
 // colSums (see the element-wise kernels in kernel.go).
 //
 //go:noescape

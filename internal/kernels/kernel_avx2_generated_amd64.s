@@ -818,6 +818,81 @@ axpy_tail:
 	VZEROUPPER
 	RET
 
+// func adamw8(p *float32, grad *float32, m *float32, v *float32, n int, coef *[7]float32, mask *[8]int32)
+// Requires: AVX
+TEXT ·adamw8(SB), NOSPLIT, $0-56
+	MOVQ         p+0(FP), AX
+	MOVQ         grad+8(FP), CX
+	MOVQ         m+16(FP), DX
+	MOVQ         v+24(FP), BX
+	MOVQ         n+32(FP), SI
+	MOVQ         coef+40(FP), DI
+	VBROADCASTSS (DI), Y0
+	VBROADCASTSS 4(DI), Y1
+	VBROADCASTSS 8(DI), Y2
+	VBROADCASTSS 12(DI), Y3
+	VBROADCASTSS 16(DI), Y4
+	VBROADCASTSS 20(DI), Y5
+	VBROADCASTSS 24(DI), Y6
+	MOVQ         mask+48(FP), DI
+	VMOVDQU      (DI), Y7
+
+adamw_loop:
+	CMPQ    SI, $0x08
+	JL      adamw_tail
+	VMOVUPS (CX), Y8
+	VMOVUPS (DX), Y9
+	VMOVUPS (BX), Y10
+	VMOVUPS (AX), Y11
+	VSUBPS  Y9, Y8, Y12
+	VMULPS  Y12, Y0, Y12
+	VADDPS  Y12, Y9, Y9
+	VMULPS  Y8, Y2, Y12
+	VMULPS  Y8, Y12, Y12
+	VMULPS  Y10, Y1, Y8
+	VADDPS  Y12, Y8, Y10
+	VSQRTPS Y10, Y8
+	VDIVPS  Y5, Y8, Y8
+	VADDPS  Y6, Y8, Y8
+	VDIVPS  Y8, Y9, Y8
+	VMULPS  Y8, Y4, Y8
+	VMULPS  Y11, Y3, Y11
+	VSUBPS  Y8, Y11, Y11
+	VMOVUPS Y9, (DX)
+	VMOVUPS Y10, (BX)
+	VMOVUPS Y11, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	SUBQ    $0x08, SI
+	JMP     adamw_loop
+
+adamw_tail:
+	VMASKMOVPS (CX), Y7, Y8
+	VMASKMOVPS (DX), Y7, Y9
+	VMASKMOVPS (BX), Y7, Y10
+	VMASKMOVPS (AX), Y7, Y11
+	VSUBPS     Y9, Y8, Y12
+	VMULPS     Y12, Y0, Y12
+	VADDPS     Y12, Y9, Y9
+	VMULPS     Y8, Y2, Y0
+	VMULPS     Y8, Y0, Y0
+	VMULPS     Y10, Y1, Y1
+	VADDPS     Y0, Y1, Y10
+	VSQRTPS    Y10, Y0
+	VDIVPS     Y5, Y0, Y0
+	VADDPS     Y6, Y0, Y0
+	VDIVPS     Y0, Y9, Y0
+	VMULPS     Y0, Y4, Y0
+	VMULPS     Y11, Y3, Y11
+	VSUBPS     Y0, Y11, Y11
+	VMASKMOVPS Y9, Y7, (DX)
+	VMASKMOVPS Y10, Y7, (BX)
+	VMASKMOVPS Y11, Y7, (AX)
+	VZEROUPPER
+	RET
+
 // func colSums(s *float32, x *float32, rows int, cols int, mask *[8]int32)
 // Requires: AVX
 TEXT ·colSums(SB), NOSPLIT, $0-40

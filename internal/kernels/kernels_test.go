@@ -370,6 +370,37 @@ func TestAxpy(t *testing.T) {
 	}
 }
 
+// AdamW's update agrees with a float64 reference, and every set gives the
+// portable set's bits: each operation rounds on its own in both.
+func TestAdamW(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	c := AdamWCoef{0.1, 0.99, 0.01, 1 - 3e-3*0.1, 3e-3 / (1 - 0.9*0.9*0.9), float32(math.Sqrt(1 - 0.99*0.99*0.99)), 1e-8}
+	for _, n := range []int{0, 1, 7, 8, 27, 12297} {
+		p0, g, m0, v0 := randSlice(r, n), randSlice(r, n), randSlice(r, n), randSlice(r, n)
+		for i := range v0 {
+			v0[i] *= v0[i] // a second moment is not negative
+		}
+		want := make([]float64, n)
+		for i := range n {
+			m := float64(m0[i]) + float64(c[0])*(float64(g[i])-float64(m0[i]))
+			v := float64(c[1])*float64(v0[i]) + float64(c[2])*float64(g[i])*float64(g[i])
+			want[i] = float64(p0[i])*float64(c[3]) - float64(c[4])*m/(math.Sqrt(v)/float64(c[5])+float64(c[6]))
+		}
+		var first []float32
+		for _, ks := range supportedSets() {
+			use(t, ks)
+			p, m, v := slices.Clone(p0), slices.Clone(m0), slices.Clone(v0)
+			AdamW(p, g, m, v, &c)
+			near(t, fmt.Sprintf("AdamW %s/%d", ks.id, n), p, want)
+			if first == nil {
+				first = slices.Concat(p, m, v)
+			} else if got := slices.Concat(p, m, v); !slices.Equal(got, first) {
+				t.Errorf("AdamW %s/%d: not the bits of the %s set", ks.id, n, supportedSets()[0].id)
+			}
+		}
+	}
+}
+
 func TestParallelRunsEveryTaskOnce(t *testing.T) {
 	for threads := 1; threads <= 4; threads++ {
 		pool := NewPool(threads)

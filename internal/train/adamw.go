@@ -60,7 +60,7 @@ func newAdamW(n int, wd float64) *adamW {
 }
 
 // step applies torch.optim.AdamW's update for step t (counted from 1) at
-// learning rate lr, element by element and in its order of operations:
+// learning rate lr (see kernels.AdamW), in its order of operations:
 //
 //	p ← p·(1 − lr·wd)
 //	m ← m + (1−β1)·(g − m),  v ← β2·v + (1−β2)·g²
@@ -72,30 +72,25 @@ func newAdamW(n int, wd float64) *adamW {
 func (a *adamW) step(pool *kernels.Pool, p, g []float32, lr float32, t int) {
 	a.span = adamWSpan{
 		p: p, g: g, m: a.M, v: a.V,
-		decay:    float32(1 - float64(lr)*a.wd),
-		stepSize: float32(float64(lr) / (1 - math.Pow(AdamBeta1, float64(t)))),
-		bc2Sqrt:  float32(math.Sqrt(1 - math.Pow(AdamBeta2, float64(t)))),
+		c: kernels.AdamWCoef{
+			1 - AdamBeta1, AdamBeta2, 1 - AdamBeta2,
+			float32(1 - float64(lr)*a.wd),
+			float32(float64(lr) / (1 - math.Pow(AdamBeta1, float64(t)))),
+			float32(math.Sqrt(1 - math.Pow(AdamBeta2, float64(t)))),
+			AdamEps,
+		},
 	}
 	pool.Split(&a.span, len(p), kernels.ParallelElems)
 	a.span = adamWSpan{}
 }
 
 type adamWSpan struct {
-	p, g, m, v               []float32
-	decay, stepSize, bc2Sqrt float32
+	p, g, m, v []float32
+	c          kernels.AdamWCoef
 }
 
 func (s *adamWSpan) Span(lo, hi int) {
-	const b1, b2 = float32(1 - AdamBeta1), float32(AdamBeta2)
-	p, g, m, v := s.p[lo:hi], s.g[lo:hi], s.m[lo:hi], s.v[lo:hi]
-	for i, gi := range g {
-		m[i] += b1 * (gi - m[i])
-		v[i] = b2*v[i] + (1-b2)*gi*gi
-		denom := float32(math.Sqrt(float64(v[i])))/s.bc2Sqrt + AdamEps
-		// The conversions round each product, as torch's separate passes
-		// do, and keep a compiler from fusing them into one FMA.
-		p[i] = float32(p[i]*s.decay) - float32(s.stepSize*(m[i]/denom))
-	}
+	kernels.AdamW(s.p[lo:hi], s.g[lo:hi], s.m[lo:hi], s.v[lo:hi], &s.c)
 }
 
 // Moment tensor names in a checkpoint: beside the model's own, so that a

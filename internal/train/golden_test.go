@@ -135,10 +135,10 @@ var goldens = []struct {
 			o.Schedule = Schedule{LR: 1e-3, DecayStep: 200, DecayFactor: 1, CosineSteps: 200}
 		},
 		sums: map[string]string{
-			"amd64.v1/avx2":     "sha256:2030b7ddb25f95ebf25c814f3355657a15beb49c90c24fe321aa5158d8a260ec",
-			"amd64.v1/portable": "sha256:25ffb3970a9a247f3562895e842e78901fdee9ace72c50ab05e42deddc74f8f2",
-			"amd64.v3/avx2":     "sha256:7dd66df4003e4032632e9710664f45c04ec25ec8a3ba05290a466b65eeb20747",
-			"amd64.v3/portable": "sha256:b0709896f46c21dcbaa215b3352c16c31945d36e8c0f40414eede8cb813eb05e",
+			"amd64.v1/avx2":     "sha256:a9bd678d3c23f2511aaa04d73733898eb8ffe81bb246d74b65274b329411c7a8",
+			"amd64.v1/portable": "sha256:ada13297542832ff4c7c64df30185120e032c1874aa2f6d4646a1623306b7293",
+			"amd64.v3/avx2":     "sha256:0d38f4c31bcf189ac11052691c84173563499bbe6a649f8f13a11e60733f5783",
+			"amd64.v3/portable": "sha256:25852cf056393657d7b59553f4fb2808bf3e25aae346dc3db70ef0f90dfd2c84",
 		},
 	},
 }

@@ -54,6 +54,15 @@ var (
 			BatchSize: 32, MaxSteps: 90000,
 			Schedule: Schedule{LR: 0.1, DecayStep: 67500, DecayFactor: 0.1},
 		},
+		// makemore.py's Transformer and AdamW, with the learning rate, weight
+		// decay, cosine schedule and step count found by measuring
+		// (docs/transformer.md shows the search). Block 0: the words' own.
+		"transformer": {
+			Model:     model.Config{Arch: model.ArchTransformer, Embd: 64, Heads: 4, Layers: 4},
+			BatchSize: 32, MaxSteps: 10000,
+			Schedule:  Schedule{LR: 3e-3, DecayStep: 10000, DecayFactor: 1, CosineSteps: 10000},
+			Optimizer: Optimizer{Name: AdamW, WeightDecay: 0.1},
+		},
 	}
-	PresetNames = []string{"part3", "part4", "part5", "best"}
+	PresetNames = []string{"part3", "part4", "part5", "best", "transformer"}
 )

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/makemore/makemore/internal/checkpoint"
@@ -45,6 +46,10 @@ type Options struct {
 	// Diagnostics logs the update:data ratio of every 2-D weight every N
 	// steps into the update log; 0: never.
 	Diagnostics int
+	// KeepBest saves the model of the lowest val probe so far to the work
+	// dir's best.safetensors as the run goes (see workdir.BestPath): when a
+	// run overfits, its best model is not its last. It needs EvalEvery.
+	KeepBest bool
 
 	Progress progress.Meter // follows the phases besides the steps: the split, calibration and eval
 }
@@ -80,6 +85,16 @@ type Result struct {
 	Interrupted bool
 	Train, Val  float64       // loss of the saved model on the train and val splits
 	Elapsed     time.Duration // from the first step to the end of the eval
+	// Best is the KeepBest model, if the run has one: the step of its val
+	// probe, the probe's value, and its file.
+	Best *Best
+}
+
+// Best is the model a KeepBest run kept.
+type Best struct {
+	Step     int
+	ValProbe float64
+	Path     string
 }
 
 // MaxStepsError is a resumed run asked to stop before the step its
@@ -145,7 +160,18 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 		return m.Save(path, r.meta, st.Metadata(), tr.OptimizerState()...)
 	}
 
+	bestPath := workdir.BestPath(opts.WorkDir)
+	// saveBest writes the model of the best probe, calibrated as every
+	// checkpoint is; it has no trainer state, so it cannot be resumed.
+	saveBest := func() error {
+		ev.Calibrate(sp.Train, opts.Progress.Phase("calibrating batchnorm"))
+		return m.Save(bestPath, r.meta, map[string]string{"best_step": strconv.Itoa(st.BestStep), "best_val_probe": strconv.FormatFloat(st.BestVal, 'g', -1, 64)})
+	}
 	if !opts.Resume {
+		// A new run's best model is not an older run's.
+		if err := os.Remove(bestPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return Result{}, fmt.Errorf("%s: cannot replace the best model: %v", bestPath, fileio.Cause(err))
+		}
 		// A new run replaces the work dir's: its checkpoint goes before the log
 		// restarts, so that no crash leaves the old model with the new log.
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -186,6 +212,12 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 		val := math.NaN()
 		if opts.EvalEvery > 0 && tr.Step%opts.EvalEvery == 0 {
 			val = probe.Loss()
+			if opts.KeepBest && !math.IsNaN(val) && (st.BestStep == 0 || val < st.BestVal) {
+				st.BestVal, st.BestStep = val, tr.Step
+				if err := saveBest(); err != nil {
+					return Result{}, err
+				}
+			}
 		}
 		log.Add(step, loss, lr, val)
 		if ulog != nil {
@@ -212,6 +244,9 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 		return Result{}, err
 	}
 	obs.Saved(path, tr.Step, true)
+	if opts.KeepBest && st.BestStep > 0 {
+		res.Best = &Best{Step: st.BestStep, ValProbe: st.BestVal, Path: bestPath}
+	}
 	if !res.Interrupted {
 		res.Train = ev.Loss(sp.Train, opts.Progress.Phase("evaluating the train split"))
 		res.Val = ev.Loss(sp.Val, opts.Progress.Phase("evaluating the val split"))

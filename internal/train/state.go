@@ -19,6 +19,10 @@ type State struct {
 	Schedule  Schedule
 	Optimizer Optimizer
 	RNG       []byte // the minibatch generator's state after Step steps
+	// BestVal and BestStep are a KeepBest run's lowest val probe so far and
+	// its step; BestStep is 0 before any.
+	BestVal  float64
+	BestStep int
 }
 
 // Metadata is s as checkpoint metadata, for model.Save.
@@ -40,6 +44,10 @@ func (s State) Metadata() map[string]string {
 	}
 	if s.Schedule.CosineSteps > 0 {
 		kv["lr_cosine_steps"] = strconv.Itoa(s.Schedule.CosineSteps)
+	}
+	if s.BestStep > 0 {
+		kv["best_val_probe"] = strconv.FormatFloat(s.BestVal, 'g', -1, 64)
+		kv["best_step"] = strconv.Itoa(s.BestStep)
 	}
 	return kv
 }
@@ -63,6 +71,9 @@ func ParseState(kv map[string]string) (State, error) {
 	}
 	if _, ok := kv["lr_cosine_steps"]; ok {
 		s.Schedule.CosineSteps = r.Int("lr_cosine_steps")
+	}
+	if _, ok := kv["best_val_probe"]; ok {
+		s.BestVal, s.BestStep = r.Positive("best_val_probe"), r.Int("best_step")
 	}
 	if len(r.Bad) > 0 {
 		return State{}, fmt.Errorf("bad or missing metadata %v; the file is damaged", r.Bad)

@@ -16,6 +16,10 @@ import (
 // CheckpointPath is where dir keeps its model.
 func CheckpointPath(dir string) string { return filepath.Join(dir, "model.safetensors") }
 
+// BestPath is where dir keeps the model of a train --keep-best run's lowest
+// val probe.
+func BestPath(dir string) string { return filepath.Join(dir, "best.safetensors") }
+
 // LossLogPath is where dir keeps the loss of every step.
 func LossLogPath(dir string) string { return filepath.Join(dir, "loss.csv") }
 
@@ -47,6 +51,19 @@ func Load(dir string) (*Checkpoint, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: no checkpoint; run 'makemore train -o %s' first, or pass the work dir with -o", path, dir)
 	}
+	return load(path)
+}
+
+// LoadBest reads the best model of dir's train --keep-best run.
+func LoadBest(dir string) (*Checkpoint, error) {
+	path := BestPath(dir)
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%s: no best model; train with --keep-best (and --eval-every) to keep one, or leave --best out for the last model", path)
+	}
+	return load(path)
+}
+
+func load(path string) (*Checkpoint, error) {
 	m, meta, kv, extra, err := model.Load(path)
 	if err != nil {
 		return nil, err

@@ -23,6 +23,7 @@ func main() {
 	exp()
 	transpose()
 	axpy()
+	adamw()
 	columnOps()
 	activations()
 	spinPause()
@@ -451,6 +452,71 @@ func axpy() {
 	VMASKMOVPS(Mem{Base: x}, mask, u)
 	VFMADD231PS(u, alpha, w)
 	VMASKMOVPS(w, mask, Mem{Base: y})
+	VZEROUPPER()
+	RET()
+}
+
+// adamw emits adamw8, AdamW's update of n parameters in place, with the
+// operations of adamwPortable one for one (no FMA), so that both sets give
+// the same bits: coef holds 1−β1, β2, 1−β2, the decay factor 1 − lr·wd, the
+// step lr/(1−β1^t), √(1−β2^t) and eps.
+func adamw() {
+	TEXT("adamw8", NOSPLIT, "func(p, grad, m, v *float32, n int, coef *[7]float32, mask *[8]int32)")
+	Pragma("noescape")
+	Doc("adamw8 applies AdamW's update to p, m and v from grad for i < n; mask selects the first n mod 8 lanes.")
+	p, g, m, v := Load(Param("p"), GP64()), Load(Param("grad"), GP64()), Load(Param("m"), GP64()), Load(Param("v"), GP64())
+	n := Load(Param("n"), GP64())
+	cf := Load(Param("coef"), GP64())
+	c := vecs(7)
+	for i, x := range c {
+		VBROADCASTSS(Mem{Base: cf, Disp: 4 * i}, x)
+	}
+	b1, b2, nb2, decay, step, bc2, eps := c[0], c[1], c[2], c[3], c[4], c[5], c[6]
+	mask := YMM()
+	VMOVDQU(Mem{Base: Load(Param("mask"), GP64())}, mask)
+	body := func(load func(Register) VecVirtual, store func(VecVirtual, Register)) {
+		gv, mv, vv, pv := load(g), load(m), load(v), load(p)
+		t := YMM()
+		VSUBPS(mv, gv, t) // g − m
+		VMULPS(t, b1, t)
+		VADDPS(t, mv, mv) // m + (1−β1)·(g − m)
+		u, w := YMM(), YMM()
+		VMULPS(gv, nb2, u)
+		VMULPS(gv, u, u) // (1−β2)·g·g
+		VMULPS(vv, b2, w)
+		VADDPS(u, w, vv) // β2·v + (1−β2)·g²
+		d := YMM()
+		VSQRTPS(vv, d)
+		VDIVPS(bc2, d, d)
+		VADDPS(eps, d, d) // √v/√(1−β2^t) + eps
+		q := YMM()
+		VDIVPS(d, mv, q)
+		VMULPS(q, step, q)
+		VMULPS(pv, decay, pv)
+		VSUBPS(q, pv, pv) // p·(1 − lr·wd) − step·m/d
+		store(mv, m)
+		store(vv, v)
+		store(pv, p)
+	}
+	Label("adamw_loop")
+	CMPQ(n, U8(8))
+	JL(LabelRef("adamw_tail"))
+	body(func(r Register) VecVirtual {
+		x := YMM()
+		VMOVUPS(Mem{Base: r}, x)
+		return x
+	}, func(x VecVirtual, r Register) { VMOVUPS(x, Mem{Base: r}) })
+	for _, r := range []Register{p, g, m, v} {
+		ADDQ(U8(32), r)
+	}
+	SUBQ(U8(8), n)
+	JMP(LabelRef("adamw_loop"))
+	Label("adamw_tail")
+	body(func(r Register) VecVirtual {
+		x := YMM()
+		VMASKMOVPS(Mem{Base: r}, mask, x)
+		return x
+	}, func(x VecVirtual, r Register) { VMASKMOVPS(x, mask, Mem{Base: r}) })
 	VZEROUPPER()
 	RET()
 }
