@@ -114,7 +114,7 @@ func newPool(threads int) (*kernels.Pool, error) {
 type modelFlags struct {
 	embd, hidden, block, batch, layers, heads int
 	arch, activation, preset                  string
-	gain                                      float64
+	gain, dropout                             float64
 	batchnorm                                 bool
 	// blockSet says --block-size was given: a sequence model otherwise
 	// takes its words' longest, plus one for the end.
@@ -130,6 +130,7 @@ func addModelFlags(cmd *cobra.Command, f *modelFlags) {
 	fl.StringVar(&f.activation, "activation", model.ActTanh, "tanh, relu or gelu")
 	fl.IntVar(&f.layers, "n-layer", 0, "hidden blocks of Linear → BatchNorm → activation (default 1 for mlp; a wavenet has log2 of the block size); a transformer's blocks (default 4)")
 	fl.IntVar(&f.heads, "n-head", 4, "a transformer's attention heads per block; n-embd must be a multiple of it")
+	fl.Float64Var(&f.dropout, "dropout", 0, "a transformer's residual dropout in training: the probability each attention and MLP output value is dropped (0: none, as makemore.py)")
 	fl.BoolVar(&f.batchnorm, "batchnorm", true, "batchnorm after every hidden Linear; --batchnorm=false: Linear (with bias) → activation, as lecture 3 before batchnorm (a preset also drops its logits' batchnorm and takes the activation's --gain)")
 	fl.IntVar(&f.embd, "n-embd", 10, "embedding width per character")
 	fl.IntVar(&f.hidden, "n-hidden", 200, "hidden units per block")
@@ -206,6 +207,10 @@ func (f modelFlags) validate() error {
 		}
 	}
 	switch {
+	case !(f.dropout >= 0 && f.dropout < 1):
+		return usagef("--dropout must be at least 0 and below 1, got %v", f.dropout)
+	case f.dropout > 0 && f.arch != model.ArchTransformer:
+		return usagef("--dropout is the transformer's (--model transformer); the MLPs have batchnorm")
 	case !(f.gain >= 0) || math.IsInf(f.gain, 0):
 		return usagef("--gain must be a finite number, 0 or more, got %v", f.gain)
 	case f.layers < 0 || f.layers > model.MaxLayers:
@@ -224,7 +229,7 @@ func (f modelFlags) validate() error {
 // also be small enough for this build, with its batch.
 func (f modelFlags) config(words *data.File, vocab *data.Vocab) (model.Config, error) {
 	cfg := model.Config{Vocab: vocab.Size(), Block: f.block, Embd: f.embd, Hidden: f.hidden,
-		Arch: f.arch, Activation: f.activation, Layers: f.layers, NoBias: f.noBias, OutputBN: f.outputBN, Gain: f.gain, Heads: f.heads}
+		Arch: f.arch, Activation: f.activation, Layers: f.layers, NoBias: f.noBias, OutputBN: f.outputBN, Gain: f.gain, Heads: f.heads, Dropout: f.dropout}
 	if cfg.Sequence() && !f.blockSet {
 		cfg.Block = words.MaxLen() + 1
 	}

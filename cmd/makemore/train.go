@@ -49,7 +49,7 @@ type trainOptions struct {
 }
 
 // resumeFixed are the flags a resumed run takes from the checkpoint instead.
-var resumeFixed = []string{"preset", "model", "activation", "n-layer", "n-head", "batch-size", "learning-rate", "lr-decay-step", "lr-decay", "lr-schedule", "optimizer", "weight-decay", "seed", "n-embd", "n-hidden", "block-size", "gain", "batchnorm"}
+var resumeFixed = []string{"preset", "model", "activation", "n-layer", "n-head", "dropout", "batch-size", "learning-rate", "lr-decay-step", "lr-decay", "lr-schedule", "optimizer", "weight-decay", "seed", "n-embd", "n-hidden", "block-size", "gain", "batchnorm"}
 
 func newTrainCmd() *cobra.Command {
 	var o trainOptions

@@ -79,7 +79,8 @@ func (s *attentionSpan) Span(lo, hi int) {
 // their causal softmax, the weighted values — and backs through the softmax
 // with its full Jacobian, ∂a_j/∂s_k = a_j(δ_jk − a_k), rather than the fused
 // form.
-func (a attention) reference(_, x []float64, rows int, starts []int32) ([]float64, refBackward) {
+func (a attention) reference(_, x []float64, rows int, ex model.Exec) ([]float64, refBackward) {
+	starts := ex.Starts
 	c, hs := a.C, a.HeadSize()
 	sc := 1 / math.Sqrt(float64(hs))
 	at := func(r, part, h, d int) int { return r*3*c + part*c + h*hs + d } // part 0 q, 1 k, 2 v

@@ -55,7 +55,7 @@ func Backward(pool *kernels.Pool, m *model.Model, a *model.Activations, g *Grads
 	for i := last - 1; i >= 0; i-- {
 		n := net.Nodes[i]
 		passOf(n.Layer).backward(step{
-			x:     model.Exec{Pool: pool, Weights: m.Weights, Stats: m.Stats, Starts: a.Starts},
+			x:     model.Exec{Pool: pool, Weights: m.Weights, Stats: m.Stats, Starts: a.Starts, Noise: a.Noise},
 			dw:    g.Weights,
 			in:    a.Acts[i],
 			out:   a.Acts[i+1],
@@ -84,7 +84,7 @@ type step struct {
 // step-by-step reference of its forward and backward passes (see reference.go).
 type pass interface {
 	backward(s step)
-	reference(w, in []float64, rows int, starts []int32) (out []float64, back refBackward)
+	reference(w, in []float64, rows int, ex model.Exec) (out []float64, back refBackward)
 }
 
 // A scratcher needs scratch space in its backward pass over rows input rows.

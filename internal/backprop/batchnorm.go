@@ -82,7 +82,7 @@ func (p *batchNormPass) Span(lo, hi int) {
 
 // reference is the lecture's batchnorm cut into atomic steps (Exercise 1),
 // each backed through on its own; rows B, H columns.
-func (b batchNorm) reference(w, x []float64, rows int, _ []int32) ([]float64, refBackward) {
+func (b batchNorm) reference(w, x []float64, rows int, _ model.Exec) ([]float64, refBackward) {
 	B, H := rows, b.Width
 	gain, bias := of(b.Gain, w), of(b.Bias, w)
 	meani := scale(colSum(x, B, H), 1/float64(B))    // [H]

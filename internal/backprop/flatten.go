@@ -7,6 +7,6 @@ type flatten struct{ *model.Flatten }
 
 func (flatten) backward(step) {}
 
-func (flatten) reference(_, in []float64, _ int, _ []int32) ([]float64, refBackward) {
+func (flatten) reference(_, in []float64, _ int, _ model.Exec) ([]float64, refBackward) {
 	return in, func(dout, _ []float64) []float64 { return dout }
 }

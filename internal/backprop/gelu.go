@@ -15,7 +15,7 @@ type gelu struct{ *model.GELU }
 func (gelu) backward(s step) { s.x.Pool.Map2(kernels.GELUGrad, s.din, s.in, s.dout) }
 
 // reference cuts GELU into its atomic steps and backs through each.
-func (gelu) reference(_, x []float64, _ int, _ []int32) ([]float64, refBackward) {
+func (gelu) reference(_, x []float64, _ int, _ model.Exec) ([]float64, refBackward) {
 	const k = 0.044715
 	c := math.Sqrt(2 / math.Pi)
 	u := add(x, scale(mul(x, mul(x, x)), k))                                    // x + k·x³

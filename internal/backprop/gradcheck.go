@@ -143,10 +143,15 @@ func centralDiff(m *model.Model, w []float64, i int, x, y []int32) (d float64, c
 	return (up - down) / (2 * fdStep), !slices.Equal(upKinks, downKinks)
 }
 
+// checkNoise keys the dropout masks of the checks' forward passes, fused
+// and reference alike.
+const checkNoise = 1
+
 // fused runs the model's forward and the fused backward pass on one batch.
 func fused(pool *kernels.Pool, m *model.Model, x, y []int32) *Grads {
 	a := model.NewActivations(m.Net, len(y)) // room for len(y) rows or more
 	a.SetRows(len(y))
+	a.Noise = checkNoise
 	copy(a.X, x)
 	copy(a.Y, y)
 	m.Forward(pool, a)

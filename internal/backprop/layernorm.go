@@ -78,7 +78,7 @@ func (s *layerNormSpan) Span(lo, hi int) {
 // reference normalises step by step and backs through each step: the mean,
 // the centred input, the variance, its reciprocal square root, x̂, and the
 // affine map.
-func (l layerNorm) reference(w, x []float64, rows int, _ []int32) ([]float64, refBackward) {
+func (l layerNorm) reference(w, x []float64, rows int, _ model.Exec) ([]float64, refBackward) {
 	n := l.Width
 	g, b := of(l.Gain, w), of(l.Bias, w)
 	mean := scale(rowSum(x, rows, n), 1/float64(n))               // [rows]

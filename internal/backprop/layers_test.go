@@ -43,7 +43,9 @@ func TestEachLayerAgainstItsReference(t *testing.T) {
 		{&model.LayerNorm{Width: h, Gain: tensor("g", 1, h), Bias: tensor("b", h+1, h)}, model.Shape{T: 1, C: h}, 2*h + 1, 0, nil},
 		{&model.Attention{C: 6, Heads: 2, Block: 5}, model.Shape{T: 1, C: 18}, 0, 0, []int{3, 1, 5, 4}},
 		{&model.PosEmbedding{Embd: h, P: tensor("P", 2, 5, h)}, model.Shape{T: 1, C: h}, 5*h + 2, 0, []int{3, 1, 5, 4}},
-		{transformerBlock(6, 2, 5), model.Shape{T: 1, C: 6}, blockWeights(6), 0, []int{3, 1, 5, 4}},
+		{transformerBlock(6, 2, 5, 0), model.Shape{T: 1, C: 6}, blockWeights(6), 0, []int{3, 1, 5, 4}},
+		// with dropout: the reference draws the step's masks too
+		{transformerBlock(6, 3, 5, 0.3), model.Shape{T: 1, C: 6}, blockWeights(6), 0, []int{3, 1, 5, 4}},
 	}
 	r := rand.New(rand.NewPCG(11, 12))
 	pool := kernels.NewPool(2)
@@ -66,7 +68,7 @@ func TestEachLayerAgainstItsReference(t *testing.T) {
 			}
 			rows := batch * c.in.T
 			w, x, dout := randomSlice(r, c.nWeights), randomSlice(r, batch*c.in.Size()), randomSlice(r, batch*outShape.Size())
-			ex := model.Exec{Pool: pool, Weights: w, Stats: make([]float32, c.nStats), Starts: starts}
+			ex := model.Exec{Pool: pool, Weights: w, Stats: make([]float32, c.nStats), Starts: starts, Noise: 77}
 			var cache any
 			if cc, ok := c.layer.(model.Cacher); ok {
 				cache = cc.NewCache(rows)
@@ -81,7 +83,7 @@ func TestEachLayerAgainstItsReference(t *testing.T) {
 			p.backward(s)
 
 			w64 := toFloat64(w)
-			y64, back := p.reference(w64, toFloat64(x), rows, starts)
+			y64, back := p.reference(w64, toFloat64(x), rows, ex)
 			dw64 := make([]float64, len(w))
 			din64 := back(toFloat64(dout), dw64)
 			for _, cmp := range []struct {
@@ -108,7 +110,7 @@ func TestEachLayerAgainstItsReference(t *testing.T) {
 
 // transformerBlock is a Block of width c with its tensors back to back from
 // offset 0, blockWeights(c) of them.
-func transformerBlock(c, heads, block int) *model.Block {
+func transformerBlock(c, heads, block int, dropout float64) *model.Block {
 	off := 0
 	next := func(name string, shape ...int) *model.Tensor {
 		t := tensor(name, off, shape...)
@@ -121,7 +123,7 @@ func transformerBlock(c, heads, block int) *model.Block {
 	ln := func(name string) *model.LayerNorm {
 		return &model.LayerNorm{Width: c, Gain: next(name+".weight", c), Bias: next(name+".bias", c)}
 	}
-	return &model.Block{C: c, LN1: ln("ln_1"), QKV: lin("c_attn", c, 3*c), Attn: &model.Attention{C: c, Heads: heads, Block: block},
+	return &model.Block{C: c, Index: 1, Dropout: dropout, LN1: ln("ln_1"), QKV: lin("c_attn", c, 3*c), Attn: &model.Attention{C: c, Heads: heads, Block: block},
 		Proj: lin("c_proj", c, c), LN2: ln("ln_2"), FC: lin("c_fc", c, 4*c), FCProj: lin("mlp.c_proj", 4*c, c)}
 }
 

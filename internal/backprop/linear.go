@@ -21,7 +21,7 @@ func (l linear) backward(s step) {
 	}
 }
 
-func (l linear) reference(w, x []float64, rows int, _ []int32) ([]float64, refBackward) {
+func (l linear) reference(w, x []float64, rows int, _ model.Exec) ([]float64, refBackward) {
 	in, out := l.In, l.Out
 	W := of(l.W, w)
 	y := mm(x, W, rows, in, out) // [rows×Out]

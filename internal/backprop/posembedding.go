@@ -24,7 +24,8 @@ func (p posEmbedding) backward(s step) {
 	}
 }
 
-func (p posEmbedding) reference(w, x []float64, rows int, starts []int32) ([]float64, refBackward) {
+func (p posEmbedding) reference(w, x []float64, rows int, ex model.Exec) ([]float64, refBackward) {
+	starts := ex.Starts
 	n := p.Embd
 	P := of(p.P, w)
 	pos := make([]int, rows)

@@ -42,9 +42,9 @@ type kinked interface {
 // first) and then of every parameter (in table order).
 func referencePass(m *model.Model, w []float64, x, y []int32) (float64, []bool, func() []Named) {
 	net := m.Net
-	var starts []int32
+	ex := model.Exec{Noise: checkNoise}
 	if m.Sequence() {
-		starts = model.WordStarts(x, nil)
+		ex.Starts = model.WordStarts(x, nil)
 	}
 	act, embBack := embeddingReference(net.Embed, w, x)
 	backs := make([]refBackward, len(net.Nodes))
@@ -54,7 +54,7 @@ func referencePass(m *model.Model, w []float64, x, y []int32) (float64, []bool, 
 		if k, ok := p.(kinked); ok {
 			kinks = append(kinks, k.kinks(act)...)
 		}
-		act, backs[i] = p.reference(w, act, len(y)*n.In.T, starts)
+		act, backs[i] = p.reference(w, act, len(y)*n.In.T, ex)
 	}
 	loss, lossBack := crossEntropyReference(act, y, net.Loss.Vocab)
 	return loss, kinks, func() []Named {

@@ -11,7 +11,7 @@ type relu struct{ *model.ReLU }
 // din[rows×C] = dout where out > 0, else 0 (at the kink, 0, as PyTorch).
 func (relu) backward(s step) { s.x.Pool.Map2(kernels.ReLUGrad, s.din, s.out, s.dout) }
 
-func (relu) reference(_, x []float64, _ int, _ []int32) ([]float64, refBackward) {
+func (relu) reference(_, x []float64, _ int, _ model.Exec) ([]float64, refBackward) {
 	y := apply(x, func(v float64) float64 { return max(v, 0) })
 	return y, func(dy, _ []float64) []float64 {
 		return zip(x, dy, func(v, d float64) float64 {

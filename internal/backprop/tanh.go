@@ -13,7 +13,7 @@ type tanh struct{ *model.Tanh }
 // din[rows×C] = (1 − out²) ⊙ dout.
 func (tanh) backward(s step) { s.x.Pool.Map2(kernels.TanhGrad, s.din, s.out, s.dout) }
 
-func (tanh) reference(_, x []float64, _ int, _ []int32) ([]float64, refBackward) {
+func (tanh) reference(_, x []float64, _ int, _ model.Exec) ([]float64, refBackward) {
 	y := apply(x, math.Tanh)
 	return y, func(dy, _ []float64) []float64 {
 		return mul(apply(y, func(v float64) float64 { return 1 - v*v }), dy)

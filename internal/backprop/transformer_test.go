@@ -32,8 +32,12 @@ func sequenceBatch(r *rand.Rand, vocab int, lengths ...int) (x, y []int32) {
 func TestTransformerAgainstReferenceAndFiniteDifferences(t *testing.T) {
 	pool := kernels.NewPool(2)
 	defer pool.Close()
-	for _, heads := range []int{2, 3} {
-		cfg := model.Config{Arch: model.ArchTransformer, Vocab: 7, Block: 6, Embd: 6, Heads: heads, Layers: 2}
+	for _, c := range []struct {
+		heads   int
+		dropout float64
+	}{{2, 0}, {3, 0}, {2, 0.2}} {
+		heads := c.heads
+		cfg := model.Config{Arch: model.ArchTransformer, Vocab: 7, Block: 6, Embd: 6, Heads: heads, Layers: 2, Dropout: c.dropout}
 		r := rand.New(rand.NewPCG(9, uint64(heads)))
 		m := model.New(cfg)
 		m.Init(r)

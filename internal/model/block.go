@@ -17,6 +17,8 @@ import (
 // sums and keeps every intermediate activation for the backward pass.
 type Block struct {
 	C          int
+	Index      int     // of the block in the network: its dropout masks' own
+	Dropout    float64 // in training, on the attention and MLP outputs (see Config.Dropout)
 	LN1, LN2   *LayerNorm
 	QKV, Proj  *Linear // attention's fused q, k, v [C × 3C] and output projection [C × C]
 	Attn       *Attention
@@ -38,41 +40,66 @@ type BlockCache struct {
 	FC, G                 []float32 // [rows × 4C]: before and after GELU
 	LN1, LN2              *LayerNormCache
 	Att                   *AttentionCache
+	// Drop1 and Drop2 are the dropout masks of the attention and MLP
+	// outputs [rows × C], each value 0 or 1/(1 − Dropout); nil without.
+	Drop1, Drop2 []float32
 }
 
 func (b *Block) NewCache(rows int) any {
 	c := b.C
-	return &BlockCache{
+	cache := &BlockCache{
 		LN1Out: make([]float32, rows*c), Y: make([]float32, rows*c), X1: make([]float32, rows*c), LN2Out: make([]float32, rows*c),
 		QKV: make([]float32, rows*3*c),
 		FC:  make([]float32, rows*4*c), G: make([]float32, rows*4*c),
 		LN1: b.LN1.NewCache(rows).(*LayerNormCache), LN2: b.LN2.NewCache(rows).(*LayerNormCache),
 		Att: b.Attn.NewCache(rows).(*AttentionCache),
 	}
+	if b.Dropout > 0 {
+		cache.Drop1, cache.Drop2 = make([]float32, rows*c), make([]float32, rows*c)
+	}
+	return cache
 }
 
 // NewEvalCache gives each evaluating worker the buffers of a forward pass.
 func (b *Block) NewEvalCache(rows int) any { return b.NewCache(rows) }
 
+// Forward is training mode: with dropout, when the block has it.
 func (b *Block) Forward(x Exec, cache any, in, out []float32, rows int) {
-	c := cache.(*BlockCache)
+	b.forward(x, cache.(*BlockCache), in, out, rows, b.Dropout > 0)
+}
+
+// Eval is Forward without dropout, with the evaluating worker's cache.
+func (b *Block) Eval(x Exec, cache any, in, out []float32, rows int) {
+	b.forward(x, cache.(*BlockCache), in, out, rows, false)
+}
+
+func (b *Block) forward(x Exec, c *BlockCache, in, out []float32, rows int, drop bool) {
 	n := rows * b.C
-	b.LN1.Forward(x, c.LN1, in, c.LN1Out, rows)   // [rows × C]
-	b.QKV.Forward(x, nil, c.LN1Out, c.QKV, rows)  // [rows × 3C]
-	b.Attn.Forward(x, c.Att, c.QKV, c.Y, rows)    // [rows × C]
-	b.Proj.Forward(x, nil, c.Y, c.X1, rows)       // [rows × C]
+	b.LN1.Forward(x, c.LN1, in, c.LN1Out, rows)  // [rows × C]
+	b.QKV.Forward(x, nil, c.LN1Out, c.QKV, rows) // [rows × 3C]
+	b.Attn.Forward(x, c.Att, c.QKV, c.Y, rows)   // [rows × C]
+	b.Proj.Forward(x, nil, c.Y, c.X1, rows)      // [rows × C]
+	if drop {
+		b.drop(x.Noise, 0, c.X1[:n], c.Drop1[:n])
+	}
 	Residual(c.X1[:n], in[:n])                    // x1 = in + attn
 	b.LN2.Forward(x, c.LN2, c.X1, c.LN2Out, rows) // [rows × C]
 	b.FC.Forward(x, nil, c.LN2Out, c.FC, rows)    // [rows × 4C]
 	b.Act.Forward(x, nil, c.FC, c.G, rows)        // [rows × 4C]
 	b.FCProj.Forward(x, nil, c.G, out, rows)      // [rows × C]
-	Residual(out[:n], c.X1[:n])                   // out = x1 + mlp
+	if drop {
+		b.drop(x.Noise, 1, out[:n], c.Drop2[:n])
+	}
+	Residual(out[:n], c.X1[:n]) // out = x1 + mlp
 }
 
-// Eval is Forward with the evaluating worker's cache: a Transformer has no
-// batch statistics, so training and eval compute the same.
-func (b *Block) Eval(x Exec, cache any, in, out []float32, rows int) {
-	b.Forward(x, cache, in, out, rows)
+// drop applies dropout to v in place, keeping its mask: site 0 is the
+// attention output, 1 the MLP's.
+func (b *Block) drop(noise uint64, site int, v, mask []float32) {
+	DropoutMask(mask, noise, uint64(2*b.Index+site), b.Dropout)
+	for i, m := range mask {
+		v[i] *= m
+	}
 }
 
 // Residual adds the skip connection: sum += skip.

@@ -64,6 +64,7 @@ func (m *Model) Save(path string, meta Meta, extra map[string]string, more ...ch
 		// An MLP's keys that mean nothing here stay, as Canonical spells
 		// them, so that every version reads the same way.
 		version, kv["n_head"] = 4, strconv.Itoa(m.Heads)
+		kv["dropout"] = strconv.FormatFloat(m.Dropout, 'g', -1, 64)
 	}
 	kv["format_version"] = strconv.Itoa(version)
 	for k, v := range extra {
@@ -110,6 +111,7 @@ func Load(path string) (*Model, Meta, map[string]string, []checkpoint.Tensor, er
 	}
 	if version >= 4 && cfg.Arch == ArchTransformer {
 		cfg.Heads = r.Int("n_head")
+		cfg.Dropout = r.NonNegative("dropout")
 	}
 	meta := Meta{
 		Vocab:       kv["vocab"],

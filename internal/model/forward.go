@@ -14,6 +14,7 @@ type Activations struct {
 	Caches []any       // node i's kept state (see Cacher), nil when it keeps none
 	Probs  []float32   // [rows × Vocab] softmax(logits), the loss's kept state
 	Loss   float32     // mean cross-entropy
+	Noise  uint64      // keys the step's dropout masks (see Exec.Noise)
 	block  int         // X's tokens per row
 	vocab  int
 }
@@ -65,7 +66,7 @@ func (a *Activations) Probabilities() []float32 { return a.Probs[:a.Batch()*a.vo
 // Forward runs the training-mode forward pass on a.X, a.Y with batch
 // statistics, layer by layer, fills a, and returns the mean cross-entropy loss.
 func (m *Model) Forward(pool *kernels.Pool, a *Activations) float32 {
-	x := Exec{Pool: pool, Weights: m.Weights, Stats: m.Stats}
+	x := Exec{Pool: pool, Weights: m.Weights, Stats: m.Stats, Noise: a.Noise}
 	b := a.Batch()
 	if a.Starts != nil {
 		a.Starts = WordStarts(a.X, a.Starts)

@@ -48,6 +48,11 @@ type Config struct {
 	// rows of its position table) and Layers as its blocks; Hidden,
 	// Activation and the batchnorm fields are the MLPs' only.
 	Heads int
+	// Dropout is a Transformer's residual dropout in training: each block's
+	// attention and MLP outputs lose each value with this probability, the
+	// rest scaled by 1/(1 − Dropout), before their residual sums (GPT-2's
+	// resid_pdrop). 0: none, as makemore.py.
+	Dropout float64
 }
 
 // Architectures and activations.
@@ -167,6 +172,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("batchnorm on the logits is lecture 3's MLP, not a wavenet's")
 	case c.NoBN && c.OutputBN:
 		return fmt.Errorf("batchnorm on the logits in a model without batchnorm")
+	case !(c.Dropout >= 0 && c.Dropout < 1):
+		return fmt.Errorf("dropout must be at least 0 and below 1, got %v", c.Dropout)
+	case c.Dropout > 0 && !c.Sequence():
+		return fmt.Errorf("dropout is the transformer's; the MLPs have batchnorm")
 	case c.Sequence() && (c.Heads < 1 || c.Embd%c.Heads != 0):
 		return fmt.Errorf("a transformer's n-embd (%d) must be a whole multiple of its n-head (%d), the heads splitting it evenly", c.Embd, c.Heads)
 	case c.Arch == ArchWaveNet && 1<<c.Layers != c.Block:

@@ -120,6 +120,8 @@ type Exec struct {
 	// Starts are a sequence batch's words: word i is rows [Starts[i],
 	// Starts[i+1]), and the last entry is the number of rows.
 	Starts []int32
+	// Noise keys a training step's dropout masks (see DropoutScale).
+	Noise uint64
 }
 
 // MatMul sets c[m×n] = a[m×k]·b[k×n] + bias[n] on the pool, or on the
@@ -300,14 +302,16 @@ func (c Config) transformer(n *Network) {
 	for k := range c.Layers {
 		h := "h" + strconv.Itoa(k) + "."
 		n.add("x"+strconv.Itoa(k+1), &Block{
-			C:      C,
-			LN1:    n.layerNorm(h+"ln_1", C),
-			QKV:    n.torchLinear(h+"attn.c_attn", true, C, 3*C),
-			Attn:   &Attention{C: C, Heads: c.Heads, Block: c.Block},
-			Proj:   n.torchLinear(h+"attn.c_proj", true, C, C),
-			LN2:    n.layerNorm(h+"ln_2", C),
-			FC:     n.torchLinear(h+"mlp.c_fc", true, C, 4*C),
-			FCProj: n.torchLinear(h+"mlp.c_proj", true, 4*C, C),
+			C:       C,
+			Index:   k,
+			Dropout: c.Dropout,
+			LN1:     n.layerNorm(h+"ln_1", C),
+			QKV:     n.torchLinear(h+"attn.c_attn", true, C, 3*C),
+			Attn:    &Attention{C: C, Heads: c.Heads, Block: c.Block},
+			Proj:    n.torchLinear(h+"attn.c_proj", true, C, C),
+			LN2:     n.layerNorm(h+"ln_2", C),
+			FC:      n.torchLinear(h+"mlp.c_fc", true, C, 4*C),
+			FCProj:  n.torchLinear(h+"mlp.c_proj", true, 4*C, C),
 		})
 	}
 	n.add("xf", n.layerNorm("ln_f", C))

@@ -109,3 +109,29 @@ func TestDecoderMatchesTheBatch(t *testing.T) {
 		}
 	}
 }
+
+// A dropout mask drops about p of the values, scales the rest by 1/(1 − p),
+// and is the same for the same noise and site, another for another.
+func TestDropoutMask(t *testing.T) {
+	const n, p = 100000, 0.2
+	a, b, c := make([]float32, n), make([]float32, n), make([]float32, n)
+	DropoutMask(a, 7, 3, p)
+	DropoutMask(b, 7, 3, p)
+	DropoutMask(c, 8, 3, p)
+	dropped := 0
+	for _, v := range a {
+		switch v {
+		case 0:
+			dropped++
+		case float32(1 / (1 - p)):
+		default:
+			t.Fatalf("mask value %v, want 0 or %v", v, 1/(1-p))
+		}
+	}
+	if f := float64(dropped) / n; math.Abs(f-p) > 0.005 {
+		t.Fatalf("dropped %.4f of the values, want %.1f", f, p)
+	}
+	if !slices.Equal(a, b) || slices.Equal(a, c) {
+		t.Fatal("masks are not a function of their noise")
+	}
+}

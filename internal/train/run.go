@@ -120,6 +120,10 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 		return Result{}, err
 	}
 	m, st := r.m, r.state
+	if opts.Diagnostics > 0 && st.Optimizer.IsAdamW() {
+		// Lecture 3's ratio is of SGD's update, lr·∇W; AdamW's is not that.
+		return Result{}, errors.New("--diagnostics logs lecture 3's update:data ratio of SGD's update lr·grad; an AdamW run's update is not that, so it is not logged: leave --diagnostics out")
+	}
 	sp, err := data.BuildSplits(opts.Words, r.vocab, m.Context(), r.meta.Seed, opts.Progress.Phase("splitting the words"))
 	if err != nil {
 		return Result{}, err

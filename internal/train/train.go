@@ -177,6 +177,9 @@ func (t *Trainer) StepOnce() (loss, lr float32, err error) {
 	if t.Model.Sequence() {
 		t.act.SetRows(cap(t.act.Y)) // the room to draw into
 		t.act.SetRows(t.data.WordBatch(t.rng, t.batch, t.act.X, t.act.Y))
+		if t.Model.Dropout > 0 {
+			t.act.Noise = t.rng.Uint64() // after the batch, from the same checkpointed generator
+		}
 	} else {
 		t.data.Batch(t.rng, t.act.X, t.act.Y)
 	}
