@@ -165,3 +165,50 @@ func TestPrefixTopKAndTemperature(t *testing.T) {
 		}
 	}
 }
+
+// A transformer's words go through the decoder's cache: a drawn word's
+// log-probability is the one LogProb gives it, which is the per-character
+// loss the batch forward pass gives the same word; no word outgrows the
+// block.
+func TestTransformerSampling(t *testing.T) {
+	v, err := data.ParseVocab("abcde")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := model.New(model.Config{Arch: model.ArchTransformer, Vocab: v.Size(), Block: 5, Embd: 8, Heads: 2, Layers: 2})
+	m.Init(data.NewRand(1, data.StreamInit))
+	pool := kernels.NewPool(1)
+	defer pool.Close()
+	s := New(m, model.NewEvaluator(m, pool), v, 100)
+	r := data.NewRand(3, data.StreamSample)
+	ended := 0
+	for range 50 {
+		w := s.Draw(r, plain)
+		if len(w.Tokens) > m.Block-1 {
+			t.Fatalf("word %v: longer than the block holds", w.Tokens)
+		}
+		if w.Truncated {
+			continue
+		}
+		ended++
+		lp, n := s.LogProb(w.Tokens)
+		if n != len(w.Tokens)+1 || math.Abs(lp-w.LogProb) > 1e-12 {
+			t.Fatalf("word %v: drawn with log p %v, LogProb %v over %d predictions", w.Tokens, w.LogProb, lp, n)
+		}
+		x, y := []int32{0}, []int32{}
+		for _, c := range w.Tokens {
+			x, y = append(x, int32(c)), append(y, int32(c))
+		}
+		y = append(y, data.Boundary)
+		a := model.NewActivations(m.Net, 1)
+		a.SetRows(len(y))
+		copy(a.X, x)
+		copy(a.Y, y)
+		if loss := m.Forward(pool, a); math.Abs(float64(loss)*float64(len(y))+lp) > 1e-4 {
+			t.Fatalf("word %v: log p %v, the batch's loss %v × %d predictions", w.Tokens, lp, loss, len(y))
+		}
+	}
+	if ended == 0 {
+		t.Fatal("no word ended: the test compared nothing")
+	}
+}
