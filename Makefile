@@ -10,7 +10,7 @@ BIN     := bin/makemore
 # golang/go#75804, fixed in Go 1.27), which it did here once in a few runs.
 FUZZTIME ?= 100000x
 
-.PHONY: all build install train test vet bench names clean
+.PHONY: all build install train test vet tracked bench names clean
 
 all: build
 
@@ -31,11 +31,15 @@ vet:
 	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# Nothing built and nothing over 1 MB is tracked (names.txt and docs/*.png aside).
+tracked:
+	./scripts/check-tracked
+
 # The kernel tests run the portable and the AVX2 kernels (when the CPU has it)
 # against a float64 reference in the same binary; TestGoldenChecksums trains
 # short runs with each and compares their checksums with committed ones (it
 # would take minutes under the race detector, and computes the same there).
-test: vet
+test: tracked vet
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race -skip TestGoldenChecksums ./internal/kernels ./internal/model ./internal/train
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/checkpoint

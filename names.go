@@ -3,7 +3,7 @@ package makemore
 
 import _ "embed"
 
-// Names is names.txt: the 32,257 most common US baby names of 2018 (see README for provenance).
+// Names is names.txt: the 32,257 most common US baby names of 2018 (docs/words-files.md says where they come from).
 //
 //go:embed names.txt
 var Names []byte

@@ -8,7 +8,7 @@ Usage:
   python3 bench/lecture_loop.py NAMES_FILE THREADS train
       Trains the lecture's 200,000 steps (lr 0.1, then 0.01 from step 100,000), calibrates
       the batchnorm statistics over the whole training split as the lecture does, and prints
-      the train/val/test losses: README's reference figures.
+      the train/val/test losses: the reference figures in docs/models.md.
 """
 import random
 import statistics
