@@ -3,6 +3,8 @@ package model
 import (
 	"fmt"
 	"math"
+
+	"github.com/makemore/makemore/internal/kernels"
 )
 
 // Attention is makemore.py's multi-head causal self-attention, after its
@@ -110,10 +112,12 @@ func AttendRow(w, y, q, k, v []float32, stride int, scale float32) {
 			mx = s
 		}
 	}
+	for j := range w {
+		w[j] -= mx
+	}
+	kernels.Exp(w, w)
 	var sum float32
-	for j, s := range w {
-		e := float32(math.Exp(float64(s - mx)))
-		w[j] = e
+	for _, e := range w {
 		sum += e
 	}
 	inv := 1 / sum

@@ -135,9 +135,9 @@ var goldens = []struct {
 			o.Schedule = Schedule{LR: 1e-3, DecayStep: 200, DecayFactor: 1, CosineSteps: 200}
 		},
 		sums: map[string]string{
-			"amd64.v1/avx2":     "sha256:a9bd678d3c23f2511aaa04d73733898eb8ffe81bb246d74b65274b329411c7a8",
+			"amd64.v1/avx2":     "sha256:b78d359b7fef912c90da3ae07ef7f7a2ece9705713a5b3de9669dc5fae4aa6e0",
 			"amd64.v1/portable": "sha256:ada13297542832ff4c7c64df30185120e032c1874aa2f6d4646a1623306b7293",
-			"amd64.v3/avx2":     "sha256:0d38f4c31bcf189ac11052691c84173563499bbe6a649f8f13a11e60733f5783",
+			"amd64.v3/avx2":     "sha256:0d97c38225c34eba47a27e7a96ac2e14a6f68eee3d18954379c93dc3c6afd60e",
 			"amd64.v3/portable": "sha256:25852cf056393657d7b59553f4fb2808bf3e25aae346dc3db70ef0f90dfd2c84",
 		},
 	},
