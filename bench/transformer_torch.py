@@ -32,19 +32,18 @@ on OMP_WAIT_POLICY=PASSIVE for 2 threads on a busy machine.
 """
 import argparse
 import ctypes
-import json
 import math
 import os
 import statistics
-import struct
 import sys
 import time
 import unicodedata
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from inspect_torch import read_safetensors  # float64 tensors and the metadata of our checkpoints
 
 BATCH_SIZE = 32
 N_LAYER, N_HEAD, N_EMBD = 4, 4, 64  # makemore.py's defaults
@@ -314,25 +313,6 @@ def cmd_train(argv):
 # ---------------------------------------------------------------- our checkpoints
 
 
-def read_safetensors(path):
-    """The tensors (as float64 numpy arrays) and the metadata of a safetensors file."""
-    with open(path, "rb") as f:
-        buf = f.read()
-    (n,) = struct.unpack("<Q", buf[:8])
-    header = json.loads(buf[8 : 8 + n])
-    meta = header.pop("__metadata__", {})
-    dtypes = {"F32": "<f4", "F64": "<f8"}
-    tensors = {}
-    for name, h in header.items():
-        if h["dtype"] not in dtypes:
-            continue  # not a weight (nothing of ours is stored so; skip rather than fail)
-        begin, end = h["data_offsets"]
-        dt = np.dtype(dtypes[h["dtype"]])
-        a = np.frombuffer(buf, dtype=dt, count=(end - begin) // dt.itemsize, offset=8 + n + begin)
-        tensors[name] = a.reshape(h["shape"]).astype(np.float64)
-    return tensors, meta
-
-
 def our_names(n_layer):
     """Our tensor name for each of makemore.py's parameters, and whether ours is the transpose
     (a Linear's .W is [in × out], torch's weight [out × in])."""
@@ -371,7 +351,7 @@ def load_checkpoint(path):
     for theirs, (ours, transpose) in names.items():
         if ours not in tensors:
             sys.exit(f"{path}: no tensor {ours}")
-        t = torch.from_numpy(tensors[ours])
+        t = tensors[ours]
         if transpose:
             t = t.T
         if tuple(t.shape) != tuple(state[theirs].shape):

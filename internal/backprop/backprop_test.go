@@ -119,19 +119,8 @@ func TestEveryModelAgainstReferenceAndFiniteDifferences(t *testing.T) {
 			r := rand.New(rand.NewPCG(5, 6))
 			m := model.New(cfg)
 			m.Init(r)
-			for _, p := range m.Net.Params {
-				d := p.Of(m.Weights)
-				switch {
-				case strings.HasPrefix(p.Name, "bngain"):
-					for i := range d {
-						d[i] = float32(1 + 0.3*r.NormFloat64())
-					}
-				case strings.HasPrefix(p.Name, "b"):
-					for i := range d {
-						d[i] = float32(0.3 * r.NormFloat64())
-					}
-				}
-			}
+			moveFromStart(m, r, func(name string) bool { return strings.HasPrefix(name, "bngain") },
+				func(name string) bool { return strings.HasPrefix(name, "b") })
 			const b = 6
 			x, y := make([]int32, b*cfg.Block), make([]int32, b)
 			for i := range x {
@@ -186,6 +175,25 @@ func TestFiniteDifferenceAcrossReLUKink(t *testing.T) {
 	for _, row := range CheckFiniteDiff(pool, m, x, y, 0) {
 		if row.Name == "bnbias" && (row.Skipped == 0 || !row.Approx) {
 			t.Fatalf("bnbias row %+v: want the crossed element left out and the rest within tolerance", row)
+		}
+	}
+}
+
+// moveFromStart draws the gains (1 at init) around 1 and the biases (0 at
+// init) around 0, so that a gradient that a gain of 1 or a bias of 0 would
+// hide shows; isGain is asked first.
+func moveFromStart(m *model.Model, r *rand.Rand, isGain, isBias func(name string) bool) {
+	for _, p := range m.Net.Params {
+		d := p.Of(m.Weights)
+		switch {
+		case isGain(p.Name):
+			for i := range d {
+				d[i] = float32(1 + 0.3*r.NormFloat64())
+			}
+		case isBias(p.Name):
+			for i := range d {
+				d[i] = float32(0.3 * r.NormFloat64())
+			}
 		}
 	}
 }

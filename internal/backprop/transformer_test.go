@@ -41,19 +41,8 @@ func TestTransformerAgainstReferenceAndFiniteDifferences(t *testing.T) {
 		r := rand.New(rand.NewPCG(9, uint64(heads)))
 		m := model.New(cfg)
 		m.Init(r)
-		for _, p := range m.Net.Params {
-			d := p.Of(m.Weights)
-			switch {
-			case strings.HasSuffix(p.Name, ".weight"):
-				for i := range d {
-					d[i] = float32(1 + 0.3*r.NormFloat64())
-				}
-			case strings.HasSuffix(p.Name, ".bias"):
-				for i := range d {
-					d[i] = float32(0.3 * r.NormFloat64())
-				}
-			}
-		}
+		moveFromStart(m, r, func(name string) bool { return strings.HasSuffix(name, ".weight") },
+			func(name string) bool { return strings.HasSuffix(name, ".bias") })
 		x, y := sequenceBatch(r, cfg.Vocab, 3, 5, 0, 2)
 		checkRows(t, CheckFused(pool, m, x, y), len(m.Net.Nodes)+1+len(m.Net.Params))
 		numeric := CheckFiniteDiff(pool, m, x, y, 0)
