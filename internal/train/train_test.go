@@ -83,8 +83,8 @@ func TestThreadCountsGiveIdenticalWeights(t *testing.T) {
 		// The wavenet's second level: 64 × 2 rows × 256 inputs × 128 hidden.
 		{Block: 4, Embd: 16, Hidden: 128, Arch: model.ArchWaveNet, Activation: model.ActGELU},
 		{Block: 3, Embd: 16, Hidden: 128, Layers: 2, Activation: model.ActReLU, NoBias: true, OutputBN: true},
-		// 64 words of about 7 rows × 32 inputs × 96 (qkv): the blocks' products split.
-		{Arch: model.ArchTransformer, Embd: 32, Heads: 4, Layers: 2},
+		// 64 words of about 7 rows × 16 inputs × 48 (qkv): the block's products split.
+		{Arch: model.ArchTransformer, Embd: 16, Heads: 2, Layers: 1},
 	} {
 		threadIdentity(t, cfg)
 	}
