@@ -75,7 +75,7 @@ func CheckFused(pool *kernels.Pool, m *model.Model, x, y []int32) []Row {
 	_, ref := StepByStep(m, x, y)
 	var rows []Row
 	for _, n := range ref {
-		r := compare(n.Name, got[n.Name], n.Grad, nil, nil)
+		r := compare(n.Name, got[n.Name][:len(n.Grad)], n.Grad, nil, nil) // a sequence batch fills part of its buffers
 		r.Approx = r.MaxDiff <= MaxFusedDiff
 		rows = append(rows, r)
 	}
