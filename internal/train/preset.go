@@ -11,6 +11,7 @@ type Preset struct {
 	Schedule  Schedule
 	Optimizer Optimizer
 	MaxSteps  int
+	KeepBest  bool // keep the model of the best val probe (see Options.KeepBest)
 }
 
 // MakemorePy is makemore.py's Transformer with its exact training settings
@@ -55,13 +56,14 @@ var (
 			Schedule: Schedule{LR: 0.1, DecayStep: 67500, DecayFactor: 0.1},
 		},
 		// makemore.py's Transformer and AdamW, with the learning rate, weight
-		// decay, cosine schedule and step count found by measuring
+		// decay, dropout, cosine schedule and step count found by measuring
 		// (docs/transformer.md shows the search). Block 0: the words' own.
 		"transformer": {
-			Model:     model.Config{Arch: model.ArchTransformer, Embd: 64, Heads: 4, Layers: 4},
-			BatchSize: 32, MaxSteps: 10000,
-			Schedule:  Schedule{LR: 3e-3, DecayStep: 10000, DecayFactor: 1, CosineSteps: 10000},
+			Model:     model.Config{Arch: model.ArchTransformer, Embd: 64, Heads: 4, Layers: 4, Dropout: 0.1},
+			BatchSize: 32, MaxSteps: 20000,
+			Schedule:  Schedule{LR: 4e-3, DecayStep: 20000, DecayFactor: 1, CosineSteps: 20000},
 			Optimizer: Optimizer{Name: AdamW, WeightDecay: 0.1},
+			KeepBest:  true,
 		},
 	}
 	PresetNames = []string{"part3", "part4", "part5", "best", "transformer"}
