@@ -158,6 +158,7 @@ func (f *modelFlags) applyPreset(cmd *cobra.Command) (p train.Preset, ok bool, e
 	}
 	setUnchanged(cmd, map[string]func(){
 		"n-head":     func() { f.heads = p.Model.Heads },
+		"dropout":    func() { f.dropout = p.Model.Dropout },
 		"model":      func() { f.arch = p.Model.Canonical().Arch },
 		"activation": func() { f.activation = p.Model.Canonical().Activation },
 		"n-layer":    func() { f.layers = p.Model.Layers },

@@ -156,16 +156,33 @@ func Render(l *Log) ([]byte, error) {
 	}
 
 	// A dashed vertical line wherever the learning rate changes.
-	for i := 1; i < len(l.LR); i++ {
-		if l.LR[i] == l.LR[i-1] {
-			continue
-		}
+	for _, i := range lrChanges(l.LR) {
 		if err := addMark(p, float64(l.Step[i]), fmt.Sprintf("learning rate %g → %g at step %d", l.LR[i-1], l.LR[i], l.Step[i])); err != nil {
 			return nil, err
 		}
 	}
 
 	return PNG(p, 8*vg.Inch, 5*vg.Inch)
+}
+
+// maxLRMarks is the most learning-rate changes marked on a loss plot: a step
+// schedule has one or a few, while a cosine changes the rate every step, and
+// a line and a legend entry for each would bury the curves (and take minutes
+// to draw).
+const maxLRMarks = 8
+
+// lrChanges are the indices i of lr where the learning rate changes from
+// i−1, or none when there are more than maxLRMarks.
+func lrChanges(lr []float64) []int {
+	var at []int
+	for i := 1; i < len(lr); i++ {
+		if lr[i] != lr[i-1] {
+			if at = append(at, i); len(at) > maxLRMarks {
+				return nil
+			}
+		}
+	}
+	return at
 }
 
 // PNG draws p as a w × h PNG image with its legend in a strip below the

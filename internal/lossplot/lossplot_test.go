@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"image/png"
+	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -125,5 +127,21 @@ func TestStepTicks(t *testing.T) {
 		if got := strings.Join(labels, " "); got != c.want || (c.hi > c.lo && minor == 0) {
 			t.Errorf("ticks of %v..%v: %q and %d minor, want %q and some minor", c.lo, c.hi, got, minor, c.want)
 		}
+	}
+}
+
+// A step schedule's drops are marked; a cosine, which changes the rate at
+// every step, is not marked at all.
+func TestLRChanges(t *testing.T) {
+	step := []float64{0.1, 0.1, 0.01, 0.01, 0.001}
+	if got := lrChanges(step); !slices.Equal(got, []int{2, 4}) {
+		t.Fatalf("step schedule: changes at %v, want [2 4]", got)
+	}
+	cosine := make([]float64, 1000)
+	for i := range cosine {
+		cosine[i] = 0.5 * (1 + math.Cos(math.Pi*float64(i)/1000))
+	}
+	if got := lrChanges(cosine); got != nil {
+		t.Fatalf("cosine schedule: %d changes marked, want none", len(got))
 	}
 }
