@@ -154,11 +154,19 @@ func (f *modelFlags) applyPreset(cmd *cobra.Command) (p train.Preset, ok bool, e
 	case f.arch == model.ArchTransformer:
 		p = train.MakemorePy
 	default:
-		return p, false, nil
+		return p, false, f.checkArchFlags(cmd)
+	}
+	transformer := p.Model.Arch == model.ArchTransformer
+	if cmd.Flags().Changed("model") {
+		transformer = f.arch == model.ArchTransformer
 	}
 	setUnchanged(cmd, map[string]func(){
-		"n-head":     func() { f.heads = p.Model.Heads },
-		"dropout":    func() { f.dropout = p.Model.Dropout },
+		"n-head": func() { f.heads = p.Model.Heads },
+		"dropout": func() {
+			if transformer { // a preset's dropout is its transformer's
+				f.dropout = p.Model.Dropout
+			}
+		},
 		"model":      func() { f.arch = p.Model.Canonical().Arch },
 		"activation": func() { f.activation = p.Model.Canonical().Activation },
 		"n-layer":    func() { f.layers = p.Model.Layers },
@@ -181,7 +189,25 @@ func (f *modelFlags) applyPreset(cmd *cobra.Command) (p train.Preset, ok bool, e
 		},
 	})
 	f.noBias, f.outputBN = p.Model.NoBias, p.Model.OutputBN
-	return p, true, nil
+	return p, true, f.checkArchFlags(cmd)
+}
+
+// checkArchFlags refuses a flag the chosen model has no use for, which it
+// would otherwise ignore.
+func (f *modelFlags) checkArchFlags(cmd *cobra.Command) error {
+	transformer := f.arch == model.ArchTransformer
+	for _, name := range []string{"activation", "n-hidden", "gain", "batchnorm"} {
+		if transformer && cmd.Flags().Changed(name) {
+			return usagef("--%s is the MLPs'; a transformer's MLP is GELU, 4 × n-embd wide, after a LayerNorm", name)
+		}
+	}
+	switch {
+	case !transformer && cmd.Flags().Changed("n-head"):
+		return usagef("--n-head is the transformer's (--model transformer)")
+	case transformer && f.heads < 1:
+		return usagef("--n-head must be at least 1, got %d", f.heads)
+	}
+	return nil
 }
 
 // setUnchanged calls the setter of every flag the command line did not set.
@@ -233,6 +259,9 @@ func (f modelFlags) config(words *data.File, vocab *data.Vocab) (model.Config, e
 		Arch: f.arch, Activation: f.activation, Layers: f.layers, NoBias: f.noBias, OutputBN: f.outputBN, Gain: f.gain, Heads: f.heads, Dropout: f.dropout}
 	if cfg.Sequence() && !f.blockSet {
 		cfg.Block = words.MaxLen() + 1
+	}
+	if err := cfg.FitsWords(words.MaxLen()); err != nil {
+		return model.Config{}, fmt.Errorf("%s: %v", words.Name, err)
 	}
 	if !f.batchnorm && !cfg.Sequence() {
 		// A preset drops the hidden biases because the batchnorm after each

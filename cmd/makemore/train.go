@@ -95,8 +95,16 @@ to start over; one run at a time trains in a work dir.`,
 					"lr-decay":      func() { o.decay = p.Schedule.DecayFactor },
 					"max-steps":     func() { o.steps = p.MaxSteps },
 					"optimizer":     func() { o.optimizer = cmp.Or(p.Optimizer.Name, train.SGD) },
-					"weight-decay":  func() { o.weightDecay = p.Optimizer.WeightDecay },
-					"keep-best":     func() { o.keepBest = p.KeepBest && o.evalEvery > 0 }, // a run without probes keeps no best
+					"weight-decay": func() {
+						opt := cmp.Or(p.Optimizer.Name, train.SGD)
+						if cmd.Flags().Changed("optimizer") {
+							opt = o.optimizer
+						}
+						if opt == train.AdamW { // a preset's decay is its AdamW's
+							o.weightDecay = p.Optimizer.WeightDecay
+						}
+					},
+					"keep-best": func() { o.keepBest = p.KeepBest && o.evalEvery > 0 }, // a run without probes keeps no best
 					"lr-schedule": func() {
 						if p.Schedule.CosineSteps > 0 {
 							o.schedule = scheduleCosine

@@ -244,8 +244,6 @@ func axpyPortable(y []float32, alpha float32, x []float32) {
 	}
 }
 
-// transposePortable sets dst[c×r] = src[r×c]ᵀ, dst's rows ld ≥ r floats
-// apart, in 8×8 blocks so both sides stay in cache lines.
 // AdamWCoef is what one AdamW step computes with: 1−β1, β2, 1−β2, the
 // decay factor 1 − lr·wd, the step lr/(1−β1^t), √(1−β2^t) and eps.
 type AdamWCoef [7]float32
@@ -274,6 +272,8 @@ func adamwPortable(p, g, m, v []float32, c *AdamWCoef) {
 	}
 }
 
+// transposePortable sets dst[c×r] = src[r×c]ᵀ, dst's rows ld ≥ r floats
+// apart, in 8×8 blocks so both sides stay in cache lines.
 func transposePortable(dst, src []float32, r, c, ld int) {
 	const blk = 8
 	for i0 := 0; i0 < r; i0 += blk {

@@ -71,8 +71,8 @@ func (a *Attention) Eval(x Exec, cache any, in, out []float32, rows int) {
 	a.Forward(x, cache, in, out, rows)
 }
 
-// WordSplit is the fewest of words words over rows rows worth handing a
-// worker in a pass whose rows are width columns wide.
+// WordSplit is the fewest words worth handing a worker in a pass over a
+// batch of rows rows in words words, each row width columns wide.
 func WordSplit(rows, words, width int) int {
 	if rows == 0 {
 		return 1

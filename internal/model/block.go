@@ -60,6 +60,10 @@ func (b *Block) NewCache(rows int) any {
 	return cache
 }
 
+// CacheWidth is the values the block keeps per row: its activations and
+// attention's weights, which bound a batch's memory more than its output.
+func (b *Block) CacheWidth() int { return 16*b.C + b.Attn.Heads*b.Attn.Block }
+
 // NewEvalCache gives each evaluating worker the buffers of a forward pass.
 func (b *Block) NewEvalCache(rows int) any { return b.NewCache(rows) }
 

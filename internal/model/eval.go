@@ -134,7 +134,10 @@ func chunks(rows int) int { return (rows + evalChunk - 1) / evalChunk }
 func (e *Evaluator) eachChunk(rows Rows, do func(w, c, n int, x, y []int32), sum func(c int), report progress.Func, offset, total int64) {
 	n := rows.Len()
 	nc := chunks(n)
-	words, _ := rows.(WordRows)
+	words, ok := rows.(WordRows)
+	if e.m.Sequence() && !ok {
+		panic(fmt.Sprintf("model: a sequence model evaluates WordRows, not %T", rows))
+	}
 	for first := 0; first < nc; first += groupChunks {
 		group := min(groupChunks, nc-first)
 		e.pool.Parallel(group, func(w, i int) {
@@ -182,7 +185,7 @@ func (e *Evaluator) Calibrate(rows Rows, report progress.Func) {
 		part := make([]float64, groupChunks*plen) // per chunk of a group, in chunk order
 		sums := make([]float64, plen)
 		e.eachChunk(rows, func(w, c, rows int, x, _ []int32) {
-			in := e.run(w, x, rows, k) // no lookback: a sequence model calibrates nothing
+			in := e.run(w, x, rows, k) // an MLP's x has no rows before the chunk's
 			slot := part[c%groupChunks*plen : (c%groupChunks+1)*plen]
 			clear(slot) // Accumulate adds to it
 			cal.Accumulate(slot, in, rows*nd.In.T)

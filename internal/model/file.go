@@ -16,8 +16,10 @@ import (
 // or see FoldBatchNorm); a model with batchnorm is still written as version
 // 2, so that the files of training stay as they were and older makemore
 // reads them, and refuses one without batchnorm as newer instead of as
-// damaged. Version 4 is the Transformer (model = transformer), with n_head;
-// the MLPs are still written as before. Tensors named with the prefix
+// damaged. Version 4 is the Transformer (model = transformer), with n_head
+// and dropout, and any model trained with AdamW or a cosine schedule, whose
+// trainer state an older makemore would misread; other MLPs are still
+// written as before. Tensors named with the prefix
 // ExtraPrefix are not the model's (an optimizer's state) and are passed
 // through.
 const (
@@ -37,8 +39,9 @@ type Meta struct {
 
 // Save writes m and meta to path as a safetensors file, atomically. extra is
 // merged into the metadata (a trainer's state, say); its keys must not be the
-// model's own. more are tensors saved beside the model's, each named with
-// ExtraPrefix.
+// model's own, except format_version, which may raise the file's version for
+// state an older makemore would misread. more are tensors saved beside the
+// model's, each named with ExtraPrefix.
 func (m *Model) Save(path string, meta Meta, extra map[string]string, more ...checkpoint.Tensor) error {
 	version := 2
 	kv := map[string]string{
@@ -66,13 +69,23 @@ func (m *Model) Save(path string, meta Meta, extra map[string]string, more ...ch
 		version, kv["n_head"] = 4, strconv.Itoa(m.Heads)
 		kv["dropout"] = strconv.FormatFloat(m.Dropout, 'g', -1, 64)
 	}
-	kv["format_version"] = strconv.Itoa(version)
 	for k, v := range extra {
+		if k == "format_version" {
+			// The caller's state needs a newer reader than the model does:
+			// the higher version wins.
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > FormatVersion {
+				return fmt.Errorf("%s: format_version %q is not a version this makemore writes", path, v)
+			}
+			version = max(version, n)
+			continue
+		}
 		if _, ok := kv[k]; ok {
 			return fmt.Errorf("%s: metadata key %q is the model's own and cannot be set by the caller", path, k)
 		}
 		kv[k] = v
 	}
+	kv["format_version"] = strconv.Itoa(version)
 	for _, t := range more {
 		if !strings.HasPrefix(t.Name, ExtraPrefix) {
 			return fmt.Errorf("%s: tensor %q beside the model's must be named %s…", path, t.Name, ExtraPrefix)
@@ -123,6 +136,9 @@ func Load(path string) (*Model, Meta, map[string]string, []checkpoint.Tensor, er
 		return nil, Meta{}, nil, nil, fmt.Errorf("%s: bad or missing metadata %v; the file is damaged", path, r.Bad)
 	}
 	if err := cfg.Validate(); err != nil {
+		return nil, Meta{}, nil, nil, fmt.Errorf("%s: %v; the file is damaged", path, err)
+	}
+	if err := cfg.FitsWords(meta.MaxWordLen); err != nil {
 		return nil, Meta{}, nil, nil, fmt.Errorf("%s: %v; the file is damaged", path, err)
 	}
 	if n := len([]rune(meta.Vocab)) + 1; n != cfg.Vocab {

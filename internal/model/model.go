@@ -129,6 +129,15 @@ func (c Config) Context() int {
 	return c.Block
 }
 
+// FitsWords reports a sequence model whose block cannot hold a word of
+// longest characters and its end; an MLP's context slides, and fits any.
+func (c Config) FitsWords(longest int) error {
+	if c.Sequence() && longest+1 > c.Block {
+		return fmt.Errorf("its longest word has %d characters, which with its end need a block size of %d, more than %d; leave --block-size out to take the words' own", longest, longest+1, c.Block)
+	}
+	return nil
+}
+
 // RowsPer is the most rows one example (one word of a sequence model) takes
 // in a batch.
 func (c Config) RowsPer() int {

@@ -120,7 +120,7 @@ type Exec struct {
 	// Starts are a sequence batch's words: word i is rows [Starts[i],
 	// Starts[i+1]), and the last entry is the number of rows.
 	Starts []int32
-	// Noise keys a training step's dropout masks (see DropoutScale).
+	// Noise keys a training step's dropout masks (see DropoutMask).
 	Noise uint64
 }
 
@@ -442,6 +442,9 @@ func (n *Network) MaxWidth() int {
 	w := n.Block * n.Embed.Embd
 	for _, nd := range n.Nodes {
 		w = max(w, nd.Out.Size())
+		if k, ok := nd.Layer.(interface{ CacheWidth() int }); ok {
+			w = max(w, k.CacheWidth())
+		}
 	}
 	return w
 }

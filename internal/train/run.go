@@ -165,6 +165,9 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 	}
 
 	bestPath := workdir.BestPath(opts.WorkDir)
+	// A resumed run keeps the best model as its start did.
+	keepBest := opts.KeepBest || st.KeepBest
+	st.KeepBest = keepBest
 	// saveBest writes the model of the best probe, calibrated as every
 	// checkpoint is; it has no trainer state, so it cannot be resumed.
 	saveBest := func() error {
@@ -216,7 +219,7 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 		val := math.NaN()
 		if opts.EvalEvery > 0 && tr.Step%opts.EvalEvery == 0 {
 			val = probe.Loss()
-			if opts.KeepBest && !math.IsNaN(val) && (st.BestStep == 0 || val < st.BestVal) {
+			if keepBest && !math.IsNaN(val) && (st.BestStep == 0 || val < st.BestVal) {
 				st.BestVal, st.BestStep = val, tr.Step
 				if err := saveBest(); err != nil {
 					return Result{}, err
@@ -248,7 +251,7 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 		return Result{}, err
 	}
 	obs.Saved(path, tr.Step, true)
-	if opts.KeepBest && st.BestStep > 0 {
+	if keepBest && st.BestStep > 0 {
 		res.Best = &Best{Step: st.BestStep, ValProbe: st.BestVal, Path: bestPath}
 	}
 	if !res.Interrupted {
@@ -288,9 +291,8 @@ func open(opts Options) (*setup, error) {
 	if err := opts.Optimizer.Validate(); err != nil {
 		return nil, err
 	}
-	if n := opts.Words.MaxLen(); cfg.Sequence() && n+1 > cfg.Block {
-		// Every word is one sequence of its characters and its end.
-		return nil, fmt.Errorf("%s: its longest word has %d characters, which with its end need a block size of %d, more than %d; leave --block-size out to take the words' own", opts.Words.Name, n, n+1, cfg.Block)
+	if err := cfg.FitsWords(opts.Words.MaxLen()); err != nil {
+		return nil, fmt.Errorf("%s: %v", opts.Words.Name, err)
 	}
 	m.Init(data.NewRand(opts.Seed, data.StreamInit))
 	return &setup{
@@ -333,6 +335,10 @@ func resume(opts Options) (*setup, error) {
 	}
 	if st.Step > st.MaxSteps {
 		return nil, &MaxStepsError{MaxSteps: st.MaxSteps, Step: st.Step}
+	}
+	if c := st.Schedule.CosineSteps; c > 0 && st.MaxSteps > c {
+		// Past its end the cosine is 0: the steps would change nothing.
+		return nil, fmt.Errorf("%s: --max-steps %d is past the end of this run's cosine schedule, which reaches a learning rate of 0 at step %d; train a new run with --max-steps %d instead", ck.Path, st.MaxSteps, c, st.MaxSteps)
 	}
 	return &setup{vocab: ck.Vocab, m: ck.Model, meta: ck.Meta, state: st, src: st.source(), optimizer: ck.Extra}, nil
 }

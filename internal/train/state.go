@@ -19,8 +19,9 @@ type State struct {
 	Schedule  Schedule
 	Optimizer Optimizer
 	RNG       []byte // the minibatch generator's state after Step steps
-	// BestVal and BestStep are a KeepBest run's lowest val probe so far and
-	// its step; BestStep is 0 before any.
+	// KeepBest says the run keeps the model of its best val probe, and
+	// BestVal and BestStep are that probe and its step (0 before any).
+	KeepBest bool
 	BestVal  float64
 	BestStep int
 }
@@ -38,12 +39,18 @@ func (s State) Metadata() map[string]string {
 		"lr_decay":      strconv.FormatFloat(s.Schedule.DecayFactor, 'g', -1, 64),
 		"rng_state":     hex.EncodeToString(s.RNG),
 	}
+	if s.Optimizer.IsAdamW() || s.Schedule.CosineSteps > 0 {
+		kv["format_version"] = "4" // an older makemore would resume this as SGD on the step schedule
+	}
 	if s.Optimizer.IsAdamW() {
 		kv["optimizer"] = AdamW
 		kv["weight_decay"] = strconv.FormatFloat(s.Optimizer.WeightDecay, 'g', -1, 64)
 	}
 	if s.Schedule.CosineSteps > 0 {
 		kv["lr_cosine_steps"] = strconv.Itoa(s.Schedule.CosineSteps)
+	}
+	if s.KeepBest {
+		kv["keep_best"] = "true"
 	}
 	if s.BestStep > 0 {
 		kv["best_val_probe"] = strconv.FormatFloat(s.BestVal, 'g', -1, 64)
@@ -72,6 +79,7 @@ func ParseState(kv map[string]string) (State, error) {
 	if _, ok := kv["lr_cosine_steps"]; ok {
 		s.Schedule.CosineSteps = r.Int("lr_cosine_steps")
 	}
+	s.KeepBest = kv["keep_best"] == "true"
 	if _, ok := kv["best_val_probe"]; ok {
 		s.BestVal, s.BestStep = r.Positive("best_val_probe"), r.Int("best_step")
 	}
