@@ -27,6 +27,12 @@ type lrFindOptions struct {
 	log logger
 }
 
+// An AdamW sweep's default range, around makemore.py's 5e-4.
+const (
+	adamWMinLR = 1e-5
+	adamWMaxLR = 1e-1
+)
+
 // maxSweepSteps bounds --steps: a sweep is a quick look, not a training run.
 const maxSweepSteps = 1_000_000
 
@@ -54,6 +60,14 @@ sweep; the steps before it are read the same way.`,
 				return err
 			}
 			o.optimizer = p.Optimizer
+			if o.optimizer.IsAdamW() {
+				// AdamW's steps are about lr in every weight: its rates lie
+				// some 100× below SGD's (makemore.py's 5e-4).
+				setUnchanged(cmd, map[string]func(){
+					"min-lr": func() { o.minLR = adamWMinLR },
+					"max-lr": func() { o.maxLR = adamWMaxLR },
+				})
+			}
 			o.in, o.out, o.log = cmd.InOrStdin(), cmd.OutOrStdout(), newLogger(cmd)
 			return runLRFind(&o)
 		},
@@ -63,8 +77,8 @@ sweep; the steps before it are read the same way.`,
 	addModelFlags(cmd, &o.model)
 	fl := cmd.Flags()
 	fl.IntVar(&o.steps, "steps", 1000, "steps of the sweep, one learning rate each")
-	fl.Float64Var(&o.minLR, "min-lr", 1e-3, "learning rate of the first step")
-	fl.Float64Var(&o.maxLR, "max-lr", 1, "learning rate of the last step")
+	fl.Float64Var(&o.minLR, "min-lr", 1e-3, fmt.Sprintf("learning rate of the first step (a transformer, trained with AdamW: %g)", adamWMinLR))
+	fl.Float64Var(&o.maxLR, "max-lr", 1, fmt.Sprintf("learning rate of the last step (a transformer: %g)", adamWMaxLR))
 	fl.Uint64Var(&o.seed, "seed", 42, "seed of the split, the initial weights and the minibatches")
 	fl.BoolVar(&o.asJSON, "json", false, "print one JSON object (see README) instead of text")
 	addThreadsFlag(cmd, &o.threads)
