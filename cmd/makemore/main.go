@@ -1,5 +1,6 @@
-// Command makemore trains a character-level MLP language model on a file of
-// words and makes up more words like them. See README.md.
+// Command makemore trains a character-level language model — the lectures'
+// MLPs or makemore.py's Transformer — on a file of words and makes up more
+// words like them. See README.md.
 package main
 
 import (
@@ -92,12 +93,14 @@ func (e *errWriter) Write(p []byte) (int, error) {
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "makemore",
-		Short: "Train a character-level MLP on a list of words and make more of them",
+		Short: "Train a character-level language model on a list of words and make more of them",
 		Long: `makemore trains the MLP of Karpathy's "makemore part 4: becoming a backprop ninja"
 (embedding → linear → batchnorm → tanh → linear → cross-entropy, every gradient written
-by hand), and its relatives of lectures 3 and 5 (--preset part3, part5), on a file of
-words, one per line, and then makes up new words like them. Without --input-file it
-uses the bundled names.txt (32,257 US baby names of 2018).`,
+by hand), its relatives of lectures 3 and 5 (--preset part3, part5), and makemore.py's
+Transformer (--model transformer, --preset transformer), on a file of words, one per
+line, and then makes up new words like them. Without --input-file it uses the bundled
+names.txt (32,257 US baby names of 2018).`,
+		Version: version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		// A kernel set asked for by name and not had is an error, not a
@@ -109,6 +112,7 @@ uses the bundled names.txt (32,257 US baby names of 2018).`,
 			return nil
 		},
 	}
+	root.SetVersionTemplate("{{.Version}}\n") // the same line as makemore version
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().BoolP("quiet", "q", false, "print only results and errors: no progress or log lines on stderr")
