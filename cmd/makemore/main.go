@@ -100,7 +100,7 @@ by hand), its relatives of lectures 3 and 5 (--preset part3, part5), and makemor
 Transformer (--model transformer, --preset transformer), on a file of words, one per
 line, and then makes up new words like them. Without --input-file it uses the bundled
 names.txt (32,257 US baby names of 2018).`,
-		Version: version(),
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		// A kernel set asked for by name and not had is an error, not a
