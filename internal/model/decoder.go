@@ -30,9 +30,6 @@ func NewDecoder(m *Model) *Decoder {
 // Reset starts a new word.
 func (d *Decoder) Reset() { d.pos = 0 }
 
-// Len is how many positions the word has so far.
-func (d *Decoder) Len() int { return d.pos }
-
 // Next feeds token t at the word's next position and returns the logits
 // [Vocab] of the token after it, valid until the next call. A word starts
 // with the boundary token; it has at most Block positions.

@@ -54,7 +54,8 @@ type Sample struct {
 // model would go on, at maxLen characters, so that even a model that never
 // predicts the boundary terminates. A sequence model runs through a
 // model.Decoder, which keeps the prefix's keys and values; its words have at
-// most Block−1 characters, their end taking the last position.
+// most Block−1 characters, their end taking the last position, and it needs
+// no ev (nil).
 func New(m *model.Model, ev *model.Evaluator, vocab *data.Vocab, maxLen int) *Sampler {
 	s := &Sampler{m: m, ev: ev, vocab: vocab, maxLen: max(maxLen, 1),
 		ctx: make([]int32, m.Block), probs: make([]float64, m.Vocab), logits: make([]float64, m.Vocab)}
