@@ -69,6 +69,19 @@ func BenchmarkTanh(b *testing.B) {
 	}
 }
 
+// BenchmarkSigmoid runs as BenchmarkTanh does, to compare the two gates.
+func BenchmarkSigmoid(b *testing.B) {
+	x := randSlice(rand.New(rand.NewPCG(2, 2)), 32*200)
+	for _, ks := range supportedSets() {
+		b.Run(ks.id, func(b *testing.B) {
+			for b.Loop() {
+				ks.sigmoid(x, x)
+			}
+			b.ReportMetric(float64(len(x))*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "Gelem/s")
+		})
+	}
+}
+
 // benchElementwise times f over a hidden layer of the default config
 // (32×200), each set in turn; f gets the set, two inputs and an output. The
 // output is not an input, so repeated runs do not drift into subnormals.
@@ -99,4 +112,8 @@ func BenchmarkGELU(b *testing.B) {
 
 func BenchmarkGELUGrad(b *testing.B) {
 	benchElementwise(b, func(ks kernelSet, x, dy, out []float32) { ks.geluGrad(out, x, dy) })
+}
+
+func BenchmarkSigmoidGrad(b *testing.B) {
+	benchElementwise(b, func(ks kernelSet, x, dy, out []float32) { ks.sigmoidGrad(out, x, dy) })
 }

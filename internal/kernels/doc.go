@@ -1,7 +1,7 @@
 // Package kernels holds the dense float32 products that training and eval use,
 // row-blocked across a persistent pool of workers, and the vectorised
-// element-wise operations around them (activations tanh, ReLU and GELU and
-// their gradients, exp, column sums and affine maps).
+// element-wise operations around them (activations tanh, sigmoid, ReLU and
+// GELU and their gradients, exp, column sums and affine maps).
 //
 // All matrices are row-major flat slices. Every output element is computed by
 // exactly one worker, as a chain of multiply-adds in increasing k, whatever the

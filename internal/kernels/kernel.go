@@ -39,6 +39,9 @@ type kernelSet struct {
 	reluGrad   func(out, y, dy []float32)
 	gelu       func(dst, x []float32)
 	geluGrad   func(out, x, dy []float32)
+
+	sigmoid     func(dst, x []float32)
+	sigmoidGrad func(out, s, ds []float32)
 }
 
 var portableSet = kernelSet{
@@ -63,6 +66,9 @@ var portableSet = kernelSet{
 	reluGrad:   reluGradPortable,
 	gelu:       geluPortable,
 	geluGrad:   geluGradPortable,
+
+	sigmoid:     sigmoidPortable,
+	sigmoidGrad: sigmoidGradPortable,
 }
 
 // active is the kernel set in use. It is a value, not a pointer, so that a
@@ -233,6 +239,38 @@ var expCoef = [13]float32{
 	1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1,
 	1,
 	float32(math.Inf(1)),
+}
+
+// Sigmoid sets dst[i] = σ(x[i]) = 1/(1 + e^(−x[i])); dst may be x. It is
+// within 3 float32 ulps wherever σ(x) is a normal float32 (x > −87.34), so
+// the tiny values of x ≪ 0 keep their relative precision, as an LSTM's or a
+// GRU's nearly closed gate needs; 0.5 + 0.5·tanh(x/2) would round them to 0
+// or to multiples of 2^−25. Below that the result is subnormal or 0, within
+// 2^−128 of σ(x). σ(+Inf) = 1, σ(−Inf) = 0, and NaN stays NaN.
+func Sigmoid(dst, x []float32) { active.sigmoid(dst[:len(x)], x) }
+
+// sigmoidPortable rounds once, from float64, where no step loses anything.
+func sigmoidPortable(dst, x []float32) {
+	for i, v := range x {
+		dst[i] = float32(1 / (1 + math.Exp(-float64(v))))
+	}
+}
+
+// SigmoidGrad sets out[i] = s[i]·(1 − s[i])·ds[i], the gradient through
+// s = σ(x) given its output s; out may be ds. It is (1 − s)·(s·ds) in three
+// float32 roundings, the same bits in every set, within 2 ulps of the exact
+// value of its float32 operands (1 − s is exact for s ≥ 0.5, where it is
+// small).
+func SigmoidGrad(out, s, ds []float32) {
+	active.sigmoidGrad(out[:len(s)], s, ds[:len(s)])
+}
+
+// sigmoidGradPortable has no product added to anything, which a compiler
+// could fuse (GOAMD64=v3) and the AVX2 set does not.
+func sigmoidGradPortable(out, s, ds []float32) {
+	for i, v := range s {
+		out[i] = (1 - v) * (v * ds[i])
+	}
 }
 
 // Axpy sets y[i] += alpha·x[i].

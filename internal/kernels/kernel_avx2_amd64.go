@@ -28,6 +28,8 @@ var avx2Set = kernelSet{
 	reluGrad:    reluGradAVX2,
 	gelu:        geluAVX2,
 	geluGrad:    geluGradAVX2,
+	sigmoid:     sigmoidAVX2,
+	sigmoidGrad: sigmoidGradAVX2,
 }
 
 // laneMasks[r] selects the first r lanes of a vector, for VMASKMOVPS.
@@ -116,6 +118,24 @@ func tanhAVX2(dst, x []float32) {
 func expAVX2(dst, x []float32) {
 	if len(x) > 0 {
 		exp8(&dst[0], &x[0], len(x), &expCoef, tailMask(len(x)))
+	}
+}
+
+// sigmoid8 takes expCoef: its e^(−x) is exp8's, code and constants, so that
+// the two cannot drift apart.
+func sigmoidAVX2(dst, x []float32) {
+	if len(x) > 0 {
+		sigmoid8(&dst[0], &x[0], len(x), &expCoef, tailMask(len(x)))
+	}
+}
+
+// sigmoidGradCoef is sigmoidGrad8's 1, loaded as the other kernels load
+// their constants.
+var sigmoidGradCoef = [1]float32{1}
+
+func sigmoidGradAVX2(out, s, ds []float32) {
+	if len(s) > 0 {
+		sigmoidGrad8(&out[0], &s[0], &ds[0], len(s), &sigmoidGradCoef, tailMask(len(s)))
 	}
 }
 

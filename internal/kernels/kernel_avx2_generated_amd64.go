@@ -56,6 +56,12 @@ func tanh8(dst *float32, x *float32, n int, coef *[14]float32, mask *[8]int32)
 //go:noescape
 func exp8(dst *float32, x *float32, n int, coef *[13]float32, mask *[8]int32)
 
+// sigmoid8 sets dst[i] = 1/(1 + exp(−x[i])) for i < n with exp8's coefficients
+// coef = lo, hi, log₂e, ln2hi, ln2lo, p0…p5, 1, +Inf (see expCoef).
+//
+//go:noescape
+func sigmoid8(dst *float32, x *float32, n int, coef *[13]float32, mask *[8]int32)
+
 // transpose8 sets dst[j][i] = src[i][j] for i < 8, j < 8·blocks; strides count float32s.
 //
 //go:noescape
@@ -105,6 +111,11 @@ func relu8(dst *float32, x *float32, n int, mask *[8]int32)
 //
 //go:noescape
 func reluGrad8(out *float32, y *float32, dy *float32, n int, mask *[8]int32)
+
+// sigmoidGrad8 sets out[i] = (1 − s[i])·(s[i]·ds[i]) for i < n; coef = 1.
+//
+//go:noescape
+func sigmoidGrad8(out *float32, s *float32, ds *float32, n int, coef *[1]float32, mask *[8]int32)
 
 // gelu8 sets dst[i] = GELU(x[i]) for i < n with the coefficients
 // coef = tanh8's, C1, C0, 0.5, C3, 1 (see geluCoef).

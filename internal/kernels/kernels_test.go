@@ -147,16 +147,20 @@ func TestNoAllocations(t *testing.T) {
 		ReLUGrad(c[:len(x)], x, x)
 		GELU(x, x)
 		GELUGrad(c[:len(x)], x, x)
+		Sigmoid(x, x)
+		SigmoidGrad(c[:len(x)], x, x)
 		pool.Map(Tanh, c, c)
 		pool.Map2(TanhGrad, c, c, c)
+		pool.Map(Sigmoid, c, c)
+		pool.Map2(SigmoidGrad, c, c, c)
 		pool.AxpyMats(c, 0.5, c, mats)
 	}); got != 0 {
 		t.Fatalf("%v allocations per call, want 0", got)
 	}
-	// MatMul, MulBT and the three element-wise calls split in each call, and
+	// MatMul, MulBT and the five element-wise calls split in each call, and
 	// AllocsPerRun makes one more to warm up; MulAT's 30 result rows are too
 	// few to split.
-	if got, want := pool.Splits()-splits, uint64(5*(runs+1)); got != want {
+	if got, want := pool.Splits()-splits, uint64(7*(runs+1)); got != want {
 		t.Fatalf("the pool split %d jobs, want %d", got, want)
 	}
 }
@@ -250,6 +254,114 @@ func TestTanhAccuracy(t *testing.T) {
 		nan := []float32{float32(math.NaN())}
 		if ks.tanh(nan, nan); !math.IsNaN(float64(nan[0])) {
 			t.Errorf("%s: tanh(NaN) = %v", ks.id, nan[0])
+		}
+	}
+}
+
+// sigmoidRef is σ in float64, where 1 + e^(−x) loses nothing a float32
+// result would show.
+func sigmoidRef(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+// TestSigmoidAccuracy checks Sigmoid in ulps where σ(x) is a normal float32,
+// which includes its tiny values for x down to −87.3, and absolutely below,
+// over a dense grid of [−100, 100] and the special values. The length is odd
+// so that the masked tail runs, and running in place must give the same bits.
+func TestSigmoidAccuracy(t *testing.T) {
+	var xs []float32
+	for v := float32(-100); v <= 100; v += 1.0 / 256 {
+		xs = append(xs, v)
+	}
+	tiny := float32(math.Ldexp(1, -126)) // the least normal float32
+	xs = append(xs, 0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, tiny, -tiny,
+		math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32,
+		-87.33, -87.34, -87.3365, -88.72, -88.723, -88.73, -89, -103.97, -104, -110, -1000,
+		-16.635706, // the AVX2 set's worst, 3 ulp, over every float32
+		16.6, 17, 87.33, 87.34, 88.73, 1000, 1e30, -1e30, math.MaxFloat32, -math.MaxFloat32,
+		float32(math.Inf(1)), float32(math.Inf(-1)))
+	if len(xs)%2 == 0 {
+		xs = append(xs, 0.5)
+	}
+	for _, ks := range supportedSets() {
+		use(t, ks)
+		got := make([]float32, len(xs)+1)
+		got[len(xs)] = 42
+		Sigmoid(got[:len(xs)], xs)
+		if got[len(xs)] != 42 {
+			t.Errorf("%s: Sigmoid wrote past the end", ks.id)
+		}
+		var worst int64
+		var at float32
+		for i, x := range xs {
+			want := sigmoidRef(float64(x))
+			if want < float64(tiny) {
+				if g := float64(got[i]); g < 0 || g >= float64(tiny) || math.Abs(g-want) > math.Ldexp(1, -128) {
+					t.Errorf("%s: σ(%v) = %v, want %v (within 2^−128, below %v)", ks.id, x, got[i], want, tiny)
+				}
+				continue
+			}
+			if u := ulps(got[i], float32(want)); u > worst {
+				worst, at = u, x
+			}
+		}
+		t.Logf("%s: max error %d ulp (at x = %v)", ks.id, worst, at)
+		if worst > 3 {
+			t.Errorf("%s: Sigmoid off by %d ulp at x = %v", ks.id, worst, at)
+		}
+		inPlace := append(slices.Clone(xs), 42)
+		Sigmoid(inPlace[:len(xs)], inPlace[:len(xs)])
+		if !slices.Equal(inPlace, got) {
+			t.Errorf("%s: Sigmoid in place differs", ks.id)
+		}
+		special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0}
+		Sigmoid(special, special)
+		if !math.IsNaN(float64(special[0])) || special[1] != 1 || special[2] != 0 || special[3] != 0.5 {
+			t.Errorf("%s: σ of NaN, +Inf, −Inf, 0 = %v", ks.id, special)
+		}
+	}
+}
+
+// TestSigmoidGrad checks SigmoidGrad against s·(1 − s)·ds in float64 for s
+// over (0, 1), near 1 where 1 − s is small, and tiny, and that every set gives
+// the portable set's bits.
+func TestSigmoidGrad(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	var s []float32
+	for v := float32(0); v <= 1; v += 1.0 / 4096 {
+		s = append(s, v)
+	}
+	for e := 1; e <= 149; e++ {
+		s = append(s, float32(math.Ldexp(1, -e)), 1-float32(math.Ldexp(1, -min(e, 24))))
+	}
+	s = append(s, 0.5, 1, 0)
+	ds := randSlice(r, len(s))
+	ds[0] = 1e30 // scaled up, a tiny s·(1 − s) must still come out right
+	var first []float32
+	for _, ks := range supportedSets() {
+		use(t, ks)
+		got := make([]float32, len(s))
+		SigmoidGrad(got, s, ds)
+		var worst int64
+		var at float32
+		for i, v := range s {
+			want := float64(v) * (1 - float64(v)) * float64(ds[i])
+			if math.Abs(want) < math.Ldexp(1, -126) {
+				if d := math.Abs(float64(got[i]) - want); d > math.Ldexp(1, -148) {
+					t.Errorf("%s: SigmoidGrad(%v, %v) = %v, want %v", ks.id, v, ds[i], got[i], want)
+				}
+				continue
+			}
+			if u := ulps(got[i], float32(want)); u > worst {
+				worst, at = u, v
+			}
+		}
+		t.Logf("%s: max error %d ulp (at s = %v)", ks.id, worst, at)
+		if worst > 2 {
+			t.Errorf("%s: SigmoidGrad off by %d ulp at s = %v", ks.id, worst, at)
+		}
+		if first == nil {
+			first = got
+		} else if !slices.Equal(got, first) {
+			t.Errorf("SigmoidGrad %s: not the bits of the %s set", ks.id, supportedSets()[0].id)
 		}
 	}
 }
@@ -476,15 +588,21 @@ func TestMapMatchesKernels(t *testing.T) {
 		use(t, ks)
 		for threads := 1; threads <= 3; threads++ {
 			pool := NewPool(threads)
-			for name, f := range map[string]func(f1 func(dst, x []float32), f2 func(out, x, y []float32), out []float32){
-				"Tanh":     func(f1 func(dst, x []float32), _ func(out, x, y []float32), out []float32) { f1(out, x) },
-				"GELUGrad": func(_ func(dst, x []float32), f2 func(out, x, y []float32), out []float32) { f2(out, x, y) },
-			} {
+			for _, k := range []struct {
+				name string
+				f1   func(dst, x []float32)    // for Map
+				f2   func(out, x, y []float32) // for Map2
+			}{{"Tanh", Tanh, nil}, {"Sigmoid", Sigmoid, nil}, {"GELUGrad", nil, GELUGrad}, {"SigmoidGrad", nil, SigmoidGrad}} {
 				want, got := make([]float32, n), make([]float32, n)
-				f(Tanh, GELUGrad, want)
-				f(func(dst, x []float32) { pool.Map(Tanh, dst, x) }, func(out, x, y []float32) { pool.Map2(GELUGrad, out, x, y) }, got)
+				if k.f1 != nil {
+					k.f1(want, x)
+					pool.Map(k.f1, got, x)
+				} else {
+					k.f2(want, x, y)
+					pool.Map2(k.f2, got, x, y)
+				}
 				if !slices.Equal(got, want) {
-					t.Fatalf("%s threads=%d: pool %s differs from the kernel", ks.id, threads, name)
+					t.Fatalf("%s threads=%d: pool %s differs from the kernel", ks.id, threads, k.name)
 				}
 			}
 			pool.Close()
@@ -683,9 +801,10 @@ func TestActivationAccuracy(t *testing.T) {
 }
 
 // TestActivations checks every activation kernel on lengths around the vector
-// width: against the definitions for ReLU and ReLUGrad (exact), against the
-// float64 GELU within TestActivationAccuracy's bounds, with the output aliased
-// to an input giving the same bits, and nothing written past the end.
+// width: against the definitions for ReLU and ReLUGrad (exact), against
+// float64 for GELU and sigmoid within TestActivationAccuracy's and
+// TestSigmoidAccuracy's bounds, with the output aliased to an input giving
+// the same bits, and nothing written past the end.
 func TestActivations(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
 	for _, ks := range supportedSets() {
@@ -698,9 +817,10 @@ func TestActivations(t *testing.T) {
 					x[i] = 0 // ReLU's kink, where its gradient is 0
 				}
 			}
-			y := make([]float32, n)
+			y, sg := make([]float32, n), make([]float32, n)
 			for i, v := range x {
 				y[i] = max(v, 0)
+				sg[i] = float32(sigmoidRef(float64(v)))
 			}
 			name := fmt.Sprintf("%s/%d", ks.id, n)
 			for _, k := range []struct {
@@ -721,6 +841,11 @@ func TestActivations(t *testing.T) {
 				{"GELUGrad", func(out, in []float32) { GELUGrad(out, x, in) }, dy, func(i int) float64 {
 					return geluGradRef(float64(x[i])) * float64(dy[i])
 				}, 1e-5 * 4}, // |dy| is up to about 4
+				{"Sigmoid", Sigmoid, x, func(i int) float64 { return sigmoidRef(float64(x[i])) }, 2e-7}, // 3 ulps of σ < 1
+				{"SigmoidGrad", func(out, in []float32) { SigmoidGrad(out, sg, in) }, dy, func(i int) float64 {
+					v := float64(sg[i])
+					return v * (1 - v) * float64(dy[i])
+				}, 3e-7}, // 2 ulps
 			} {
 				out := make([]float32, n+1)
 				out[n] = 42

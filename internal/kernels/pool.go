@@ -437,15 +437,15 @@ func (p *Pool) elementwise(e elementwise) {
 }
 
 // Map sets dst = f(x) element by element with f one of the element-wise
-// kernels of one input (Tanh, ReLU, GELU), split across the workers when x
-// is long enough; dst may be x.
+// kernels of one input (Tanh, Sigmoid, ReLU, GELU), split across the
+// workers when x is long enough; dst may be x.
 func (p *Pool) Map(f func(dst, x []float32), dst, x []float32) {
 	p.elementwise(elementwise{f1: f, out: dst[:len(x)], x: x})
 }
 
 // Map2 sets out = f(x, y) element by element with f one of the element-wise
-// kernels of two inputs (TanhGrad, ReLUGrad, GELUGrad), split across the
-// workers when x is long enough; out may be y.
+// kernels of two inputs (TanhGrad, SigmoidGrad, ReLUGrad, GELUGrad), split
+// across the workers when x is long enough; out may be y.
 func (p *Pool) Map2(f func(out, x, y []float32), out, x, y []float32) {
 	p.elementwise(elementwise{f2: f, out: out[:len(x)], x: x, y: y[:len(x)]})
 }
