@@ -49,7 +49,7 @@ func main() {
 			fmt.Fprintf(os.Stderr, "seedspread: seed %q is not a whole number\n", arg)
 			os.Exit(2)
 		}
-		p := train.MakemorePy
+		p := train.MakemorePy[model.ArchTransformer]
 		cfg := p.Model
 		cfg.Vocab, cfg.Block = v.Size(), f.MaxLen()+1
 		m := model.New(cfg)

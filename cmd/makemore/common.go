@@ -126,22 +126,22 @@ type modelFlags struct {
 func addModelFlags(cmd *cobra.Command, f *modelFlags) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.preset, "preset", "", "a configuration and schedule: "+strings.Join(train.PresetNames, ", ")+"; flags given as well override it")
-	fl.StringVar(&f.arch, "model", model.ArchMLP, "mlp, wavenet (lecture 5: pairs of positions joined level by level; block size a power of two), or transformer (makemore.py's; alone it takes makemore.py's shape and AdamW settings)")
+	fl.StringVar(&f.arch, "model", model.ArchMLP, "mlp, wavenet (lecture 5: pairs of positions joined level by level; block size a power of two), or one of makemore.py's: transformer, rnn, gru, bow, bigram, and lstm (ours); makemore.py's models take its shape and AdamW settings unless flags say otherwise")
 	fl.StringVar(&f.activation, "activation", model.ActTanh, "tanh, relu or gelu")
 	fl.IntVar(&f.layers, "n-layer", 0, "hidden blocks of Linear → BatchNorm → activation (default 1 for mlp; a wavenet has log2 of the block size); a transformer's blocks (default 4)")
 	fl.IntVar(&f.heads, "n-head", 4, "a transformer's attention heads per block; n-embd must be a multiple of it")
 	fl.Float64Var(&f.dropout, "dropout", 0, "a transformer's residual dropout in training: the probability each attention and MLP output value is dropped (0: none, as makemore.py)")
 	fl.BoolVar(&f.batchnorm, "batchnorm", true, "batchnorm after every hidden Linear; --batchnorm=false: Linear (with bias) → activation, as lecture 3 before batchnorm (a preset also drops its logits' batchnorm and takes the activation's --gain)")
 	fl.IntVar(&f.embd, "n-embd", 10, "embedding width per character")
-	fl.IntVar(&f.hidden, "n-hidden", 200, "hidden units per block")
-	fl.IntVar(&f.block, "block-size", 3, "context length in characters; a transformer's longest word plus its end (default: the words file's)")
+	fl.IntVar(&f.hidden, "n-hidden", 200, "hidden units per block; an rnn's, gru's or lstm's state, a bow's MLP (makemore.py's n_embd2)")
+	fl.IntVar(&f.block, "block-size", 3, "context length in characters; makemore.py's models' longest word plus its end (default: the words file's)")
 	fl.IntVarP(&f.batch, "batch-size", "b", 32, "examples per minibatch (at least 2: batchnorm needs a variance)")
 	fl.Float64Var(&f.gain, "gain", 0, "initial weights of the hidden Linears N(0, (gain/√fan_in)²); 0: the activation's (5/3 tanh, √2 relu and gelu)")
 }
 
 // applyPreset gives the flags the command line did not set the values of
 // the --preset named, or with no preset those of the model named when it
-// has defaults of its own (--model transformer: makemore.py's), and returns
+// has defaults of its own (makemore.py's models: train.MakemorePy), and returns
 // the preset's schedule and optimizer for the command to take the same way.
 // ok is false when there is neither.
 func (f *modelFlags) applyPreset(cmd *cobra.Command) (p train.Preset, ok bool, err error) {
@@ -151,8 +151,8 @@ func (f *modelFlags) applyPreset(cmd *cobra.Command) (p train.Preset, ok bool, e
 		if p, ok = train.Presets[f.preset]; !ok {
 			return p, false, usagef("--preset must be one of %s, got %q", strings.Join(train.PresetNames, ", "), f.preset)
 		}
-	case f.arch == model.ArchTransformer:
-		p = train.MakemorePy
+	case train.MakemorePy[f.arch].BatchSize > 0:
+		p = train.MakemorePy[f.arch]
 	default:
 		return p, false, f.checkArchFlags(cmd)
 	}
@@ -170,8 +170,17 @@ func (f *modelFlags) applyPreset(cmd *cobra.Command) (p train.Preset, ok bool, e
 		"model":      func() { f.arch = p.Model.Canonical().Arch },
 		"activation": func() { f.activation = p.Model.Canonical().Activation },
 		"n-layer":    func() { f.layers = p.Model.Layers },
-		"n-embd":     func() { f.embd = p.Model.Embd },
-		"n-hidden":   func() { f.hidden = p.Model.Canonical().Hidden },
+		// A bigram's are its vocabulary's (see model.Config.Canonical).
+		"n-embd": func() {
+			if p.Model.Arch != model.ArchBigram {
+				f.embd = p.Model.Embd
+			}
+		},
+		"n-hidden": func() {
+			if p.Model.Arch != model.ArchBigram {
+				f.hidden = p.Model.Canonical().Hidden
+			}
+		},
 		"block-size": func() {
 			if p.Model.Block > 0 { // else a sequence model's words say (see config)
 				f.block = p.Model.Block
@@ -195,16 +204,25 @@ func (f *modelFlags) applyPreset(cmd *cobra.Command) (p train.Preset, ok bool, e
 // checkArchFlags refuses a flag the chosen model has no use for, which it
 // would otherwise ignore.
 func (f *modelFlags) checkArchFlags(cmd *cobra.Command) error {
-	transformer := f.arch == model.ArchTransformer
-	for _, name := range []string{"activation", "n-hidden", "gain", "batchnorm"} {
-		if transformer && cmd.Flags().Changed(name) {
-			return usagef("--%s is the MLPs'; a transformer's MLP is GELU, 4 × n-embd wide, after a LayerNorm", name)
+	cfg := model.Config{Arch: f.arch}
+	if cfg.Sequence() {
+		for _, name := range []string{"activation", "gain", "batchnorm"} {
+			if cmd.Flags().Changed(name) {
+				return usagef("--%s is the MLPs'; --model %s has no batchnorm and activations of its own", name, f.arch)
+			}
 		}
 	}
+	changed := func(name string) bool { return cmd.Flags().Changed(name) }
 	switch {
-	case !transformer && cmd.Flags().Changed("n-head"):
+	case f.arch == model.ArchTransformer && changed("n-hidden"):
+		return usagef("--n-hidden is not a transformer's: its MLP is 4 × n-embd wide")
+	case f.arch == model.ArchBigram && (changed("n-embd") || changed("n-hidden") || changed("n-layer")):
+		return usagef("a bigram is its table of logits, vocabulary × vocabulary: it takes no --n-embd, --n-hidden or --n-layer")
+	case cfg.Sequence() && f.arch != model.ArchTransformer && changed("n-layer") && f.layers != 1:
+		return usagef("--n-layer: --model %s has one layer", f.arch)
+	case f.arch != model.ArchTransformer && changed("n-head"):
 		return usagef("--n-head is the transformer's (--model transformer)")
-	case transformer && f.heads < 1:
+	case f.arch == model.ArchTransformer && f.heads < 1:
 		return usagef("--n-head must be at least 1, got %d", f.heads)
 	}
 	return nil
@@ -237,7 +255,7 @@ func (f modelFlags) validate() error {
 	case !(f.dropout >= 0 && f.dropout < 1):
 		return usagef("--dropout must be at least 0 and below 1, got %v", f.dropout)
 	case f.dropout > 0 && f.arch != model.ArchTransformer:
-		return usagef("--dropout is the transformer's (--model transformer); the MLPs have batchnorm")
+		return usagef("--dropout is the transformer's (--model transformer)")
 	case !(f.gain >= 0) || math.IsInf(f.gain, 0):
 		return usagef("--gain must be a finite number, 0 or more, got %v", f.gain)
 	case f.layers < 0 || f.layers > model.MaxLayers:

@@ -10,11 +10,11 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// A transformer's gradcheck defaults: words in the batch, and finite
+// makemore.py's models' gradcheck defaults: words in the batch, and finite
 // differences per tensor.
 const (
-	transformerCheckWords   = 4
-	transformerCheckSamples = 20
+	sequenceCheckWords   = 4
+	sequenceCheckSamples = 20
 )
 
 func newGradcheckCmd() *cobra.Command {
@@ -33,18 +33,20 @@ lecture's comparison table: the fused backward pass against the step-by-step one
 (max |diff| ≤ 1e-6 on every tensor), and every parameter's gradient against central
 finite differences in float64 (relative error ≤ 1e-3). It exits 1 if any row fails.`,
 		Example: `  makemore gradcheck
-  makemore gradcheck --n-hidden 64 --batch-size 8`,
+  makemore gradcheck --n-hidden 64 --batch-size 8
+  makemore gradcheck --preset gru`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, _, err := mf.applyPreset(cmd); err != nil {
 				return err
 			}
-			if mf.arch == model.ArchTransformer {
-				// A transformer's float64 reference passes cost some hundred
-				// times an MLP's: a smaller batch and sample keep the check
-				// to seconds, and it still covers every tensor.
+			if (model.Config{Arch: mf.arch}).Sequence() {
+				// A word is some eight rows, and a transformer's float64
+				// reference passes cost some hundred times an MLP's: a
+				// smaller batch and sample keep the check to seconds, and it
+				// still covers every tensor and words of several lengths.
 				setUnchanged(cmd, map[string]func(){
-					"batch-size": func() { mf.batch = transformerCheckWords },
-					"fd-samples": func() { fdSamples = transformerCheckSamples },
+					"batch-size": func() { mf.batch = sequenceCheckWords },
+					"fd-samples": func() { fdSamples = sequenceCheckSamples },
 				})
 			}
 			if err := mf.validate(); err != nil {
@@ -115,7 +117,7 @@ finite differences in float64 (relative error ≤ 1e-3). It exits 1 if any row f
 	addInputFlag(cmd, &input, "words file to draw the minibatch from")
 	addModelFlags(cmd, &mf)
 	cmd.Flags().Uint64Var(&seed, "seed", 42, "seed of the weights and the minibatch")
-	cmd.Flags().IntVar(&fdSamples, "fd-samples", 200, fmt.Sprintf("finite differences on at most this many elements of each parameter, spread evenly (0: all; each costs two float64 passes); a transformer's default is %d, and its --batch-size %d words", transformerCheckSamples, transformerCheckWords))
+	cmd.Flags().IntVar(&fdSamples, "fd-samples", 200, fmt.Sprintf("finite differences on at most this many elements of each parameter, spread evenly (0: all; each costs two float64 passes); makemore.py's models' default is %d, and their --batch-size %d words", sequenceCheckSamples, sequenceCheckWords))
 	addThreadsFlag(cmd, &threads)
 	return cmd
 }

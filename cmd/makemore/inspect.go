@@ -116,7 +116,7 @@ func runInspect(o *inspectOptions) error {
 	if m.Sequence() {
 		// Its tables are lecture 3's, of batchnorm, tanh saturation and the
 		// 2-D weights of a chain of Linears.
-		return fmt.Errorf("inspect reports the MLP models' layers; a transformer's LayerNorm and attention are not reported yet (gradcheck checks its gradients, and train --eval-every follows its val loss)")
+		return fmt.Errorf("inspect reports the MLP models' layers; a %s's are not reported yet (gradcheck checks its gradients, and train --eval-every follows its val loss)", m.Arch)
 	}
 	x, y, err := o.batch(m, vocab, train)
 	if err != nil {

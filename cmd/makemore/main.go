@@ -97,8 +97,9 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `makemore trains the MLP of Karpathy's "makemore part 4: becoming a backprop ninja"
 (embedding → linear → batchnorm → tanh → linear → cross-entropy, every gradient written
 by hand), its relatives of lectures 3 and 5 (--preset part3, part5), and makemore.py's
-Transformer (--model transformer, --preset transformer), on a file of words, one per
-line, and then makes up new words like them. Without --input-file it uses the bundled
+models — transformer, rnn, gru, bag of words, bigram — and an LSTM (--model NAME, or
+--preset NAME for a measured run), on a file of words, one per line, and then makes up
+new words like them. Without --input-file it uses the bundled
 names.txt (32,257 US baby names of 2018).`,
 		Version:       version(),
 		SilenceUsage:  true,

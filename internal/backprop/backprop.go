@@ -116,6 +116,14 @@ func passOf(l model.Layer) pass {
 		return posEmbedding{l}
 	case *model.Block:
 		return block{l}
+	case *model.RNN:
+		return rnn{l}
+	case *model.GRU:
+		return gru{l}
+	case *model.LSTM:
+		return lstm{l}
+	case *model.BoWBlock:
+		return bowBlock{l}
 	}
 	panic(fmt.Sprintf("backprop: no backward pass for %T", l))
 }

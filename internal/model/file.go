@@ -19,12 +19,14 @@ import (
 // damaged. Version 4 is the Transformer (model = transformer), with n_head
 // and dropout, and any model trained with AdamW or a cosine schedule, whose
 // trainer state an older makemore would misread; other MLPs are still
-// written as before. Tensors named with the prefix
+// written as before. Version 5 is makemore.py's other families (model = rnn,
+// gru, bow, bigram) and our lstm, which a version-4 reader would call an
+// unknown model rather than a newer file. Tensors named with the prefix
 // ExtraPrefix are not the model's (an optimizer's state) and are passed
 // through.
 const (
 	FormatName    = "makemore-mlp"
-	FormatVersion = 4
+	FormatVersion = 5
 	ExtraPrefix   = "optimizer."
 )
 
@@ -63,11 +65,14 @@ func (m *Model) Save(path string, meta Meta, extra map[string]string, more ...ch
 	if m.NoBN {
 		version, kv["batchnorm"] = 3, "false"
 	}
-	if m.Sequence() {
+	switch {
+	case m.Arch == ArchTransformer:
 		// An MLP's keys that mean nothing here stay, as Canonical spells
 		// them, so that every version reads the same way.
 		version, kv["n_head"] = 4, strconv.Itoa(m.Heads)
 		kv["dropout"] = strconv.FormatFloat(m.Dropout, 'g', -1, 64)
+	case m.Sequence():
+		version = 5
 	}
 	for k, v := range extra {
 		if k == "format_version" {

@@ -23,8 +23,11 @@ type Fold struct {
 // sums are taken in float64 and rounded once. The result has no batchnorm
 // (NoBN) and shares nothing with m.
 func (m *Model) FoldBatchNorm() (*Model, []Fold, error) {
-	if m.Sequence() {
+	if m.Arch == ArchTransformer {
 		return nil, nil, fmt.Errorf("a transformer has LayerNorm, which normalises each row by its own statistics, and no batchnorm: there is nothing to fold")
+	}
+	if m.Sequence() {
+		return nil, nil, fmt.Errorf("model %s has no batchnorm: there is nothing to fold", m.Arch)
 	}
 	if m.NoBN {
 		return nil, nil, fmt.Errorf("the model has no batchnorm to fold")

@@ -60,6 +60,11 @@ const (
 	ArchMLP         = "mlp"
 	ArchWaveNet     = "wavenet"
 	ArchTransformer = "transformer"
+	ArchRNN         = "rnn"
+	ArchGRU         = "gru"
+	ArchLSTM        = "lstm"
+	ArchBoW         = "bow"
+	ArchBigram      = "bigram"
 	ActTanh         = "tanh"
 	ActReLU         = "relu"
 	ActGELU         = "gelu"
@@ -67,7 +72,7 @@ const (
 
 // ArchNames and Activations list the names Config takes.
 var (
-	ArchNames       = []string{ArchMLP, ArchWaveNet, ArchTransformer}
+	ArchNames       = []string{ArchMLP, ArchWaveNet, ArchTransformer, ArchRNN, ArchGRU, ArchLSTM, ArchBoW, ArchBigram}
 	ActivationNames = []string{ActTanh, ActReLU, ActGELU}
 )
 
@@ -86,11 +91,20 @@ func (c Config) Canonical() Config {
 			c.Layers = bits.Len(uint(c.Block)) - 1
 		}
 	}
-	if c.Sequence() {
+	switch c.Arch {
+	case ArchTransformer:
 		// makemore.py's Transformer: GELU in an MLP four times as wide as
 		// the embedding, LayerNorm instead of batchnorm, biases everywhere
 		// but the logits.
 		c.Activation, c.Hidden, c.NoBN, c.NoBias, c.OutputBN, c.Gain = ActGELU, 4*c.Embd, true, false, false, 0
+	case ArchBigram:
+		// A bigram is its table of logits, a row per previous character.
+		c.Embd, c.Hidden = c.Vocab, c.Vocab
+		fallthrough
+	case ArchRNN, ArchGRU, ArchLSTM, ArchBoW:
+		// makemore.py's other models: tanh, no batchnorm, torch's init,
+		// n-hidden the state's (or the bag of words' MLP's) width.
+		c.Activation, c.NoBN, c.NoBias, c.OutputBN, c.Gain, c.Heads = ActTanh, true, false, false, 0, 0
 	}
 	if c.Arch == ArchWaveNet && !c.NoBN {
 		c.NoBias = true // lecture 5's Linears before batchnorm have none
@@ -117,7 +131,17 @@ func (c Config) In() int { return c.Block * c.Embd }
 // Sequence reports a model that reads each word as one sequence, a row per
 // position (see data.Dataset.WordBatch), rather than a fixed context per
 // predicted character.
-func (c Config) Sequence() bool { return c.Arch == ArchTransformer }
+func (c Config) Sequence() bool {
+	switch c.Arch {
+	case ArchTransformer, ArchRNN, ArchGRU, ArchLSTM, ArchBoW, ArchBigram:
+		return true
+	}
+	return false
+}
+
+// Recurrent reports a model whose cell carries a state from one character to
+// the next: rnn, gru and lstm.
+func (c Config) Recurrent() bool { return c.Arch == ArchRNN || c.Arch == ArchGRU || c.Arch == ArchLSTM }
 
 // Context is the tokens each row of the model's input holds: the Block
 // previous characters for an MLP, the row's own input token for a sequence
@@ -183,9 +207,11 @@ func (c Config) Validate() error {
 		return fmt.Errorf("batchnorm on the logits in a model without batchnorm")
 	case !(c.Dropout >= 0 && c.Dropout < 1):
 		return fmt.Errorf("dropout must be at least 0 and below 1, got %v", c.Dropout)
-	case c.Dropout > 0 && !c.Sequence():
-		return fmt.Errorf("dropout is the transformer's; the MLPs have batchnorm")
-	case c.Sequence() && (c.Heads < 1 || c.Embd%c.Heads != 0):
+	case c.Dropout > 0 && c.Arch != ArchTransformer:
+		return fmt.Errorf("dropout is the transformer's")
+	case c.Sequence() && c.Arch != ArchTransformer && c.Layers != 1:
+		return fmt.Errorf("a %s has one layer, not %d", c.Arch, c.Layers)
+	case c.Arch == ArchTransformer && (c.Heads < 1 || c.Embd%c.Heads != 0):
 		return fmt.Errorf("a transformer's n-embd (%d) must be a whole multiple of its n-head (%d), the heads splitting it evenly", c.Embd, c.Heads)
 	case c.Arch == ArchWaveNet && 1<<c.Layers != c.Block:
 		return fmt.Errorf("a wavenet of block size %d has %d levels, not %d", c.Block, bits.Len(uint(c.Block))-1, c.Layers)

@@ -331,6 +331,14 @@ func TestNumParamsOfLectureModels(t *testing.T) {
 		{Config{Vocab: 27, Block: 3, Embd: 10, Hidden: 200}, 12297},
 		{Config{Vocab: 27, Block: 3, Embd: 10, Hidden: 100, Layers: 5, NoBias: true, OutputBN: true}, 47024},
 		{Config{Vocab: 27, Block: 8, Embd: 24, Hidden: 128, Arch: ArchWaveNet}, 76579},
+		// makemore.py's other families at its defaults (n_embd 64, n_embd2
+		// 64, block 16), counted by hand from its modules: wte 27·64, the
+		// start state 64, a gate (64+64)·64 + 64, lm_head 64·27 + 27.
+		{Config{Vocab: 27, Block: 16, Embd: 64, Hidden: 64, Arch: ArchRNN}, 1728 + 64 + 8256 + 1755},
+		{Config{Vocab: 27, Block: 16, Embd: 64, Hidden: 64, Arch: ArchGRU}, 1728 + 64 + 3*8256 + 1755},
+		{Config{Vocab: 27, Block: 16, Embd: 64, Hidden: 64, Arch: ArchLSTM}, 1728 + 2*64 + 4*8256 + 1755},
+		{Config{Vocab: 27, Block: 16, Embd: 64, Hidden: 64, Arch: ArchBoW}, 1728 + 16*64 + 2*(64*64+64) + 1755},
+		{Config{Vocab: 27, Block: 16, Arch: ArchBigram}, 27 * 27},
 	} {
 		if err := c.cfg.Validate(); err != nil {
 			t.Fatal(err)
@@ -349,7 +357,9 @@ func TestArchitectureLimits(t *testing.T) {
 		{Config{Vocab: 27, Block: 6, Embd: 4, Hidden: 8, Arch: ArchWaveNet}, "power of two"},
 		{Config{Vocab: 27, Block: 8, Embd: 4, Hidden: 8, Arch: ArchWaveNet, Layers: 2}, "has 3 levels, not 2"},
 		{Config{Vocab: 27, Block: 8, Embd: 4, Hidden: 8, Arch: ArchWaveNet, OutputBN: true}, "lecture 3's MLP"},
-		{Config{Vocab: 27, Block: 3, Embd: 4, Hidden: 8, Arch: "rnn"}, "model must be one of mlp, wavenet"},
+		{Config{Vocab: 27, Block: 3, Embd: 4, Hidden: 8, Arch: "cnn"}, "model must be one of mlp, wavenet"},
+		{Config{Vocab: 27, Block: 3, Embd: 4, Hidden: 8, Arch: ArchGRU, Layers: 2}, "a gru has one layer, not 2"},
+		{Config{Vocab: 27, Block: 3, Embd: 4, Hidden: 8, Arch: ArchRNN, Dropout: 0.1}, "dropout is the transformer's"},
 		{Config{Vocab: 27, Block: 3, Embd: 4, Hidden: 8, Activation: "swish"}, "activation must be one of tanh, relu, gelu"},
 		{Config{Vocab: 27, Block: 3, Embd: 4, Hidden: 8, Layers: MaxLayers + 1}, "n-layer must be between"},
 		{Config{Vocab: 27, Block: 3, Embd: 4, Hidden: 8, Gain: math.NaN()}, "initial gain"},

@@ -215,6 +215,14 @@ func (c Config) Network() (*Network, error) {
 	switch c.Arch {
 	case ArchTransformer:
 		c.transformer(n)
+	case ArchRNN, ArchGRU, ArchLSTM:
+		c.recurrent(n)
+	case ArchBoW:
+		c.bow(n)
+	case ArchBigram:
+		// logits = L[X], the table [Vocab × Vocab] zeros at the start:
+		// makemore.py's bigram, with no layer between lookup and loss.
+		n.Embed = &Embedding{Name: n.name("emb"), Embd: c.Vocab, C: n.param("logits", Init{}, c.Vocab, c.Vocab)}
 	case ArchWaveNet:
 		n.Embed = &Embedding{Name: n.name("emb"), Embd: c.Embd, C: n.param("C", Init{Std: 1}, c.Vocab, c.Embd)}
 		c.wavenet(n, gain)
@@ -316,6 +324,56 @@ func (c Config) transformer(n *Network) {
 	}
 	n.add("xf", n.layerNorm("ln_f", C))
 	n.add("logits", n.torchLinear("lm_head", false, C, c.Vocab))
+}
+
+// recurrent lists makemore.py's RNN and GRU, and our LSTM, over the rows of
+// a sequence batch:
+//
+//	tok_emb = wte[X]               [rows × C]
+//	h = the cell over each word    [rows × H]  (see RNN, GRU, LSTM)
+//	logits = h·lm_head + b         [rows × Vocab]
+//
+// Named as makemore.py's state dict, ".W" a Linear's weight stored [in × out];
+// each gate a Linear over [x_t, h_{t−1}] initialised as torch's, U(±1/√(C+H))
+// weights and biases, the start states zeros.
+func (c Config) recurrent(n *Network) {
+	C, H := c.Embd, c.Hidden
+	n.Embed = &Embedding{Name: n.name("tok_emb"), Embd: C, C: n.param("wte", Init{Std: 1}, c.Vocab, C)}
+	start := n.param("start", Init{}, 1, H)
+	gate := func(name string) *Linear { return n.torchLinear("cell.xh_to_"+name, true, C+H, H) }
+	switch c.Arch {
+	case ArchRNN:
+		n.add("h", &RNN{In: C, Hidden: H, Start: start, Cell: gate("h")})
+	case ArchGRU:
+		n.add("h", &GRU{In: C, Hidden: H, Start: start, Z: gate("z"), R: gate("r"), HBar: gate("hbar")})
+	case ArchLSTM:
+		l := &LSTM{In: C, Hidden: H, Start: start, StartC: n.param("start_c", Init{}, 1, H), I: gate("i")}
+		// The forget gate's bias starts at 1 (Gers et al. 2000; Jozefowicz
+		// et al. 2015): f near σ(1) = 0.73 keeps most of the cell state
+		// from the first step, so gradients reach early characters before
+		// the gate has learned to remember; near σ(0) = 0.5 the state halves
+		// every character and the early gradients vanish.
+		l.F = n.linearBias("cell.xh_to_f.W", "cell.xh_to_f.b", C+H, H, Init{Uniform: 1 / math.Sqrt(float64(C+H))}, Init{Fill: 1})
+		l.G, l.O = gate("g"), gate("o")
+		n.add("h", l)
+	}
+	n.add("logits", n.torchLinear("lm_head", true, H, c.Vocab))
+}
+
+// bow lists makemore.py's bag of words:
+//
+//	tok_emb = wte[X]                      [rows × C]
+//	x0 = tok_emb + wpe[pos]               [rows × C]
+//	x1 = the block of x0 (see BoWBlock)   [rows × C]
+//	logits = x1·lm_head + b               [rows × Vocab]
+func (c Config) bow(n *Network) {
+	C := c.Embd
+	n.Embed = &Embedding{Name: n.name("tok_emb"), Embd: C, C: n.param("wte", Init{Std: 1}, c.Vocab, C)}
+	n.add("x0", &PosEmbedding{Embd: C, P: n.param("wpe", Init{Std: 1}, c.Block, C)})
+	n.add("x1", &BoWBlock{C: C, Hidden: c.Hidden,
+		FC:   n.torchLinear("context_block.mlp.c_fc", true, C, c.Hidden),
+		Proj: n.torchLinear("context_block.mlp.c_proj", true, c.Hidden, C)})
+	n.add("logits", n.torchLinear("lm_head", true, C, c.Vocab))
 }
 
 // torchLinear is a Linear named name, initialised as torch.nn.Linear.
@@ -469,8 +527,14 @@ func (n *Network) CheckBatch(batch int) error {
 	return nil
 }
 
-// Out is the shape of the last layer's output, the logits.
-func (n *Network) Out() Shape { return n.Nodes[len(n.Nodes)-1].Out }
+// Out is the shape of the last layer's output, the logits: the embedding's
+// of a network without layers (a bigram).
+func (n *Network) Out() Shape {
+	if len(n.Nodes) == 0 {
+		return Shape{n.Block, n.Embed.Embd}
+	}
+	return n.Nodes[len(n.Nodes)-1].Out
+}
 
 // ActName is the lecture's name of activation i: the embedding's output
 // for 0, node i−1's after that (as Activations.Acts).

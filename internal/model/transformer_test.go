@@ -9,17 +9,35 @@ import (
 	"github.com/makemore/makemore/internal/kernels"
 )
 
-// testTransformer is a small Transformer with random weights and words of
-// the given lengths as one sequence batch (x, y) and the rows of each.
-func testTransformer(t *testing.T, lengths ...int) (*Model, []int32, []int32) {
+// sequenceConfigs are a small model of every sequence family, on
+// non-square shapes (n-embd 8, n-hidden 5).
+var sequenceConfigs = []Config{
+	{Arch: ArchTransformer, Vocab: 7, Block: 6, Embd: 8, Heads: 2, Layers: 2},
+	{Arch: ArchRNN, Vocab: 7, Block: 6, Embd: 8, Hidden: 5},
+	{Arch: ArchGRU, Vocab: 7, Block: 6, Embd: 8, Hidden: 5},
+	{Arch: ArchLSTM, Vocab: 7, Block: 6, Embd: 8, Hidden: 5},
+	{Arch: ArchBoW, Vocab: 7, Block: 6, Embd: 8, Hidden: 5},
+	{Arch: ArchBigram, Vocab: 7, Block: 6},
+}
+
+// testSequence is the model cfg with random weights (the start states and a
+// bigram's table too, which start at 0) and words of the given lengths as
+// one sequence batch (x, y).
+func testSequence(t *testing.T, cfg Config, lengths ...int) (*Model, []int32, []int32) {
 	t.Helper()
-	cfg := Config{Arch: ArchTransformer, Vocab: 7, Block: 6, Embd: 8, Heads: 2, Layers: 2}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	m := New(cfg)
 	r := rand.New(rand.NewPCG(3, 4))
 	m.Init(r)
+	for _, p := range m.Net.Params {
+		if p.Init == (Init{}) {
+			for i := range p.Of(m.Weights) {
+				p.Of(m.Weights)[i] = float32(0.5 * r.NormFloat64())
+			}
+		}
+	}
 	var x, y []int32
 	for _, n := range lengths {
 		x = append(x, 0)
@@ -46,8 +64,14 @@ func forward(m *Model, pool *kernels.Pool, x, y []int32) *Activations {
 // attention never lets a row read a later one, so the rows after a word's
 // end change nothing before it. The two agree to float rounding.
 func TestPackingIsPaddingWithoutThePadding(t *testing.T) {
+	for _, cfg := range sequenceConfigs {
+		t.Run(cfg.Arch, func(t *testing.T) { testPacking(t, cfg) })
+	}
+}
+
+func testPacking(t *testing.T, cfg Config) {
 	lengths := []int{3, 5, 0, 2}
-	m, x, y := testTransformer(t, lengths...)
+	m, x, y := testSequence(t, cfg, lengths...)
 	pool := kernels.NewPool(2)
 	defer pool.Close()
 	packed := forward(m, pool, x, y).Loss
@@ -93,19 +117,25 @@ func TestPackingIsPaddingWithoutThePadding(t *testing.T) {
 // The decoder's key/value cache computes the rows a batch computes, bit for
 // bit: sampling and scoring see the model that training and eval see.
 func TestDecoderMatchesTheBatch(t *testing.T) {
-	m, x, y := testTransformer(t, 5)
+	for _, cfg := range sequenceConfigs {
+		t.Run(cfg.Arch, func(t *testing.T) { testDecoder(t, cfg) })
+	}
+}
+
+func testDecoder(t *testing.T, cfg Config) {
+	m, x, y := testSequence(t, cfg, 3, 5, 0, 2) // words of several lengths in one batch
 	pool := kernels.NewPool(2)
 	defer pool.Close()
 	a := forward(m, pool, x, y)
 	logits := a.Acts[len(a.Acts)-1]
 	d := NewDecoder(m)
-	for pass := range 2 { // a second word reuses the decoder
-		d.Reset()
-		for i, tok := range x {
-			got := d.Next(int(tok))
-			if want := logits[i*m.Vocab : (i+1)*m.Vocab]; !slices.Equal(got, want) {
-				t.Fatalf("pass %d, position %d: decoder logits %v, batch %v", pass, i, got, want)
-			}
+	for i, tok := range x { // each word reuses the decoder
+		if tok == 0 {
+			d.Reset()
+		}
+		got := d.Next(int(tok))
+		if want := logits[i*m.Vocab : (i+1)*m.Vocab]; !slices.Equal(got, want) {
+			t.Fatalf("row %d: decoder logits %v, batch %v", i, got, want)
 		}
 	}
 }

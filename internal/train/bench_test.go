@@ -50,8 +50,12 @@ func BenchmarkStep(b *testing.B) {
 		{"large", 128, model.Config{Block: 3, Embd: 24, Hidden: 512}, Optimizer{}, false},
 		{"part3", Presets["part3"].BatchSize, Presets["part3"].Model, Optimizer{}, false},
 		{"part5", Presets["part5"].BatchSize, Presets["part5"].Model, Optimizer{}, true},
-		// makemore.py's Transformer at its defaults, words of names.txt (block 16)
-		{"transformer", 32, MakemorePy.Model, MakemorePy.Optimizer, false},
+		// makemore.py's models at its defaults, words of names.txt (block 16)
+		{"transformer", 32, makemorePyModel(model.ArchTransformer), MakemorePy[model.ArchTransformer].Optimizer, false},
+		{"rnn", 32, makemorePyModel(model.ArchRNN), MakemorePy[model.ArchRNN].Optimizer, false},
+		{"gru", 32, makemorePyModel(model.ArchGRU), MakemorePy[model.ArchGRU].Optimizer, false},
+		{"lstm", 32, makemorePyModel(model.ArchLSTM), MakemorePy[model.ArchLSTM].Optimizer, false},
+		{"bow", 32, makemorePyModel(model.ArchBoW), MakemorePy[model.ArchBoW].Optimizer, false},
 	} {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/threads=%d", c.name, threads), func(b *testing.B) { benchStep(b, c.cfg, c.opt, c.batch, threads, 0) })
@@ -62,6 +66,13 @@ func BenchmarkStep(b *testing.B) {
 			}
 		}
 	}
+}
+
+// makemorePyModel is makemore.py's model arch over names.txt's words.
+func makemorePyModel(arch string) model.Config {
+	c := MakemorePy[arch].Model
+	c.Block = 16
+	return c
 }
 
 // benchStep times training steps of the model cfg, logging the update

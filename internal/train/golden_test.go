@@ -141,6 +141,67 @@ var goldens = []struct {
 			"amd64.v3/portable": "sha256:25852cf056393657d7b59553f4fb2808bf3e25aae346dc3db70ef0f90dfd2c84",
 		},
 	},
+	{
+		name: "rnn n-embd 16, n-hidden 12, makemore.py's AdamW, 1,000 names, max-steps 200",
+		opts: func(o *Options) { makemorePyRun(o, model.ArchRNN) },
+		sums: map[string]string{
+			"amd64.v1/avx2":     "sha256:d53ee9304abd4663a2ddd52c8915dd70c0e12e47630c4cc2466cbb24c2674413",
+			"amd64.v1/portable": "sha256:ab04308d348dbeae63b8bf13bba1bf941df85861402d42b1b7a31e3db117e5fc",
+			"amd64.v3/avx2":     "sha256:d53ee9304abd4663a2ddd52c8915dd70c0e12e47630c4cc2466cbb24c2674413",
+			"amd64.v3/portable": "sha256:7421f3c9266c750c80b3bcc4b627fe2dfe7e32956acf200ab7a4fec5b01a9f98",
+		},
+	},
+	{
+		name: "gru n-embd 16, n-hidden 12, makemore.py's AdamW, 1,000 names, max-steps 200",
+		opts: func(o *Options) { makemorePyRun(o, model.ArchGRU) },
+		sums: map[string]string{
+			"amd64.v1/avx2":     "sha256:a0fd8b187e5b4c1e4ba54958cd28dc78aef8f0d55207665edc25d33f73f5028f",
+			"amd64.v1/portable": "sha256:236ee576f735d7c79783115c8ca89f5acd39400d10779a2377838ffe33e881a2",
+			"amd64.v3/avx2":     "sha256:5e7c5a5d30e63d697298b47a7a895c2eb7d6dbf9ebdd503c19215f9fcd68b1bb",
+			"amd64.v3/portable": "sha256:8381b5039bcbccd5f5e20a9b32105f030b584340fa963933f5c5d20332626a82",
+		},
+	},
+	{
+		name: "lstm n-embd 16, n-hidden 12, makemore.py's AdamW, 1,000 names, max-steps 200",
+		opts: func(o *Options) { makemorePyRun(o, model.ArchLSTM) },
+		sums: map[string]string{
+			"amd64.v1/avx2":     "sha256:5681b00cec95c2eeb177256bfbadfca29fabc26b9c46372a81934767dedcb870",
+			"amd64.v1/portable": "sha256:6922780333b698a03c035ead7f915269a1c1f0a3ead007a07096be4356c0f639",
+			"amd64.v3/avx2":     "sha256:fa4546ac3964eb6ced8b8568e88d0b3b47dc66485c7af5d6a963cde4a51b4313",
+			"amd64.v3/portable": "sha256:726c006fd1f4482e7567e110c5fc24e5ab63578d5222b2121c4ffef179ed1f1e",
+		},
+	},
+	{
+		name: "bow n-embd 16, n-hidden 12, makemore.py's AdamW, 1,000 names, max-steps 200",
+		opts: func(o *Options) { makemorePyRun(o, model.ArchBoW) },
+		sums: map[string]string{
+			"amd64.v1/avx2":     "sha256:01c3836e6d5a6fe5f1c882caf1c560dcfd20aeab71b4e8ea6721bce4dae119cf",
+			"amd64.v1/portable": "sha256:53547e882e52d1ec01b6048e2e6394cd7270e9fdc3c5ef28825acb47033c73df",
+			"amd64.v3/avx2":     "sha256:304d27879f0796d9b548b68d597a409631cb825ba8a439e40f3daca4677270f2",
+			"amd64.v3/portable": "sha256:be66503f89ffe535bb31d2a2c0e89b5b57823ba03d03fc23342491b050c02856",
+		},
+	},
+	{
+		name: "bigram, makemore.py's AdamW, 1,000 names, max-steps 200",
+		opts: func(o *Options) { makemorePyRun(o, model.ArchBigram) },
+		sums: map[string]string{
+			"amd64.v1/avx2":     "sha256:dba11fe627590c0e07fd22495742faf58d7f68dd38fd538de028afc81f36860a",
+			"amd64.v1/portable": "sha256:c20a6463da1b0aa8f5ca9940920692a34e41dc12ed3f6de649578c6635fde86e",
+			"amd64.v3/avx2":     "sha256:dba11fe627590c0e07fd22495742faf58d7f68dd38fd538de028afc81f36860a",
+			"amd64.v3/portable": "sha256:c20a6463da1b0aa8f5ca9940920692a34e41dc12ed3f6de649578c6635fde86e",
+		},
+	},
+}
+
+// makemorePyRun sets o to makemore.py's model arch and training settings,
+// shrunk to n-embd 16 and n-hidden 12 over the first 1,000 names for 200
+// steps.
+func makemorePyRun(o *Options, arch string) {
+	p := MakemorePy[arch]
+	o.Words = firstWords(o.Words, 1000)
+	o.Model, o.BatchSize, o.Schedule, o.Optimizer = p.Model, p.BatchSize, p.Schedule, p.Optimizer
+	o.Model.Block, o.Model.Embd, o.Model.Hidden = o.Words.MaxLen()+1, 16, 12
+	o.MaxSteps, o.CheckpointEvery, o.EvalEvery = 200, 100, 50
 }
 
 // part sets o to preset name's model, shortened to 200 steps.

@@ -14,15 +14,35 @@ type Preset struct {
 	KeepBest  bool // keep the model of the best val probe (see Options.KeepBest)
 }
 
-// MakemorePy is makemore.py's Transformer with its exact training settings
-// (AdamW at a constant 5e-4, weight decay 0.01, batch 32), over the words of
-// names.txt (block 16): the starting point of the transformer preset, and
-// what the benchmarks compare with makemore.py itself.
-var MakemorePy = Preset{
-	Model:     model.Config{Arch: model.ArchTransformer, Block: 16, Embd: 64, Heads: 4, Layers: 4},
-	BatchSize: 32, MaxSteps: 10000,
-	Schedule:  Schedule{LR: 5e-4, DecayStep: 1 << 30, DecayFactor: 1},
-	Optimizer: Optimizer{Name: AdamW, WeightDecay: 0.01},
+// MakemorePy is each of makemore.py's models with its defaults and exact
+// training settings (AdamW at a constant 5e-4, weight decay 0.01, batch 32),
+// by architecture, plus our LSTM at the RNN's: what `--model NAME` starts
+// from, the presets of the same names build on, and the benchmarks compare
+// with makemore.py itself. The Transformer's block is names.txt's 16; the
+// others take the words' own (Block 0), as makemore.py does.
+var MakemorePy = map[string]Preset{
+	model.ArchTransformer: makemorePy(model.Config{Arch: model.ArchTransformer, Block: 16, Embd: 64, Heads: 4, Layers: 4}),
+	model.ArchRNN:         makemorePy(model.Config{Arch: model.ArchRNN, Embd: 64, Hidden: 64}),
+	model.ArchGRU:         makemorePy(model.Config{Arch: model.ArchGRU, Embd: 64, Hidden: 64}),
+	model.ArchLSTM:        makemorePy(model.Config{Arch: model.ArchLSTM, Embd: 64, Hidden: 64}),
+	model.ArchBoW:         makemorePy(model.Config{Arch: model.ArchBoW, Embd: 64, Hidden: 64}),
+	model.ArchBigram:      makemorePy(model.Config{Arch: model.ArchBigram}),
+}
+
+// makemorePy is model m with makemore.py's training settings; 10,000 steps
+// stands in for its unbounded loop.
+func makemorePy(m model.Config) Preset {
+	return Preset{
+		Model: m, BatchSize: 32, MaxSteps: 10000,
+		Schedule:  Schedule{LR: 5e-4, DecayStep: 1 << 30, DecayFactor: 1},
+		Optimizer: Optimizer{Name: AdamW, WeightDecay: 0.01},
+	}
+}
+
+// withSteps is p trained for steps steps.
+func withSteps(p Preset, steps int) Preset {
+	p.MaxSteps = steps
+	return p
 }
 
 // Presets by name; PresetNames lists them in order.
@@ -65,6 +85,13 @@ var (
 			Optimizer: Optimizer{Name: AdamW, WeightDecay: 0.1},
 			KeepBest:  true,
 		},
+		// makemore.py's other models at its settings, each for the steps
+		// after which its val loss stops falling (docs/models.md shows them).
+		"rnn":    withSteps(MakemorePy[model.ArchRNN], 20000),
+		"gru":    withSteps(MakemorePy[model.ArchGRU], 20000),
+		"lstm":   withSteps(MakemorePy[model.ArchLSTM], 20000),
+		"bow":    withSteps(MakemorePy[model.ArchBoW], 20000),
+		"bigram": withSteps(MakemorePy[model.ArchBigram], 20000),
 	}
-	PresetNames = []string{"part3", "part4", "part5", "best", "transformer"}
+	PresetNames = []string{"part3", "part4", "part5", "best", "transformer", "rnn", "gru", "lstm", "bow", "bigram"}
 )
