@@ -1,11 +1,13 @@
-// Command seedspread trains makemore.py's Transformer at its exact settings
+// Command seedspread trains one of makemore.py's models (its Transformer
+// unless -model names another) at makemore.py's exact settings
 // (train.MakemorePy: AdamW at a constant 5e-4, weight decay 0.01, batch 32)
 // on the split of one seed, with the initial weights and minibatches of
 // another, and prints the val loss every 5,000 steps: our side of the
-// seed-to-seed spread that docs/transformer.md compares with makemore.py's.
+// seed-to-seed spread that docs/transformer.md compares with makemore.py's
+// (bench/transformer_torch.py, bench/recurrent_torch.py).
 // makemore train --seed sets all three at once.
 //
-//	go run ./bench/seedspread [-split 42] [-steps 10000] SEED...
+//	go run ./bench/seedspread [-model transformer] [-split 42] [-steps 10000] SEED...
 package main
 
 import (
@@ -23,11 +25,12 @@ import (
 )
 
 func main() {
+	arch := flag.String("model", model.ArchTransformer, "one of makemore.py's models (train.MakemorePy)")
 	split := flag.Uint64("split", 42, "seed of the 80/10/10 split")
 	steps := flag.Int("steps", 10000, "steps of each run")
 	flag.Parse()
 	if flag.NArg() == 0 {
-		fmt.Fprintln(os.Stderr, "usage: seedspread [-split 42] [-steps 10000] SEED...")
+		fmt.Fprintln(os.Stderr, "usage: seedspread [-model transformer] [-split 42] [-steps 10000] SEED...")
 		os.Exit(2)
 	}
 	f, err := data.Parse("names.txt", makemore.Names)
@@ -41,6 +44,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, "seedspread:", err)
 		os.Exit(1)
 	}
+	p, ok := train.MakemorePy[*arch]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "seedspread: -model %s is not one of makemore.py's\n", *arch)
+		os.Exit(2)
+	}
+	cfg := p.Model
+	cfg.Vocab, cfg.Block = v.Size(), f.MaxLen()+1
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(os.Stderr, "seedspread: -model %s: %v\n", *arch, err)
+		os.Exit(2)
+	}
 	pool := kernels.NewPool(1)
 	defer pool.Close()
 	for _, arg := range flag.Args() {
@@ -49,9 +63,6 @@ func main() {
 			fmt.Fprintf(os.Stderr, "seedspread: seed %q is not a whole number\n", arg)
 			os.Exit(2)
 		}
-		p := train.MakemorePy[model.ArchTransformer]
-		cfg := p.Model
-		cfg.Vocab, cfg.Block = v.Size(), f.MaxLen()+1
 		m := model.New(cfg)
 		m.Init(data.NewRand(seed, data.StreamInit))
 		tr := train.New(m, pool, sp.Train, p.BatchSize, rand.NewPCG(seed, data.StreamBatch), p.Schedule, p.Optimizer)
