@@ -35,14 +35,7 @@ func TestSequenceFamiliesAgainstReferenceAndFiniteDifferences(t *testing.T) {
 				}
 			}
 			x, y := sequenceBatch(r, cfg.Vocab, 3, 5, 0, 2, 5)
-			checkRows(t, CheckFused(pool, m, x, y), len(m.Net.Nodes)+1+len(m.Net.Params))
-			numeric := CheckFiniteDiff(pool, m, x, y, 0)
-			checkRows(t, numeric, len(m.Net.Params))
-			for _, row := range numeric {
-				if row.Checked != row.Total {
-					t.Errorf("%s: only %d of %d elements checked", row.Name, row.Checked, row.Total)
-				}
-			}
+			checkEverything(t, pool, m, x, y)
 		})
 	}
 }

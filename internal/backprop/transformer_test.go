@@ -44,13 +44,20 @@ func TestTransformerAgainstReferenceAndFiniteDifferences(t *testing.T) {
 		moveFromStart(m, r, func(name string) bool { return strings.HasSuffix(name, ".weight") },
 			func(name string) bool { return strings.HasSuffix(name, ".bias") })
 		x, y := sequenceBatch(r, cfg.Vocab, 3, 5, 0, 2)
-		checkRows(t, CheckFused(pool, m, x, y), len(m.Net.Nodes)+1+len(m.Net.Params))
-		numeric := CheckFiniteDiff(pool, m, x, y, 0)
-		checkRows(t, numeric, len(m.Net.Params))
-		for _, row := range numeric {
-			if row.Checked != row.Total {
-				t.Errorf("%s: only %d of %d elements checked", row.Name, row.Checked, row.Total)
-			}
+		checkEverything(t, pool, m, x, y)
+	}
+}
+
+// checkEverything runs both checks on the batch (x, y), every element of
+// every parameter against its finite difference.
+func checkEverything(t *testing.T, pool *kernels.Pool, m *model.Model, x, y []int32) {
+	t.Helper()
+	checkRows(t, CheckFused(pool, m, x, y), len(m.Net.Nodes)+1+len(m.Net.Params))
+	numeric := CheckFiniteDiff(pool, m, x, y, 0)
+	checkRows(t, numeric, len(m.Net.Params))
+	for _, row := range numeric {
+		if row.Checked != row.Total {
+			t.Errorf("%s: only %d of %d elements checked", row.Name, row.Checked, row.Total)
 		}
 	}
 }

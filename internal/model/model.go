@@ -139,10 +139,6 @@ func (c Config) Sequence() bool {
 	return false
 }
 
-// Recurrent reports a model whose cell carries a state from one character to
-// the next: rnn, gru and lstm.
-func (c Config) Recurrent() bool { return c.Arch == ArchRNN || c.Arch == ArchGRU || c.Arch == ArchLSTM }
-
 // Context is the tokens each row of the model's input holds: the Block
 // previous characters for an MLP, the row's own input token for a sequence
 // model, whose rows see each other through attention.
