@@ -33,7 +33,7 @@ type GRUCache struct {
 
 func (g *GRU) NewCache(rows int) any {
 	n := rows * g.Hidden
-	return &GRUCache{Order: NewTimeOrder(rows, rows), X: make([]float32, rows*g.In), HP: make([]float32, n),
+	return &GRUCache{Order: NewTimeOrder(rows), X: make([]float32, rows*g.In), HP: make([]float32, n),
 		R: make([]float32, n), Z: make([]float32, n), HBar: make([]float32, n), RH: make([]float32, n), H: make([]float32, n), tmp: make([]float32, n)}
 }
 

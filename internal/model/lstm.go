@@ -40,7 +40,7 @@ type LSTMCache struct {
 func (l *LSTM) NewCache(rows int) any {
 	n := rows * l.Hidden
 	b := func() []float32 { return make([]float32, n) }
-	return &LSTMCache{Order: NewTimeOrder(rows, rows), X: make([]float32, rows*l.In), HP: b(), CP: b(),
+	return &LSTMCache{Order: NewTimeOrder(rows), X: make([]float32, rows*l.In), HP: b(), CP: b(),
 		I: b(), F: b(), G: b(), O: b(), C: b(), TC: b(), H: b(), tmp: b()}
 }
 

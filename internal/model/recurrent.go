@@ -24,9 +24,9 @@ type TimeOrder struct {
 	count []int   // words per length, for the counting sort
 }
 
-// NewTimeOrder has room for rows rows of words up to block long.
-func NewTimeOrder(rows, block int) *TimeOrder {
-	return &TimeOrder{Perm: make([]int32, 0, rows), Off: make([]int, 0, block+1), words: make([]int32, 0, rows), count: make([]int, block+1)}
+// NewTimeOrder has room for a batch of rows rows.
+func NewTimeOrder(rows int) *TimeOrder {
+	return &TimeOrder{Perm: make([]int32, 0, rows), Off: make([]int, 0, rows+1), words: make([]int32, 0, rows), count: make([]int, rows+1)}
 }
 
 // Build lays out the words of starts (see Exec.Starts).

@@ -29,7 +29,7 @@ type RNNCache struct {
 
 func (r *RNN) NewCache(rows int) any {
 	h := r.Hidden
-	return &RNNCache{Order: NewTimeOrder(rows, rows), X: make([]float32, rows*r.In),
+	return &RNNCache{Order: NewTimeOrder(rows), X: make([]float32, rows*r.In),
 		HP: make([]float32, rows*h), H: make([]float32, rows*h), tmp: make([]float32, rows*h)}
 }
 
