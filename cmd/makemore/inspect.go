@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -24,6 +26,7 @@ type inspectOptions struct {
 	seedSet                       bool // --seed was given: a checkpoint's own seed is not used
 	threads                       int
 	asJSON                        bool
+	pictures                      bool // draw them: the tables' default, with --json only when --out says where
 
 	in  io.Reader // the words file of --input-file -
 	out io.Writer
@@ -57,8 +60,9 @@ replacement by the minibatch generator of --seed: the first minibatch that
 
 It writes activations.png, gradients.png and weights.png (density histograms over
 100 bins, one curve per layer or weight) and saturation.png (batch rows × hidden
-units, white where saturated, one panel per layer) in --out, default the work dir.
---json prints one object: {"loss", "layers": [{"name", "act_mean", "act_std",
+units, white where saturated, one panel per layer) in --out, default the work dir;
+with --json, for scripts, only when --out is given. The report is printed first, so a
+picture that cannot be written costs nothing of it. --json prints one object: {"loss", "layers": [{"name", "act_mean", "act_std",
 "saturation_pct", "grad_mean", "grad_std"}], "params": [{"name", "shape",
 "grad_mean", "grad_std", "data_std", "grad_data_ratio"}]}.`,
 		Example: `  makemore inspect                        # the trained model in out/
@@ -80,6 +84,7 @@ units, white where saturated, one panel per layer) in --out, default the work di
 				return usagef("--batch-size draws a batch, --words takes every example of a file: give one of them")
 			}
 			o.seedSet = cmd.Flags().Changed("seed")
+			o.pictures = !o.asJSON || cmd.Flags().Changed("out")
 			if o.outDir == "" {
 				o.outDir = o.workDir
 			}
@@ -126,14 +131,19 @@ func runInspect(o *inspectOptions) error {
 	if err != nil {
 		return err
 	}
+	if o.asJSON {
+		err = json.NewEncoder(o.out).Encode(rep)
+	} else {
+		err = printReport(o.out, rep, !m.NoBN)
+	}
+	if err != nil || !o.pictures {
+		return err
+	}
 	if err := writePictures(o.outDir, rep); err != nil {
 		return err
 	}
 	o.log.printf("makemore: wrote activations.png, gradients.png, weights.png and saturation.png in %s", o.outDir)
-	if o.asJSON {
-		return json.NewEncoder(o.out).Encode(rep)
-	}
-	return printReport(o.out, rep, !m.NoBN)
+	return nil
 }
 
 // load returns the model to inspect, its vocabulary, and the training split
@@ -162,6 +172,9 @@ func (o *inspectOptions) load() (*model.Model, *data.Vocab, *data.Dataset, error
 		return m, vocab, sp.Train, nil
 	}
 	ck, err := workdir.Load(o.workDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil, fmt.Errorf("%v; the pictures' directory is --out, and --init inspects a fresh model", err)
+	}
 	if err != nil {
 		return nil, nil, nil, err
 	}

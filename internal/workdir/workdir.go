@@ -5,6 +5,7 @@ package workdir
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -45,14 +46,21 @@ type Checkpoint struct {
 	Extra    []checkpoint.Tensor // saved beside the model's: an optimizer's state
 }
 
-// Load reads the checkpoint of dir, with a hint when there is none.
+// Load reads the checkpoint of dir, with a hint when there is none (an
+// error that is fs.ErrNotExist, for a command to add its own).
 func Load(dir string) (*Checkpoint, error) {
 	path := CheckpointPath(dir)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("%s: no checkpoint; run 'makemore train -o %s' first, or pass the work dir with -o", path, dir)
+		return nil, fmt.Errorf("%s: no checkpoint; run 'makemore train -o %s' first, or pass the work dir with -o%w", path, dir, noCheckpoint{})
 	}
 	return load(path)
 }
+
+// noCheckpoint marks Load's error as a missing file and adds nothing to its text.
+type noCheckpoint struct{}
+
+func (noCheckpoint) Error() string        { return "" }
+func (noCheckpoint) Is(target error) bool { return target == fs.ErrNotExist }
 
 // LoadBest reads the best model of dir's train --keep-best run.
 func LoadBest(dir string) (*Checkpoint, error) {
