@@ -87,6 +87,8 @@ func TestParseCopiesAreTheSameWords(t *testing.T) {
 	for name, in := range map[string]string{
 		"bom":          "\uFEFFzoé\nemma\n",
 		"crlf":         "zoé\r\nemma\r\n",
+		"cr only":      "zoé\remma\r",
+		"cr, no end":   "zoé\r\remma",
 		"no final eol": "zoé\nemma",
 		"blank lines":  "\nzoé\n\n  emma\t\n",
 		"decomposed":   "zoe\u0301\nemma\n",
@@ -123,6 +125,23 @@ func TestParseRejects(t *testing.T) {
 		} else if !strings.HasPrefix(err.Error(), "words.txt") || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: error %q should be one line naming the file", name, err)
 		}
+	}
+	// A CR last in what was read so far waits for the next read: an LF
+	// after it makes one line end, not an empty line.
+	for _, c := range []struct {
+		in      string
+		atEOF   bool
+		advance int
+		token   string
+	}{{"ab\r", false, 0, ""}, {"ab\r", true, 3, "ab"}, {"ab\r\ncd", false, 4, "ab"}, {"ab\rcd", false, 3, "ab"}, {"ab", false, 0, ""}, {"ab", true, 2, "ab"}} {
+		advance, token, err := scanLines([]byte(c.in), c.atEOF)
+		if advance != c.advance || string(token) != c.token || err != nil {
+			t.Errorf("scanLines(%q, %v) = %d, %q, %v; want %d, %q", c.in, c.atEOF, advance, token, err, c.advance, c.token)
+		}
+	}
+	// A line too long to be a word is named by its number.
+	if _, err := Parse("w", []byte("anna\n\n"+strings.Repeat("a", MaxLineBytes+1))); err == nil || !strings.HasPrefix(err.Error(), "w:3: line longer than 65536 bytes") {
+		t.Errorf("long third line: %v", err)
 	}
 	// A NUL byte says the file is binary wherever it is, even after a bad line.
 	if _, err := Parse("w", []byte("anna\n\xff\n"+strings.Repeat("b\n", 1<<16)+"\x00")); err == nil || !strings.Contains(err.Error(), "NUL byte at offset 131079") {

@@ -161,9 +161,11 @@ func parse(name string, r io.Reader, size int64, report progress.Func) (*File, e
 	var parsed []byte // the words as hashed, written a block at a time
 	sc := bufio.NewScanner(src)
 	sc.Buffer(make([]byte, 0, 4096), MaxLineBytes)
+	sc.Split(scanLines)
 	next := int64(reportEvery)
 	var lineErr error
-	for line := 1; sc.Scan(); line++ {
+	line := 1
+	for ; sc.Scan(); line++ {
 		if src.nul >= 0 {
 			break
 		}
@@ -214,7 +216,7 @@ func parse(name string, r io.Reader, size int64, report progress.Func) (*File, e
 	case lineErr != nil:
 		return nil, lineErr
 	case errors.Is(readErr, bufio.ErrTooLong):
-		return nil, fmt.Errorf("%s: a line is longer than %d bytes; a words file has one word per line", name, MaxLineBytes)
+		return nil, fmt.Errorf("%s:%d: line longer than %d bytes; a words file has one word per line", name, line, MaxLineBytes)
 	case readErr != nil:
 		return nil, fmt.Errorf("%s: cannot read: %v; check the path and its permissions", name, fileio.Cause(readErr))
 	case src.n == 0:
@@ -227,6 +229,29 @@ func parse(name string, r io.Reader, size int64, report progress.Func) (*File, e
 	f.sortChars(chars)
 	report.Report(size, size)
 	return f, nil
+}
+
+// scanLines is bufio.ScanLines that also ends a line at a carriage return
+// alone: a file saved with old Mac line ends (CR only) is one word per
+// line, not one long word. CRLF is one end, as before.
+func scanLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	i := bytes.IndexAny(data, "\r\n")
+	switch {
+	case i < 0 && atEOF && len(data) > 0:
+		return len(data), data, nil
+	case i < 0:
+		return 0, nil, nil // more data, or the end
+	case data[i] == '\n':
+		return i + 1, data[:i], nil
+	case i+1 < len(data):
+		if data[i+1] == '\n' {
+			return i + 2, data[:i], nil
+		}
+		return i + 1, data[:i], nil
+	case atEOF:
+		return i + 1, data[:i], nil
+	}
+	return 0, nil, nil // a CR last in the buffer: an LF may follow
 }
 
 // sortChars renumbers the tokens of f, given as first seen in chars, in the
