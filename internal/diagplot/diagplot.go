@@ -63,29 +63,54 @@ func Weights(r *inspect.Report) ([]byte, error) {
 // Distributions draws each curve's density histogram (Bins bins over its
 // own min..max, each point at its bin's centre) as a line, with a legend.
 func Distributions(title, xLabel string, cs []Curve) ([]byte, error) {
+	p, err := distributions(title, xLabel, cs)
+	if err != nil {
+		return nil, err
+	}
+	return lossplot.PNG(p, 10*vg.Inch, 5*vg.Inch)
+}
+
+// distributions is the picture Distributions draws.
+func distributions(title, xLabel string, cs []Curve) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = xLabel
 	p.Y.Label.Text = "density"
+	p.Y.Min = 0
 	p.Add(plotter.NewGrid())
-	p.Legend.Top = true
-	top := 0.0
 	for i, c := range cs {
-		xy := Density(c.Values, Bins)
-		for _, v := range xy {
-			top = max(top, v.Y)
-		}
-		line, err := plotter.NewLine(xy)
+		line, err := plotter.NewLine(Density(c.Values, Bins))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", c.Label, err)
 		}
-		line.LineStyle.Width = vg.Points(1.5)
-		line.LineStyle.Color = plotutil.Color(i)
+		line.LineStyle = seriesStyle(i, vg.Points(1.5))
 		p.Add(line)
 		p.Legend.Add(c.Label, line)
 	}
-	legendRoom(p, 0, top, len(cs))
-	return lossplot.PNG(p, 10*vg.Inch, 5*vg.Inch)
+	return p, nil
+}
+
+// palette is matplotlib's tab10, the colours of the lectures' pictures: ten
+// that stay apart from each other.
+var palette = []color.Color{
+	color.RGBA{R: 31, G: 119, B: 180, A: 255},
+	color.RGBA{R: 255, G: 127, B: 14, A: 255},
+	color.RGBA{R: 44, G: 160, B: 44, A: 255},
+	color.RGBA{R: 214, G: 39, B: 40, A: 255},
+	color.RGBA{R: 148, G: 103, B: 189, A: 255},
+	color.RGBA{R: 140, G: 86, B: 75, A: 255},
+	color.RGBA{R: 227, G: 119, B: 194, A: 255},
+	color.RGBA{R: 127, G: 127, B: 127, A: 255},
+	color.RGBA{R: 188, G: 189, B: 34, A: 255},
+	color.RGBA{R: 23, G: 190, B: 207, A: 255},
+}
+
+// seriesStyle is the line of curve i of a picture: the palette's colours in
+// turn, solid for the first ten curves and then with another dash pattern
+// for each further ten, so that the 7 dash patterns of plotutil give 70
+// curves no two alike (a deep network has dozens of weights).
+func seriesStyle(i int, width vg.Length) draw.LineStyle {
+	return draw.LineStyle{Color: palette[i%len(palette)], Width: width, Dashes: plotutil.Dashes(i / len(palette))}
 }
 
 // Density is the density histogram of x in bins equal bins over min..max:
@@ -120,6 +145,23 @@ func Saturation(r *inspect.Report) ([]byte, error) {
 	img := vgimg.New(width, panel*vg.Length(len(r.Layers)))
 	dc := draw.New(img)
 	var rows [][]*plot.Plot
+	for _, p := range saturationPanels(r) {
+		rows = append(rows, []*plot.Plot{p})
+	}
+	canvases := plot.Align(rows, draw.Tiles{Rows: len(rows), Cols: 1, PadY: vg.Points(6)}, dc)
+	for i := range rows {
+		rows[i][0].Draw(canvases[i][0])
+	}
+	var b bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// saturationPanels are Saturation's panels, one per layer.
+func saturationPanels(r *inspect.Report) []*plot.Plot {
+	var ps []*plot.Plot
 	for _, l := range r.Layers {
 		p := plot.New()
 		sat := 0
@@ -129,8 +171,20 @@ func Saturation(r *inspect.Report) ([]byte, error) {
 			}
 		}
 		p.Title.Text = fmt.Sprintf("%s: white where %s (%.2f%% of %d×%d)", l.Name, inspect.Rule(l.Kind, inspect.MapLimit), 100*float64(sat)/float64(len(l.Act)), l.Rows, l.Cols)
+		// The printed table counts the lecture's looser limit: a reader
+		// comparing the two percentages is told why they differ.
+		if table := inspect.Rule(l.Kind, inspect.PctLimit); table != inspect.Rule(l.Kind, inspect.MapLimit) {
+			p.Title.Text += fmt.Sprintf("; the table's saturated %% counts %s", table)
+		}
 		p.X.Label.Text = "hidden unit"
 		p.Y.Label.Text = "batch row"
+		// A layer with a row per position (a WaveNet level below the top, a
+		// transformer's) has B·T rows, each example's positions together;
+		// "batch row" would read as one example.
+		if r.Batch > 0 && l.Rows > r.Batch {
+			p.Y.Label.Text = "row (B·T)"
+			p.X.Label.Text += fmt.Sprintf(" (rows: B·T = %d examples × %d positions, each example's together)", r.Batch, l.Rows/r.Batch)
+		}
 		// Row 0 on top, as imshow: the image's top row is at y = Rows, so row
 		// r sits at Rows − r − ½ and is labelled back.
 		p.Y.Tick.Marker = plot.TickerFunc(func(_, _ float64) []plot.Tick {
@@ -148,17 +202,9 @@ func Saturation(r *inspect.Report) ([]byte, error) {
 			return ts
 		})
 		p.Add(plotter.NewImage(satImage(&l), 0, 0, float64(l.Cols), float64(l.Rows)))
-		rows = append(rows, []*plot.Plot{p})
+		ps = append(ps, p)
 	}
-	canvases := plot.Align(rows, draw.Tiles{Rows: len(rows), Cols: 1, PadY: vg.Points(6)}, dc)
-	for i := range rows {
-		rows[i][0].Draw(canvases[i][0])
-	}
-	var b bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&b); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return ps
 }
 
 // satImage is a layer's saturation map as an image, each cell a block of
@@ -180,11 +226,4 @@ func satImage(l *inspect.Layer) image.Image {
 		}
 	}
 	return img
-}
-
-// legendRoom sets p's vertical range to the curves' lo..hi and room above
-// them for a legend of n entries at the top, about 4.5% of the height each.
-func legendRoom(p *plot.Plot, lo, hi float64, n int) {
-	k := min(0.7, 0.045*float64(n+1))
-	p.Y.Min, p.Y.Max = lo, hi+(hi-lo)*k/(1-k)
 }

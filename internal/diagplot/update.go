@@ -10,7 +10,6 @@ import (
 	"github.com/makemore/makemore/internal/lossplot"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -58,28 +57,42 @@ func ParseUpdates(name string, r io.Reader) (*Updates, error) {
 // Update is update.png: per 2-D weight log10 of its update:data ratio over
 // the steps, and the lecture's black guide line at −3.
 func Update(u *Updates) ([]byte, error) {
+	p, err := updatePlot(u)
+	if err != nil {
+		return nil, err
+	}
+	return lossplot.PNG(p, 10*vg.Inch, 5*vg.Inch)
+}
+
+// updatePlot is the picture Update draws.
+func updatePlot(u *Updates) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = "update:data ratio, log10((lr·grad).std() / data.std())"
 	p.X.Label.Text = "step"
 	p.X.Tick.Marker = lossplot.StepTicks{}
 	p.Y.Label.Text = "log10 ratio"
+	// Round decades (or halves, tenths… on a narrow range), so that the
+	// guide's −3 and the decade a learning-rate drop moves every ratio by
+	// can be read off.
+	p.Y.Tick.Marker = plot.TickerFunc(func(lo, hi float64) []plot.Tick {
+		return lossplot.RoundTicks(lo, hi, func(v float64, decimals int) string {
+			return strconv.FormatFloat(v, 'f', decimals, 64)
+		})
+	})
 	p.Add(plotter.NewGrid())
-	lo, hi := float64(UpdateGuide), float64(UpdateGuide)
 	for i, name := range u.Names {
 		var xy plotter.XYs
 		for j, s := range u.Step {
 			// A weight whose gradient is all 0 at a step has no logarithm there.
 			if v := u.Ratio[i][j]; !math.IsInf(v, 0) && !math.IsNaN(v) {
 				xy = append(xy, plotter.XY{X: float64(s), Y: v})
-				lo, hi = min(lo, v), max(hi, v)
 			}
 		}
 		line, err := plotter.NewLine(xy)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", name, err)
 		}
-		line.LineStyle.Width = vg.Points(1)
-		line.LineStyle.Color = plotutil.Color(i)
+		line.LineStyle = seriesStyle(i, vg.Points(1))
 		p.Add(line)
 		p.Legend.Add(name, line)
 	}
@@ -91,6 +104,5 @@ func Update(u *Updates) ([]byte, error) {
 	guide.LineStyle.Color = color.Black
 	p.Add(guide)
 	p.Legend.Add("about 1e-3 (the lecture's guide)", guide)
-	legendRoom(p, lo-0.05*(hi-lo), hi, len(u.Names)+1)
-	return lossplot.PNG(p, 10*vg.Inch, 5*vg.Inch)
+	return p, nil
 }

@@ -100,7 +100,26 @@ func Project(c []float32, v, e int) (Map, error) {
 // Render draws m as a PNG image: label i written on a white disc at token
 // i's point.
 func Render(m Map, labels []string) ([]byte, error) {
-	p := plot.New()
+	p, w, h, err := mapPlot(m, labels)
+	if err != nil {
+		return nil, err
+	}
+	return lossplot.PNG(p, w, h)
+}
+
+// mapPlot is the picture Render draws, and its size.
+func mapPlot(m Map, labels []string) (p *plot.Plot, w, h vg.Length, err error) {
+	// names.txt's 27 characters fit 7 × 6 inches. More characters get more
+	// room, for as many per square inch, up to twice the width and height
+	// (128 characters); past that the discs and letters shrink instead, to
+	// half their size (512).
+	v := float64(len(m.X))
+	grow := min(2, max(1, math.Sqrt(v/32)))
+	shrink := min(1, max(0.5, math.Sqrt(128/v)))
+	w, h = vg.Length(grow)*7*vg.Inch, vg.Length(grow)*6*vg.Inch
+	radius, size := vg.Points(9*shrink), vg.Points(12*shrink)
+
+	p = plot.New()
 	p.Title.Text = m.Title
 	p.Title.Padding = vg.Points(10) // clear of the discs at the top
 	p.X.Label.Text, p.Y.Label.Text = m.XAxis, m.YAxis
@@ -109,25 +128,36 @@ func Render(m Map, labels []string) ([]byte, error) {
 	for i := range xy {
 		xy[i] = plotter.XY{X: m.X[i], Y: m.Y[i]}
 	}
-	radius := vg.Points(9)
 	disc, err := plotter.NewScatter(xy)
 	if err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
 	disc.GlyphStyle = draw.GlyphStyle{Shape: draw.CircleGlyph{}, Color: color.White, Radius: radius}
 	ring, err := plotter.NewScatter(xy)
 	if err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
 	ring.GlyphStyle = draw.GlyphStyle{Shape: draw.RingGlyph{}, Color: color.RGBA{R: 31, G: 119, B: 180, A: 255}, Radius: radius}
 	text, err := plotter.NewLabels(plotter.XYLabels{XYs: xy, Labels: labels})
 	if err != nil {
-		return nil, err
+		return nil, 0, 0, err
 	}
 	for i := range text.TextStyle {
 		text.TextStyle[i].XAlign, text.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
-		text.TextStyle[i].Font.Size = vg.Points(12)
+		text.TextStyle[i].Font.Size = size
 	}
 	p.Add(disc, ring, text)
-	return lossplot.PNG(p, 7*vg.Inch, 6*vg.Inch)
+
+	// The axes reach past the outermost points by a disc and a gap, so that
+	// no disc crosses an axis or the page's edge. Their length on the page
+	// is not known before drawing: it is taken short, less a generous
+	// allowance for the tick labels, the axis labels and the title.
+	room := radius + vg.Points(6)
+	widen := func(a *plot.Axis, length vg.Length) {
+		margin := (a.Max - a.Min) * float64(room/(length-2*room))
+		a.Min, a.Max = a.Min-margin, a.Max+margin
+	}
+	widen(&p.X, w-vg.Points(100))
+	widen(&p.Y, h-vg.Points(110))
+	return p, w, h, nil
 }

@@ -2,12 +2,18 @@ package embedplot
 
 import (
 	"bytes"
+	"image/color"
 	"image/png"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/makemore/makemore/internal/lossplot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/recorder"
 )
 
 // With two dimensions the map is the table's two columns, as the lecture's.
@@ -86,5 +92,114 @@ func TestRenderDrawsAPNG(t *testing.T) {
 	}
 	if img, err := png.Decode(bytes.NewReader(b)); err != nil || img.Bounds().Dx() < 400 {
 		t.Fatalf("not a picture: %v", err)
+	}
+}
+
+// circle is a disc drawn on the map.
+type circle struct {
+	x, y, r vg.Length
+}
+
+// drawnMap draws the map of v random points, as Render does, and returns its
+// white discs, where its axes are (the y axis' x and the x axis' y), the
+// title's baseline and the page's size.
+func drawnMap(t *testing.T, v int) (discs []circle, yAxis, xAxis, title, w, h vg.Length) {
+	r := rand.New(rand.NewPCG(5, uint64(v)))
+	c := make([]float32, 2*v)
+	for i := range c {
+		c[i] = float32(r.NormFloat64())
+	}
+	m, err := Project(c, v, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := make([]string, v)
+	for i := range labels {
+		labels[i] = string(rune('A' + i%58))
+	}
+	p, w, h, err := mapPlot(m, labels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec recorder.Canvas
+	lossplot.Draw(p, draw.NewCanvas(&rec, w, h))
+	is := func(a, b color.Color) bool {
+		ar, ag, ab, aa := a.RGBA()
+		br, bg, bb, ba := b.RGBA()
+		return ar == br && ag == bg && ab == bb && aa == ba
+	}
+	var col color.Color
+	var vertical, horizontal vg.Length // the longest black lines: the axes
+	for _, a := range rec.Actions {
+		switch a := a.(type) {
+		case *recorder.SetColor:
+			col = a.Color
+		case *recorder.Fill:
+			for _, pc := range a.Path {
+				if pc.Type == vg.ArcComp && is(col, color.White) {
+					discs = append(discs, circle{pc.Pos.X, pc.Pos.Y, pc.Radius})
+				}
+			}
+		case *recorder.Stroke:
+			if len(a.Path) != 2 || !is(col, color.Black) {
+				continue
+			}
+			from, to := a.Path[0].Pos, a.Path[1].Pos
+			if l := to.Y - from.Y; from.X == to.X && max(l, -l) > vertical {
+				vertical, yAxis = max(l, -l), from.X
+			}
+			if l := to.X - from.X; from.Y == to.Y && max(l, -l) > horizontal {
+				horizontal, xAxis = max(l, -l), from.Y
+			}
+		case *recorder.FillString:
+			if a.String == m.Title {
+				title = a.Point.Y
+			}
+		}
+	}
+	if len(discs) != v || vertical == 0 || horizontal == 0 || title == 0 {
+		t.Fatalf("%d discs for %d characters, axes %v and %v long, title at %v", len(discs), v, vertical, horizontal, title)
+	}
+	return discs, yAxis, xAxis, title, w, h
+}
+
+// Every disc, and so the letter on it, stands inside the axes and the page
+// and below the title, with room to spare (gonum alone sets a disc at the
+// end of the axis 6 points from the axis line, where it reads as sitting on
+// it), whatever the vocabulary.
+func TestDiscsInsideThePicture(t *testing.T) {
+	const room = 8 // points
+	for _, v := range []int{27, 120, 400} {
+		discs, yAxis, xAxis, title, w, _ := drawnMap(t, v)
+		for _, d := range discs {
+			if d.x-d.r < yAxis+room || d.x+d.r > w-room || d.y-d.r < xAxis+room || d.y+d.r > title-room {
+				t.Errorf("%d characters: disc at (%.1f, %.1f), radius %.1f, is within %d points of the y axis at x %.1f, the x axis at y %.1f, the title at y %.1f or the page's right edge at %.1f",
+					v, d.x, d.y, d.r, room, yAxis, xAxis, title, w)
+			}
+		}
+	}
+}
+
+// A big vocabulary is given room: its discs overlap no more often than
+// names.txt's 27 do.
+func TestBigVocabularyStaysLegible(t *testing.T) {
+	overlapping := func(v int) float64 {
+		discs, _, _, _, _, _ := drawnMap(t, v)
+		n := 0
+		for i, a := range discs {
+			for j, b := range discs {
+				if i != j && math.Hypot(float64(a.x-b.x), float64(a.y-b.y)) < float64(a.r+b.r) {
+					n++
+					break
+				}
+			}
+		}
+		return float64(n) / float64(v)
+	}
+	names := overlapping(27)
+	for _, v := range []int{120, 400} {
+		if got := overlapping(v); got > names+0.1 {
+			t.Errorf("%d characters: %.0f%% of the discs overlap another, against %.0f%% of names.txt's 27", v, 100*got, 100*names)
+		}
 	}
 }

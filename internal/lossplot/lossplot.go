@@ -1,6 +1,7 @@
 // Package lossplot draws the picture the lectures look at during training:
-// log10 of the minibatch loss averaged over windows of steps, the val loss
-// probed along the way, and where the learning rate changes.
+// the minibatch loss averaged over windows of steps, on a log scale as the
+// lectures' log10, the val loss probed along the way, and where the learning
+// rate changes.
 package lossplot
 
 import (
@@ -132,6 +133,15 @@ func (l *Log) Means(w int) plotter.XYs {
 
 // Render draws the log as a PNG image.
 func Render(l *Log) ([]byte, error) {
+	p, err := lossPlot(l)
+	if err != nil {
+		return nil, err
+	}
+	return PNG(p, 8*vg.Inch, 5*vg.Inch)
+}
+
+// lossPlot is the picture Render draws.
+func lossPlot(l *Log) (*plot.Plot, error) {
 	w := Window(len(l.Loss)) // at most len(l.Loss): one window at least
 	means := l.Means(w)
 	p := plot.New()
@@ -139,20 +149,42 @@ func Render(l *Log) ([]byte, error) {
 	p.X.Label.Text = "step"
 	p.X.Tick.Marker = StepTicks{}
 	p.X.Min = 0
-	p.Y.Label.Text = "log10 loss"
 	p.Add(plotter.NewGrid())
 
-	if err := addCurve(p, means, blue, fmt.Sprintf("minibatch loss, mean of %d steps", w)); err != nil {
+	line, err := plotter.NewLine(positive(means))
+	if err != nil {
 		return nil, err
 	}
+	line.LineStyle.Width = vg.Points(1.5)
+	line.LineStyle.Color = blue
+	p.Add(line)
+	p.Legend.Add(fmt.Sprintf("minibatch loss, mean of %d steps", w), line)
 	if len(l.Val) > 0 {
 		var xy plotter.XYs
 		for _, v := range l.Val {
 			xy = append(xy, plotter.XY{X: float64(v.Step), Y: v.Loss})
 		}
-		if err := addCurve(p, xy, orange, "val loss (probe)"); err != nil {
+		// A probe is one measurement, not a mean over a window: each is a
+		// point of its own, so a few probes do not pass for a curve.
+		line, points, err := plotter.NewLinePoints(positive(xy))
+		if err != nil {
 			return nil, err
 		}
+		line.LineStyle.Color = orange
+		points.GlyphStyle = draw.GlyphStyle{Shape: draw.CircleGlyph{}, Color: orange, Radius: vg.Points(1.5)}
+		p.Add(line, points)
+		p.Legend.Add("val loss (probe)", line, points)
+	}
+	// The lectures plot log10 of the loss; a log scale draws the same curve
+	// and keeps the losses the terminal prints on the axis. With no positive
+	// loss there is nothing to draw, and no log scale to set.
+	p.Y.Label.Text = "loss"
+	if lo, hi := p.Y.Min, p.Y.Max; lo > 0 && !math.IsInf(hi, 0) {
+		if !(hi > lo) {
+			p.Y.Min, p.Y.Max = lo/2, hi*2
+		}
+		p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, LossTicks{}
+		p.Y.Label.Text = "loss (log scale)"
 	}
 
 	// A dashed vertical line wherever the learning rate changes.
@@ -161,8 +193,7 @@ func Render(l *Log) ([]byte, error) {
 			return nil, err
 		}
 	}
-
-	return PNG(p, 8*vg.Inch, 5*vg.Inch)
+	return p, nil
 }
 
 // maxLRMarks is the most learning-rate changes marked on a loss plot: a step
@@ -185,12 +216,21 @@ func lrChanges(lr []float64) []int {
 	return at
 }
 
-// PNG draws p as a w × h PNG image with its legend in a strip below the
-// axes, where it cannot hide a curve: inside the axes, the lectures' curves
-// reach every corner somewhere.
+// PNG draws p as a w × h PNG image, laid out as Draw does.
 func PNG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 	img := vgimg.New(w, h)
-	c := draw.New(img)
+	Draw(p, draw.New(img))
+	var b bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Draw draws p on c with its legend in a strip below the axes, where it
+// cannot hide a curve: inside the axes, the lectures' curves reach every
+// corner somewhere. It takes the legend out of p.
+func Draw(p *plot.Plot, c draw.Canvas) {
 	legend := p.Legend
 	legend.Left, legend.Top = true, true
 	p.Legend = plot.NewLegend()
@@ -201,12 +241,7 @@ func PNG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 	}
 	// The right margin keeps the last tick's label whole.
 	p.Draw(draw.Crop(c, 0, -2*pad, strip, 0))
-	legend.Draw(draw.Crop(c, pad, 0, pad, strip-h-pad))
-	var b bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&b); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	legend.Draw(draw.Crop(c, pad, 0, pad, strip-c.Size().Y-pad))
 }
 
 // StepTicks marks a step axis at round numbers — 1, 2 or 5 times a power of
@@ -215,22 +250,45 @@ func PNG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 type StepTicks struct{}
 
 func (StepTicks) Ticks(lo, hi float64) []plot.Tick {
+	return RoundTicks(lo, hi, func(v float64, _ int) string { return stepLabel(v) })
+}
+
+// RoundTicks marks lo..hi at round numbers, 1, 2 or 5 times a power of ten
+// apart, the closest that make at most 6 intervals, with a minor tick
+// halfway between. label writes each; decimals is how many the spacing
+// needs, or -1 (strconv's shortest) for the one tick of an empty range.
+func RoundTicks(lo, hi float64, label func(v float64, decimals int) string) []plot.Tick {
 	if !(hi > lo) {
-		return []plot.Tick{{Value: lo, Label: stepLabel(lo)}}
+		return []plot.Tick{{Value: lo, Label: label(lo, -1)}}
 	}
-	base := math.Pow(10, math.Floor(math.Log10(hi-lo))-1)
-	var step float64
-	for _, f := range []float64{1, 2, 5, 10, 20, 50, 100} {
-		if step = base * f; (hi-lo)/step <= 6 {
-			break
+	// From a tenth of the span's power of ten up: the first spacing m·10^e
+	// that makes at most 6 intervals.
+	m, e := 1, int(math.Floor(math.Log10(hi-lo)))-1
+	for (hi-lo)/(float64(m)*math.Pow10(e)) > 6 {
+		switch m {
+		case 1:
+			m = 2
+		case 2:
+			m = 5
+		default:
+			m, e = 1, e+1
 		}
 	}
+	// The ticks are counted in halves of the spacing, each value computed
+	// from an integer, so that 0.2·3 is 0.6 and not 0.6000000000000001.
+	at := func(halves float64) float64 {
+		if e < 0 {
+			return halves * float64(m) / 2 / math.Pow10(-e)
+		}
+		return halves * float64(m) / 2 * math.Pow10(e)
+	}
+	decimals := max(0, -e)
 	var ticks []plot.Tick
-	for i := math.Ceil(lo / step); i*step <= hi; i++ {
-		v := i * step
-		ticks = append(ticks, plot.Tick{Value: v, Label: stepLabel(v)})
-		if mid := v + step/2; mid <= hi {
-			ticks = append(ticks, plot.Tick{Value: mid}) // minor
+	for i := 2 * math.Ceil(lo/at(2)); at(i) <= hi; i++ {
+		if int(i)%2 == 0 {
+			ticks = append(ticks, plot.Tick{Value: at(i), Label: label(at(i), decimals)})
+		} else {
+			ticks = append(ticks, plot.Tick{Value: at(i)}) // minor
 		}
 	}
 	return ticks
@@ -247,17 +305,40 @@ func stepLabel(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
-// addCurve draws log10 of the losses xy as a line, with a legend entry.
-func addCurve(p *plot.Plot, xy plotter.XYs, c color.Color, legend string) error {
-	line, err := plotter.NewLine(log10(xy))
-	if err != nil {
-		return err
+// LossTicks marks a log-scaled loss axis with losses as the terminal prints
+// them: at round numbers as RoundTicks when the axis spans less than a
+// decade, and otherwise at 1, 2 and 5 times each power of ten (only the
+// powers labelled past three decades), minor ticks between.
+type LossTicks struct{}
+
+func (LossTicks) Ticks(lo, hi float64) []plot.Tick {
+	if hi < 10*lo {
+		return RoundTicks(lo, hi, func(v float64, decimals int) string {
+			return strconv.FormatFloat(v, 'f', decimals, 64)
+		})
 	}
-	line.LineStyle.Width = vg.Points(1.5)
-	line.LineStyle.Color = c
-	p.Add(line)
-	p.Legend.Add(legend, line)
-	return nil
+	labelled := map[int]bool{1: true, 2: true, 5: true}
+	if hi > 1000*lo {
+		labelled = map[int]bool{1: true}
+	}
+	var ticks []plot.Tick
+	for e := int(math.Floor(math.Log10(lo))); math.Pow10(e) <= hi; e++ {
+		for m := 1; m < 10; m++ {
+			v := float64(m) * math.Pow10(e)
+			if e < 0 {
+				v = float64(m) / math.Pow10(-e)
+			}
+			if v < lo || v > hi {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if labelled[m] {
+				t.Label = strconv.FormatFloat(v, 'f', -1, 64)
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	return ticks
 }
 
 // addMark draws a dashed vertical line at x across what p holds so far,
@@ -271,6 +352,12 @@ func addMark(p *plot.Plot, x float64, legend string) error {
 	mark.LineStyle = draw.LineStyle{Color: color.Gray{Y: 96}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
 	p.Add(mark)
 	p.Legend.Add(legend, mark)
+	// A mark at either end of the axis would read as the frame of the plot
+	// (lr-find's suggestion is often its last rate): the axis reaches past
+	// it by 3% of its length.
+	if span := p.X.Max - p.X.Min; span > 0 {
+		p.X.Min, p.X.Max = min(p.X.Min, x-0.03*span), max(p.X.Max, x+0.03*span)
+	}
 	return nil
 }
 
@@ -287,13 +374,13 @@ func yRange(p *plot.Plot) (lo, hi float64) {
 	return lo, hi
 }
 
-// log10 maps the losses to log10, leaving out any that are not positive:
-// they have no logarithm, and a loss of exactly 0 only happens on toy data.
-func log10(xy plotter.XYs) plotter.XYs {
+// positive leaves out the losses that are not positive, which a log scale
+// cannot place: a loss of exactly 0 only happens on toy data.
+func positive(xy plotter.XYs) plotter.XYs {
 	var out plotter.XYs
 	for _, v := range xy {
 		if v.Y > 0 && !math.IsInf(v.Y, 0) {
-			out = append(out, plotter.XY{X: v.X, Y: math.Log10(v.Y)})
+			out = append(out, v)
 		}
 	}
 	return out

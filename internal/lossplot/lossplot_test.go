@@ -3,11 +3,18 @@ package lossplot
 import (
 	"bytes"
 	"fmt"
+	"image/color"
 	"image/png"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/recorder"
 )
 
 // logOf builds a loss log of n steps: loss 3 − step/n, learning rate 0.1 then
@@ -143,5 +150,136 @@ func TestLRChanges(t *testing.T) {
 	}
 	if got := lrChanges(cosine); got != nil {
 		t.Fatalf("cosine schedule: %d changes marked, want none", len(got))
+	}
+}
+
+// drawn draws p as PNG lays it out, 8 × 5 inches, and returns the drawing.
+func drawn(p *plot.Plot) *recorder.Canvas {
+	var rec recorder.Canvas
+	Draw(p, draw.NewCanvas(&rec, 8*vg.Inch, 5*vg.Inch))
+	return &rec
+}
+
+// texts are the strings written on rec.
+func texts(rec *recorder.Canvas) []string {
+	var out []string
+	for _, a := range rec.Actions {
+		if s, ok := a.(*recorder.FillString); ok {
+			out = append(out, s.String)
+		}
+	}
+	return out
+}
+
+// The loss axis is labelled with losses, as the terminal prints them, on a
+// log scale as the lectures' log10, and says so.
+func TestLossAxisShowsLosses(t *testing.T) {
+	l, err := Parse("loss.csv", strings.NewReader(logOf(2000, 1000)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := lossPlot(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	written := texts(drawn(p))
+	if !slices.Contains(written, "loss (log scale)") {
+		t.Errorf("no axis label saying the loss is on a log scale among %q", written)
+	}
+	if _, ok := p.Y.Scale.(plot.LogScale); !ok {
+		t.Errorf("y scale %T, want a log scale", p.Y.Scale)
+	}
+	labels := 0
+	for _, tk := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
+		if tk.Label == "" {
+			continue
+		}
+		labels++
+		v, err := strconv.ParseFloat(tk.Label, 64)
+		// The log's losses run from 3.2 down to 2.
+		if err != nil || math.Abs(v-tk.Value) > 1e-9 || v < 2 || v > 3.2 || !slices.Contains(written, tk.Label) {
+			t.Errorf("y tick %q at %v: want a loss between 2 and 3.2, written on the picture", tk.Label, tk.Value)
+		}
+	}
+	if labels < 3 {
+		t.Errorf("%d labelled y ticks, want at least 3", labels)
+	}
+}
+
+// Losses are written as they are printed, round in the axis' range.
+func TestLossTicks(t *testing.T) {
+	for _, c := range []struct {
+		lo, hi float64
+		want   string
+	}{
+		{2.06, 2.28, "2.10 2.15 2.20 2.25"},
+		{1.93, 3.31, "2.0 2.5 3.0"},
+		{0.6, 3.5, "1.0 1.5 2.0 2.5 3.0 3.5"},
+		{0.01, 3.3, "0.01 0.02 0.05 0.1 0.2 0.5 1 2"},
+		{0.00001, 3.3, "0.00001 0.0001 0.001 0.01 0.1 1"},
+	} {
+		var labels []string
+		for _, tk := range (LossTicks{}).Ticks(c.lo, c.hi) {
+			if tk.Value < c.lo || tk.Value > c.hi {
+				t.Errorf("ticks of %v..%v: %v is outside", c.lo, c.hi, tk.Value)
+			}
+			if tk.Label != "" {
+				labels = append(labels, tk.Label)
+			}
+		}
+		if got := strings.Join(labels, " "); got != c.want {
+			t.Errorf("ticks of %v..%v: %q, want %q", c.lo, c.hi, got, c.want)
+		}
+	}
+}
+
+// Each val probe is drawn as a point of its own.
+func TestValProbesArePoints(t *testing.T) {
+	l, err := Parse("loss.csv", strings.NewReader(logOf(100, 50)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := lossPlot(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var col color.Color
+	points := 0
+	for _, a := range drawn(p).Actions {
+		switch a := a.(type) {
+		case *recorder.SetColor:
+			col = a.Color
+		case *recorder.Fill:
+			for _, c := range a.Path {
+				if c.Type == vg.ArcComp && col == color.Color(orange) {
+					points++
+				}
+			}
+		}
+	}
+	if points < len(l.Val) {
+		t.Fatalf("%d points drawn in the val probes' colour, want one per probe, %d", points, len(l.Val))
+	}
+}
+
+// The suggested rate stands inside the axis even at the sweep's last rate,
+// or its first, not on the end, where it reads as the frame.
+func TestSuggestedRateInsideTheAxis(t *testing.T) {
+	s := Sweep{Window: 1}
+	for i := range 20 {
+		s.Exponent = append(s.Exponent, -3+3*float64(i)/19)
+		s.Loss = append(s.Loss, 3.3-0.05*float64(i))
+	}
+	s.Smoothed = s.Loss
+	for _, suggested := range []float64{1, 0.001} {
+		s.Suggested = suggested
+		p, err := sweepPlot(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, margin := math.Log10(suggested), 0.02*(p.X.Max-p.X.Min)
+		if x-p.X.Min < margin || p.X.Max-x < margin {
+			t.Errorf("suggested 10^%v on an axis of %v..%v: want it 2%% of the axis from either end", x, p.X.Min, p.X.Max)
+		}
 	}
 }

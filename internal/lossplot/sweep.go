@@ -29,6 +29,15 @@ var (
 
 // RenderSweep draws s as a PNG image.
 func RenderSweep(s Sweep) ([]byte, error) {
+	p, err := sweepPlot(s)
+	if err != nil {
+		return nil, err
+	}
+	return PNG(p, 8*vg.Inch, 5*vg.Inch)
+}
+
+// sweepPlot is the picture RenderSweep draws.
+func sweepPlot(s Sweep) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = "learning-rate sweep"
 	if s.Stopped && len(s.Exponent) > 0 {
@@ -72,5 +81,5 @@ func RenderSweep(s Sweep) ([]byte, error) {
 	if err := addMark(p, math.Log10(s.Suggested), fmt.Sprintf("suggested learning rate %g (10^%.2f)", s.Suggested, math.Log10(s.Suggested))); err != nil {
 		return nil, err
 	}
-	return PNG(p, 8*vg.Inch, 5*vg.Inch)
+	return p, nil
 }
