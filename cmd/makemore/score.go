@@ -54,7 +54,7 @@ the others are still scored. --json prints one object per line: {"name", "nll",
 			}
 			s, pool := newSampler(ck)
 			defer pool.Close()
-			out := bufio.NewWriter(cmd.OutOrStdout())
+			out := newLineWriter(cmd.OutOrStdout())
 			sc := &scorer{out: out, enc: json.NewEncoder(out), stderr: cmd.ErrOrStderr(), s: s, vocab: ck.Vocab, sp: newSpeller(ck.Vocab, newLogger(cmd)), asJSON: asJSON}
 			return sc.scoreArgs(args, cmd.InOrStdin())
 		},
@@ -69,7 +69,7 @@ the others are still scored. --json prints one object per line: {"name", "nll",
 // vocabulary cannot spell. Names are printed as given, and scored as sp
 // spells them.
 type scorer struct {
-	out    *bufio.Writer
+	out    *lineWriter
 	enc    *json.Encoder // on out
 	stderr io.Writer
 	s      *sample.Sampler
@@ -93,7 +93,7 @@ func (sc *scorer) scoreArgs(args []string, stdin io.Reader) error {
 			}
 			continue
 		}
-		if err := eachLine(flushingReader{stdin, sc.out}, sc.score); err != nil {
+		if err := eachLine(flushingReader{stdin, sc.out.Writer}, sc.score); err != nil {
 			// out keeps its first error: a failed write, whether in a
 			// score or in the flush before a read, is not stdin's.
 			if ferr := sc.out.Flush(); ferr != nil {
@@ -128,22 +128,26 @@ func (sc *scorer) score(name string) error {
 		return nil
 	}
 	lp, n := sc.s.LogProb(tokens)
+	var err error
 	if sc.asJSON {
-		return sc.enc.Encode(struct {
+		err = sc.enc.Encode(struct {
 			Name        string  `json:"name"`
 			NLL         float64 `json:"nll"`
 			Predictions int     `json:"predictions"`
 			LogProb     float64 `json:"logprob"`
 		}{name, -lp / float64(n), n, lp})
+	} else {
+		_, err = fmt.Fprintf(sc.out, "%s\t%.4f\n", name, -lp/float64(n))
 	}
-	_, err := fmt.Fprintf(sc.out, "%s\t%.4f\n", name, -lp/float64(n))
-	return err
+	if err != nil {
+		return err
+	}
+	return sc.out.endLine()
 }
 
 // flushingReader flushes w before each read of r: the scores of the lines
-// read so far go out before score waits for more, so that a reader on a pipe
-// or a terminal gets each as soon as it is scored, and a fast stream still
-// gets full buffers, one write per read.
+// read so far go out before score waits for more, however recent its last
+// flush.
 type flushingReader struct {
 	r io.Reader
 	w *bufio.Writer

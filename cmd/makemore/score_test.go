@@ -1,8 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -27,9 +27,40 @@ func TestEachLineRefusesOverlongLine(t *testing.T) {
 	}
 }
 
-// score prints the score of each line of stdin while stdin is still open,
-// as a filter does: it neither waits for the end of its input nor holds
-// what it has read.
+// writes passes on each write into the pipe r, as io.Pipe hands a read one
+// write at most, until r ends.
+func writes(r io.Reader) <-chan string {
+	c := make(chan string)
+	go func() {
+		defer close(c)
+		buf := make([]byte, 1<<16)
+		for {
+			n, err := r.Read(buf)
+			if err != nil {
+				return
+			}
+			c <- string(buf[:n])
+		}
+	}()
+	return c
+}
+
+// next is the next write from c, failing the test after a minute without one.
+func next(t *testing.T, c <-chan string, what string) string {
+	t.Helper()
+	select {
+	case s := <-c:
+		return s
+	case <-time.After(time.Minute):
+		t.Fatalf("nothing written within a minute, waiting for %s", what)
+		return ""
+	}
+}
+
+// score prints the score of each line of stdin while stdin is still open, as
+// a filter does: it neither waits for the end of its input nor holds what it
+// has read. The first score of a burst of lines goes out on its own, and the
+// last before score waits for more input.
 func TestScoreStreamsStdin(t *testing.T) {
 	dir, _ := trainTiny(t)
 	inR, inW := io.Pipe()
@@ -45,26 +76,32 @@ func TestScoreStreamsStdin(t *testing.T) {
 		outW.Close()
 		done <- err
 	}()
-	out := bufio.NewReader(outR)
+	out := writes(outR)
 	score := regexp.MustCompile(`^(\w+)\t\d\.\d{4}\n$`)
-	for _, name := range []string{"anna", "bob"} {
-		if _, err := io.WriteString(inW, name+"\n"); err != nil {
-			t.Fatalf("writing %s to score's stdin: %v", name, err)
+	for _, in := range []struct {
+		name string
+		n    int
+	}{{"anna", 1}, {"bob", 500}} {
+		time.Sleep(2 * flushEvery) // since the last flush: the next line's score is due at once
+		if _, err := io.WriteString(inW, strings.Repeat(in.name+"\n", in.n)); err != nil {
+			t.Fatalf("writing to score's stdin: %v", err)
 		}
-		line := make(chan string, 1)
-		go func() { l, _ := out.ReadString('\n'); line <- l }()
-		select {
-		case l := <-line:
-			if m := score.FindStringSubmatch(l); m == nil || m[1] != name {
-				t.Fatalf("score printed %q after %s; want its score", l, name)
-			}
-		case <-time.After(time.Minute):
-			t.Fatalf("no score for %s while stdin stays open: score waits for the end of its input", name)
+		what := fmt.Sprintf("the scores of %d lines of %s while stdin stays open", in.n, in.name)
+		first := next(t, out, what)
+		if m := score.FindStringSubmatch(first); m == nil || m[1] != in.name {
+			t.Fatalf("score wrote %q first after %d lines of %s; want the first one's score alone", first, in.n, in.name)
+		}
+		got := first
+		for strings.Count(got, "\n") < in.n {
+			got += next(t, out, what)
+		}
+		if strings.Count(got, in.name+"\t") != in.n {
+			t.Fatalf("score wrote %q after %d lines of %s", got, in.n, in.name)
 		}
 	}
 	inW.Close()
-	if rest, _ := io.ReadAll(out); len(rest) > 0 {
-		t.Errorf("after stdin closed, score printed %q", rest)
+	for w := range out {
+		t.Errorf("after stdin closed, score wrote %q", w)
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("score: %v\n%s", err, stderr.String())
