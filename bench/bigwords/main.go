@@ -1,8 +1,9 @@
 // Command bigwords measures makemore train on a big words file: it writes a
 // file of name-like words of the size asked for (the same bytes for the same
 // size and seed), then runs `makemore train --max-steps 1000` on it at each
-// block size and reports the peak resident memory, the wall time and the CPU
-// time of each run. The runs' progress lines (on stderr, one per phase that takes a second
+// block size and reports the peak resident memory (n/a where the system does
+// not keep it: Windows, Plan 9, WebAssembly), the wall time and the CPU time
+// of each run. The runs' progress lines (on stderr, one per phase that takes a second
 // or more) are passed through, so each phase's time shows too.
 //
 //	go run ./bench/bigwords                    # 100 MB, blocks 3 and 8, bin/makemore
@@ -21,7 +22,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	makemore "github.com/makemore/makemore"
@@ -66,10 +66,12 @@ func main() {
 		if err != nil {
 			fail(fmt.Errorf("block %s: %v", b, err))
 		}
-		// Linux reports ru_maxrss in KiB.
-		rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss * 1024
+		rss := "n/a"
+		if peak, ok := peakRSS(cmd.ProcessState); ok {
+			rss = fmt.Sprintf("%.0f", float64(peak)/1e6)
+		}
 		cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-		fmt.Printf("%-6s %12.0f %10.1f %10.1f\n", b, float64(rss)/1e6, wall.Seconds(), cpu.Seconds())
+		fmt.Printf("%-6s %12s %10.1f %10.1f\n", b, rss, wall.Seconds(), cpu.Seconds())
 	}
 }
 

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	makemore "github.com/makemore/makemore"
@@ -328,10 +331,46 @@ func newLogger(cmd *cobra.Command) logger {
 // terminal, where the lines written show the progress and a bar on the same
 // screen would break them.
 func (l logger) outputPhase(out io.Writer, name string) prog.Func {
-	if prog.IsTerminal(out) {
+	if f := fileOf(out); f != nil && prog.IsTerminal(f) {
 		return nil
 	}
 	return l.display.Phase(name)
+}
+
+// fileOf is the file out writes to, seen through run's errWriter; nil when
+// out is not a file (a test's buffer).
+func fileOf(out io.Writer) *os.File {
+	if e, ok := out.(*errWriter); ok {
+		out = e.w
+	}
+	f, _ := out.(*os.File)
+	return f
+}
+
+// flushEvery is how long a line may wait in a buffer before its reader gets
+// it. A write per line would cost sample into a pipe two thirds more CPU time
+// (100,000 names: 1.9 s against 3.2–3.5 s); at this interval a fast stream
+// still takes one write for hundreds of lines.
+const flushEvery = 50 * time.Millisecond
+
+// lineWriter buffers lines that a reader may act on as they come, in a pipe
+// or on a terminal: at the end of a line it flushes when its last flush is
+// older than flushEvery. So the first line goes out at once, and each other
+// waits at most flushEvery and the making of the line after it.
+type lineWriter struct {
+	*bufio.Writer
+	last time.Time
+}
+
+func newLineWriter(w io.Writer) *lineWriter { return &lineWriter{Writer: bufio.NewWriter(w)} }
+
+// endLine follows each line written; its error is a failed flush.
+func (w *lineWriter) endLine() error {
+	if now := time.Now(); now.Sub(w.last) >= flushEvery {
+		w.last = now
+		return w.Flush()
+	}
+	return nil
 }
 
 func (l logger) printf(format string, args ...any) {

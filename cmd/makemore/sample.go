@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -115,7 +114,7 @@ func runSample(o *sampleOptions) error {
 	}
 	r := data.NewRand(o.seed, data.StreamSample)
 
-	out := bufio.NewWriter(o.out)
+	out := newLineWriter(o.out)
 	enc := json.NewEncoder(out)
 	seen := map[string]bool{}
 	counts := map[string]int{}
@@ -147,6 +146,9 @@ func runSample(o *sampleOptions) error {
 			_, err = fmt.Fprintf(out, "%s\t%s\n", name, group)
 		default:
 			_, err = fmt.Fprintln(out, name)
+		}
+		if err == nil {
+			err = out.endLine()
 		}
 		if err != nil {
 			return err

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -102,5 +104,39 @@ func TestSampleSeedIsFreshAndRepeatable(t *testing.T) {
 	}
 	if other, _, _ := execute(t, "sample", "-o", dir, "-n", "30"); other == first {
 		t.Fatalf("two runs without --seed printed the same 30 names:\n%s", first)
+	}
+}
+
+// sample into a pipe prints its first name at once, on its own, not after a
+// buffer's worth of them, and stops when the reader goes away.
+func TestSamplePrintsAsItGoes(t *testing.T) {
+	dir, _ := trainTiny(t)
+	outR, outW := io.Pipe()
+	root := newRootCmd(outW, io.Discard)
+	root.SetArgs([]string{"sample", "-o", dir, "-n", "100000000", "--seed", "1", "-q"})
+	done := make(chan error, 1)
+	go func() {
+		err := root.Execute()
+		outW.Close()
+		done <- err
+	}()
+	out := writes(outR)
+	if first := next(t, out, "the first name"); !regexp.MustCompile(`^[a-z]*\n$`).MatchString(first) {
+		t.Fatalf("sample wrote %q first; want one name alone", first)
+	}
+	outR.Close()
+	if err := <-done; !errors.Is(err, io.ErrClosedPipe) {
+		t.Fatalf("sample after its reader went away: %v, want the closed pipe's error", err)
+	}
+}
+
+// A terminal or a pipe behind run's errWriter is still seen as one: the
+// sampling phase stays off a terminal's screen.
+func TestFileOfSeesThroughErrWriter(t *testing.T) {
+	if f := fileOf(&errWriter{w: os.Stdout}); f != os.Stdout {
+		t.Fatalf("fileOf(errWriter of stdout) = %v", f)
+	}
+	if f := fileOf(&errWriter{w: &strings.Builder{}}); f != nil {
+		t.Fatalf("fileOf(errWriter of a buffer) = %v, want nil", f)
 	}
 }

@@ -32,7 +32,7 @@ by the number of predictions (length + 1). Lower is more name-like; the trained
 model's val loss is a typical value.
 
 The argument - stands for the lines of stdin, one name per line (blank lines
-skipped), and so does no argument at all. Names are compared in Unicode NFC, and
+skipped), and so does no argument at all; they are scored as they are read. Names are compared in Unicode NFC, and
 in lowercase when the model knows no capital letters. Names with characters
 outside the model's vocabulary are reported on stderr and make the exit code 1;
 the others are still scored. --json prints one object per line: {"name", "nll",
@@ -54,12 +54,9 @@ the others are still scored. --json prints one object per line: {"name", "nll",
 			}
 			s, pool := newSampler(ck)
 			defer pool.Close()
-			names, err := namesOf(args, cmd.InOrStdin())
-			if err != nil {
-				return err
-			}
-			sp := newSpeller(ck.Vocab, newLogger(cmd))
-			return scoreNames(cmd.OutOrStdout(), cmd.ErrOrStderr(), s, ck.Vocab, sp, names, asJSON)
+			out := newLineWriter(cmd.OutOrStdout())
+			sc := &scorer{out: out, enc: json.NewEncoder(out), stderr: cmd.ErrOrStderr(), s: s, vocab: ck.Vocab, sp: newSpeller(ck.Vocab, newLogger(cmd)), asJSON: asJSON}
+			return sc.scoreArgs(args, cmd.InOrStdin())
 		},
 	}
 	addWorkDirFlag(cmd, &workDir, "directory holding model.safetensors")
@@ -68,54 +65,99 @@ the others are still scored. --json prints one object per line: {"name", "nll",
 	return cmd
 }
 
-// scoreNames prints the score of each name to stdout, and to stderr each name
-// the vocabulary cannot spell.
-// Names are printed as given, and scored as sp spells them.
-func scoreNames(stdout, stderr io.Writer, s *sample.Sampler, vocab *data.Vocab, sp *speller, names []string, asJSON bool) error {
-	out := bufio.NewWriter(stdout)
-	enc := json.NewEncoder(out)
-	failed := false
-	spelled := make([]string, len(names)) // first, so that a note on stderr comes before the scores
-	for i, name := range names {
-		spelled[i] = sp.spell(name)
+// scorer prints the score of each name to out, and to stderr each name the
+// vocabulary cannot spell. Names are printed as given, and scored as sp
+// spells them.
+type scorer struct {
+	out    *lineWriter
+	enc    *json.Encoder // on out
+	stderr io.Writer
+	s      *sample.Sampler
+	vocab  *data.Vocab
+	sp     *speller
+	asJSON bool
+	failed bool // a name could not be scored
+}
+
+// scoreArgs scores the names of args in order, "-" (and no argument at all)
+// standing for the lines of stdin, each scored as it is read: a stream of
+// any length takes no more memory than a line.
+func (sc *scorer) scoreArgs(args []string, stdin io.Reader) error {
+	if len(args) == 0 {
+		args = []string{stdinArg}
 	}
-	for i, name := range names {
-		tokens, bad := tokenize(vocab, spelled[i])
-		if bad != "" {
-			out.Flush() // keep stdout and stderr in order on a terminal
-			fmt.Fprintf(stderr, "makemore: score %q: %s not in the model's vocabulary %q\n", name, bad, vocab.String())
-			failed = true
+	for _, a := range args {
+		if a != stdinArg {
+			if err := sc.score(a); err != nil {
+				return err
+			}
 			continue
 		}
-		if m := s.MaxChars(); m > 0 && len(tokens) > m {
-			out.Flush()
-			fmt.Fprintf(stderr, "makemore: score %q: %d characters, more than the %d this model reads (its block size, less one for the end)\n", name, len(tokens), m)
-			failed = true
-			continue
-		}
-		lp, n := s.LogProb(tokens)
-		var err error
-		if asJSON {
-			err = enc.Encode(struct {
-				Name        string  `json:"name"`
-				NLL         float64 `json:"nll"`
-				Predictions int     `json:"predictions"`
-				LogProb     float64 `json:"logprob"`
-			}{name, -lp / float64(n), n, lp})
-		} else {
-			_, err = fmt.Fprintf(out, "%s\t%.4f\n", name, -lp/float64(n))
-		}
-		if err != nil {
-			return err
+		if err := eachLine(flushingReader{stdin, sc.out.Writer}, sc.score); err != nil {
+			// out keeps its first error: a failed write, whether in a
+			// score or in the flush before a read, is not stdin's.
+			if ferr := sc.out.Flush(); ferr != nil {
+				return ferr
+			}
+			return fmt.Errorf("stdin: %v", err)
 		}
 	}
-	if err := out.Flush(); err != nil {
+	if err := sc.out.Flush(); err != nil {
 		return err
 	}
-	if failed {
+	if sc.failed {
 		return errUnscored
 	}
 	return nil
+}
+
+// score prints the score of name, or says on stderr why it has none; the
+// error is out's.
+func (sc *scorer) score(name string) error {
+	tokens, bad := tokenize(sc.vocab, sc.sp.spell(name))
+	if bad != "" {
+		sc.out.Flush() // keep stdout and stderr in order on a terminal
+		fmt.Fprintf(sc.stderr, "makemore: score %q: %s not in the model's vocabulary %q\n", name, bad, sc.vocab.String())
+		sc.failed = true
+		return nil
+	}
+	if m := sc.s.MaxChars(); m > 0 && len(tokens) > m {
+		sc.out.Flush()
+		fmt.Fprintf(sc.stderr, "makemore: score %q: %d characters, more than the %d this model reads (its block size, less one for the end)\n", name, len(tokens), m)
+		sc.failed = true
+		return nil
+	}
+	lp, n := sc.s.LogProb(tokens)
+	var err error
+	if sc.asJSON {
+		err = sc.enc.Encode(struct {
+			Name        string  `json:"name"`
+			NLL         float64 `json:"nll"`
+			Predictions int     `json:"predictions"`
+			LogProb     float64 `json:"logprob"`
+		}{name, -lp / float64(n), n, lp})
+	} else {
+		_, err = fmt.Fprintf(sc.out, "%s\t%.4f\n", name, -lp/float64(n))
+	}
+	if err != nil {
+		return err
+	}
+	return sc.out.endLine()
+}
+
+// flushingReader flushes w before each read of r: the scores of the lines
+// read so far go out before score waits for more, however recent its last
+// flush.
+type flushingReader struct {
+	r io.Reader
+	w *bufio.Writer
+}
+
+func (f flushingReader) Read(p []byte) (int, error) {
+	if err := f.w.Flush(); err != nil {
+		return 0, err
+	}
+	return f.r.Read(p)
 }
 
 // tokenize maps name to tokens, or names the characters the vocabulary lacks.
@@ -140,39 +182,20 @@ func tokenize(vocab *data.Vocab, name string) ([]int, string) {
 	}
 }
 
-// namesOf lists the names to score: the arguments, with "-" (and no argument
-// at all) standing for the lines of stdin.
-func namesOf(args []string, stdin io.Reader) ([]string, error) {
-	if len(args) == 0 {
-		args = []string{stdinArg}
-	}
-	var names []string
-	for _, a := range args {
-		if a != stdinArg {
-			names = append(names, a)
-			continue
-		}
-		lines, err := readLines(stdin)
-		if err != nil {
-			return nil, fmt.Errorf("stdin: %v", err)
-		}
-		names = append(names, lines...)
-	}
-	return names, nil
-}
-
-// readLines reads names one per line, trimmed, empty lines skipped.
-func readLines(r io.Reader) ([]string, error) {
-	var names []string
+// eachLine calls each with the lines of r as they are read, trimmed, empty
+// lines skipped, and stops at its first error.
+func eachLine(r io.Reader, each func(string) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, data.MaxLineBytes)
 	for sc.Scan() {
 		if w := strings.TrimSpace(sc.Text()); w != "" {
-			names = append(names, w)
+			if err := each(w); err != nil {
+				return err
+			}
 		}
 	}
 	if errors.Is(sc.Err(), bufio.ErrTooLong) {
-		return nil, fmt.Errorf("a line is longer than %d bytes, more than a name; give one name per line", data.MaxLineBytes)
+		return fmt.Errorf("a line is longer than %d bytes, more than a name; give one name per line", data.MaxLineBytes)
 	}
-	return names, sc.Err()
+	return sc.Err()
 }

@@ -18,7 +18,6 @@ import (
 
 	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/train"
-	"github.com/makemore/makemore/internal/workdir"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
@@ -199,17 +198,17 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
-	// Locked before the words file is read, which can take a while, to fail at once.
-	lock, err := workdir.Acquire(o.workDir)
+	// Claimed before the words file is read, which can take a while, to fail
+	// at once; held until the plots are drawn from the run's logs.
+	claim, err := train.Claim(train.Options{WorkDir: o.workDir, Resume: o.resume, Overwrite: o.overwrite})
+	var tme *train.TrainedModelError
+	if errors.As(err, &tme) {
+		return fmt.Errorf("%s: the work dir holds a trained model; continue it with --resume, start over with --overwrite (replacing it), or pass another work dir with -o", tme.Path)
+	}
 	if err != nil {
 		return err
 	}
-	defer lock.Unlock()
-	if ck := workdir.CheckpointPath(o.workDir); !o.resume && !o.overwrite {
-		if _, err := os.Stat(ck); err == nil {
-			return fmt.Errorf("%s: the work dir holds a trained model; continue it with --resume, start over with --overwrite (replacing it), or pass another work dir with -o", ck)
-		}
-	}
+	defer claim.Release()
 	pool, err := newPool(o.threads)
 	if err != nil {
 		return err
@@ -225,6 +224,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		Words:           words,
 		Pool:            pool,
 		Resume:          o.resume,
+		Overwrite:       o.overwrite,
 		KeepMaxSteps:    !o.stepsSet,
 		MaxSteps:        o.steps,
 		Seed:            o.seed,
@@ -251,7 +251,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	context.AfterFunc(ctx, stop)
 	prog := newProgress(o.log, pool.Threads())
 	defer prog.finish() // an error leaves the bar unfinished
-	res, err := train.Run(ctx, opts, prog)
+	res, err := claim.Run(ctx, opts, prog)
 	var mse *train.MaxStepsError
 	if errors.As(err, &mse) {
 		return usageError{err}

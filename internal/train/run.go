@@ -29,6 +29,10 @@ type Options struct {
 	// Resume continues the run checkpointed in WorkDir with its model, seed,
 	// batch size and schedule: the fields of a new run below are not used.
 	Resume bool
+	// Overwrite lets a new run replace the trained model it finds in
+	// WorkDir; without it the run is refused with a *TrainedModelError, as a
+	// model is not to be lost by mistake. Not with Resume.
+	Overwrite bool
 	// KeepMaxSteps makes a resumed run stop at its checkpoint's MaxSteps
 	// instead of this one's.
 	KeepMaxSteps bool
@@ -105,16 +109,88 @@ func (e *MaxStepsError) Error() string {
 	return fmt.Sprintf("--max-steps %d is below the %d steps the checkpoint has already taken", e.MaxSteps, e.Step)
 }
 
+// TrainedModelError is a new run refused because its work dir holds a
+// trained model and Options.Overwrite was not set.
+type TrainedModelError struct{ Path string }
+
+func (e *TrainedModelError) Error() string {
+	return fmt.Sprintf("%s: the work dir holds a trained model; resume it, or overwrite it to start over", e.Path)
+}
+
+// Claimed is a work dir held for one training run: locked against other
+// runs (see workdir.Acquire), and checked not to hold a model that a new run
+// would replace without Overwrite.
+type Claimed struct {
+	opts Options       // the WorkDir, Resume and Overwrite claimed
+	lock *workdir.Lock // nil once released
+	used bool
+}
+
+// Claim holds opts.WorkDir for a run as Run does, reading only WorkDir,
+// Resume and Overwrite. Run claims the work dir itself: a caller claims it
+// first to fail at once, before slow work such as reading a big words file,
+// then trains with Claimed.Run and releases it.
+func Claim(opts Options) (*Claimed, error) {
+	if opts.Resume && opts.Overwrite {
+		return nil, errors.New("a run either resumes the work dir's run or overwrites it, not both")
+	}
+	lock, err := workdir.Acquire(opts.WorkDir)
+	if err != nil {
+		return nil, err
+	}
+	if ck := workdir.CheckpointPath(opts.WorkDir); !opts.Resume && !opts.Overwrite {
+		if _, err := os.Stat(ck); err == nil {
+			lock.Unlock()
+			return nil, &TrainedModelError{Path: ck}
+		}
+	}
+	return &Claimed{opts: opts, lock: lock}, nil
+}
+
+// Release lets other runs have the work dir. Once is enough: a second
+// Release must not remove the lock file of a run that came since.
+func (c *Claimed) Release() {
+	if c.lock != nil {
+		c.lock.Unlock()
+		c.lock = nil
+	}
+}
+
+// Run is Run in the claimed work dir, once, with opts whose WorkDir, Resume
+// and Overwrite are the ones claimed.
+func (c *Claimed) Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
+	if c.used || c.lock == nil {
+		return Result{}, errors.New("train: a claimed work dir trains one run, before it is released")
+	}
+	if opts.WorkDir != c.opts.WorkDir || opts.Resume != c.opts.Resume || opts.Overwrite != c.opts.Overwrite {
+		return Result{}, fmt.Errorf("train: a run in %s must have the work dir, Resume and Overwrite it claimed", c.opts.WorkDir)
+	}
+	c.used = true
+	return runClaimed(ctx, opts, obs)
+}
+
 // Run trains until MaxSteps or until ctx is done, saving the checkpoint in
 // WorkDir every CheckpointEvery steps and at the end, and logging every step
-// to the loss log there; a new run replaces the checkpoint it finds there.
-// When ctx ends the run, the current step finishes and is saved, and the
-// result says Interrupted. A loss that is no longer finite or has exploded
-// past LossLimit, at a step or in a val probe before a save, stops the run
-// with a *DivergedError, leaving the last checkpoint as it was. Every
-// checkpoint has batchnorm calibrated over the whole training split, ready
-// for eval and sampling.
+// to the loss log there. It holds WorkDir as Claim does: a second run there
+// meanwhile fails at once with a *workdir.LockedError, and a new run
+// replaces a checkpoint it finds there only with Overwrite. When ctx ends
+// the run, the current step finishes and is saved, and the result says
+// Interrupted. A loss that is no longer finite or has exploded past
+// LossLimit, at a step or in a val probe before a save, stops the run with
+// a *DivergedError, leaving the last checkpoint as it was. Every checkpoint
+// has batchnorm calibrated over the whole training split, ready for eval
+// and sampling.
 func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
+	c, err := Claim(opts)
+	if err != nil {
+		return Result{}, err
+	}
+	defer c.Release()
+	return c.Run(ctx, opts, obs)
+}
+
+// runClaimed is Run in a work dir already claimed.
+func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error) {
 	r, err := open(opts)
 	if err != nil {
 		return Result{}, err
@@ -127,9 +203,6 @@ func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 	sp, err := data.BuildSplits(opts.Words, r.vocab, m.Context(), r.meta.Seed, opts.Progress.Phase("splitting the words"))
 	if err != nil {
 		return Result{}, err
-	}
-	if err := os.MkdirAll(opts.WorkDir, 0o755); err != nil {
-		return Result{}, fmt.Errorf("%s: cannot create the work dir: %v", opts.WorkDir, err)
 	}
 	tr := New(m, opts.Pool, sp.Train, st.BatchSize, r.src, st.Schedule, st.Optimizer)
 	tr.Step = st.Step

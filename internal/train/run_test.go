@@ -18,23 +18,23 @@ import (
 	"github.com/makemore/makemore/internal/workdir"
 )
 
-// recorder is an Observer that remembers what it saw, and cancels the run
-// after step cancelAt when cancel is set.
+// recorder is an Observer that remembers what it saw, and calls do (to
+// cancel the run, say) after step at when do is set.
 type recorder struct {
 	info     Info
 	last     int
 	periodic []int
 	stopped  int // calls of Stopped
 	final    int // step of the final save, -1 before it
-	cancelAt int
-	cancel   context.CancelFunc
+	at       int
+	do       func()
 }
 
 func (r *recorder) Started(i Info) { r.info, r.final = i, -1 }
 func (r *recorder) Stepped(step int, _ float32) {
 	r.last = step
-	if r.cancel != nil && step == r.cancelAt {
-		r.cancel()
+	if r.do != nil && step == r.at {
+		r.do()
 	}
 }
 func (r *recorder) Stopped(int, time.Duration) { r.stopped++ }
@@ -123,7 +123,7 @@ func interruptThenResume(t *testing.T, tweak func(*Options)) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	obs := &recorder{cancelAt: 250, cancel: cancel}
+	obs := &recorder{at: 250, do: cancel}
 	res, err := Run(ctx, testOptions(t, pool, parts, 600), obs)
 	if err != nil {
 		t.Fatal(err)
@@ -251,7 +251,7 @@ func TestCancelDuringLastStepFinishes(t *testing.T) {
 	defer pool.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	obs := &recorder{cancelAt: 200, cancel: cancel}
+	obs := &recorder{at: 200, do: cancel}
 	res, err := Run(ctx, testOptions(t, pool, t.TempDir(), 200), obs)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,24 @@
+//go:build unix
+
+package main
+
+import (
+	"os"
+	"runtime"
+	"syscall"
+)
+
+// peakRSS is the peak resident memory of a finished process in bytes; ok is
+// false where the system does not keep it (Solaris and illumos report 0).
+func peakRSS(ps *os.ProcessState) (bytes int64, ok bool) {
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok || ru.Maxrss <= 0 {
+		return 0, false
+	}
+	// ru_maxrss is in bytes on Apple's systems, in KiB on the others.
+	unit := int64(1024)
+	if runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
+		unit = 1
+	}
+	return int64(ru.Maxrss) * unit, true
+}
