@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/makemore/makemore/internal/kernels"
+	prog "github.com/makemore/makemore/internal/progress"
 	"github.com/makemore/makemore/internal/train"
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 )
 
@@ -338,7 +338,7 @@ func inputArg(input string) string {
 type progress struct {
 	log         logger
 	threads     int
-	bar         *progressbar.ProgressBar
+	bar         *prog.Steps
 	first, last int
 	start       time.Time
 }
@@ -354,16 +354,13 @@ func (p *progress) Started(i train.Info) {
 		p.log.printf("makemore: resuming at step %d of %d", i.Step, i.MaxSteps)
 	}
 	p.first, p.last, p.start = i.Step, i.MaxSteps, time.Now()
-	if p.bar = p.log.display.Bar(int64(p.last), "loss 10.0000", "steps"); p.bar != nil {
-		p.bar.Set(p.first)
-	}
+	p.bar = p.log.display.Steps(p.first, p.last, "loss 10.0000")
 }
 
 func (p *progress) Stepped(step int, loss float32) {
 	if p.bar != nil {
 		if step%100 == 0 || step == p.last {
-			p.bar.Describe(fmt.Sprintf("loss %.4f", loss))
-			p.bar.Set(step)
+			p.bar.Update(step, fmt.Sprintf("loss %.4f", loss))
 		}
 		return
 	}

@@ -32,7 +32,7 @@ type Display struct {
 	delay time.Duration
 	now   func() time.Time
 	cur   *phase
-	steps *progressbar.ProgressBar // a bar of Bar's, put aside while a phase draws its own
+	steps *progressbar.ProgressBar // the run's bar (see Steps), put aside while a phase draws its own
 }
 
 type phase struct {
@@ -125,7 +125,7 @@ func (d *Display) println(line string) {
 	fmt.Fprintln(d.w, line)
 }
 
-// clearSteps takes Bar's bar off the line; it draws itself again at its
+// clearSteps takes the run's bar off the line; it draws itself again at its
 // next update.
 func (d *Display) clearSteps() {
 	if d.steps != nil && !d.steps.IsFinished() {
@@ -133,18 +133,40 @@ func (d *Display) clearSteps() {
 	}
 }
 
-// Bar returns a bar of total units that shows its count and its rate in
-// units per second, for a description at most as wide as widest; or nil
-// when the display shows plain lines: not a terminal, or one too narrow for
-// such a bar. The display clears it while a phase draws its own or prints a
-// line, and it draws itself again at its next update.
-func (d *Display) Bar(total int64, widest, units string) *progressbar.ProgressBar {
-	if d.cols == 0 || !d.fits(widest, total, units) {
+// Steps is a training run's bar (see Display.Steps).
+type Steps struct {
+	bar   *progressbar.ProgressBar
+	first int
+}
+
+// Steps returns the bar of a run that goes from step first to step last,
+// showing the count and rate of its steps, for a description at most as
+// wide as widest; or nil when the display shows plain lines (not a
+// terminal, or one too narrow for such a bar) or there is no step to take.
+// It counts this run's steps only, so that a resumed run's earlier ones do
+// not read as done in no time, and it draws nothing before its first
+// Update, where its rate would read "0 steps/hr". The display clears it
+// while a phase draws its own or prints a line, and it draws itself again
+// at its next update.
+func (d *Display) Steps(first, last int, widest string) *Steps {
+	total := int64(last - first)
+	if total <= 0 || d.cols == 0 || !d.fits(widest, total, "steps") {
 		return nil
 	}
-	d.steps = d.newBar(total, "", units)
-	return d.steps
+	d.steps = d.newBar(total, "", "steps")
+	return &Steps{bar: d.steps, first: first}
 }
+
+// Update shows the run at step, described by desc. The count goes first:
+// the description's redraw then falls within the bar's throttle, and no
+// frame shows the new description with the old count.
+func (s *Steps) Update(step int, desc string) {
+	s.bar.Set(step - s.first)
+	s.bar.Describe(desc)
+}
+
+// Finish takes the bar off the screen.
+func (s *Steps) Finish() { s.bar.Finish() }
 
 // fits reports whether a bar line fits the terminal at its widest, with a
 // bar of minBarCells: "desc 100% |bar| (total/total, 99999 units/s) [59m59s:59m59s]".

@@ -73,7 +73,7 @@ func TestNarrowTerminalGetsPlainLines(t *testing.T) {
 		var out bytes.Buffer
 		clk := newClock()
 		d := clk.display(&out, c.cols)
-		if got := d.Bar(200000, "loss 10.0000", "steps") != nil; got != c.steps {
+		if got := d.Steps(0, 200000, "loss 10.0000") != nil; got != c.steps {
 			t.Errorf("%d columns: training bar %v, want %v", c.cols, got, c.steps)
 		}
 		p := d.Phase("calibrating batchnorm")
@@ -83,5 +83,28 @@ func TestNarrowTerminalGetsPlainLines(t *testing.T) {
 		if drew != c.phase || drew == strings.Contains(out.String(), "50%\n") {
 			t.Errorf("%d columns: phase printed %q: want a bar %v, else a plain line", c.cols, out.String(), c.phase)
 		}
+	}
+}
+
+// The run's bar draws nothing before its first update, where its rate read
+// "0 steps/hr", and counts a resumed run's own steps.
+func TestStepsBarStartsAtTheFirstUpdate(t *testing.T) {
+	for _, c := range []struct {
+		first, step int
+		want        string
+	}{{0, 100, "(100/1000, "}, {500, 600, "(100/500, "}} {
+		var out bytes.Buffer
+		d := newClock().display(&out, 200)
+		s := d.Steps(c.first, 1000, "loss 10.0000")
+		if out.Len() != 0 {
+			t.Fatalf("drawn before any step: %q", out.String())
+		}
+		s.Update(c.step, "loss 2.5000")
+		if got := out.String(); !strings.Contains(got, c.want) || strings.Contains(got, "steps/hr") {
+			t.Errorf("from step %d, at %d: %q, want %q and a rate", c.first, c.step, got, c.want)
+		}
+	}
+	if d := newClock().display(&bytes.Buffer{}, 200); d.Steps(1000, 1000, "loss") != nil {
+		t.Error("a bar for a run with no step to take")
 	}
 }
