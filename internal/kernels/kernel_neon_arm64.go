@@ -126,39 +126,26 @@ func transposeNEON(dst, src []float32, r, c, ld int) {
 const neonBlock = 8
 
 // The element-wise wrappers below get slices already cut to their exact
-// lengths by the exported functions in kernel.go. The assembly takes whole
-// blocks; the last len mod neonBlock elements go through a block-long copy,
-// so that they take the same instructions as the others. An empty operand
-// has nothing to do.
+// lengths by the exported functions in kernel.go, and an empty operand has
+// nothing to do. The assembly takes whole blocks: the last len mod neonBlock
+// elements go through block-long copies, so that they take the same
+// instructions as the others. Each wrapper calls its assembly itself: through
+// a function value, the copies would escape to the heap.
 
-// unaryNEON sets dst = f(x) with f's assembly over whole blocks.
-func unaryNEON(dst, x []float32, f func(dst, x *float32, n int)) {
-	n := len(x) &^ (neonBlock - 1)
-	if n > 0 {
-		f(&dst[0], &x[0], n)
-	}
-	if n < len(x) {
-		var b [neonBlock]float32
-		copy(b[:], x[n:])
-		f(&b[0], &b[0], neonBlock)
-		copy(dst[n:], b[:])
-	}
+// whole is n rounded down to whole blocks.
+func whole(n int) int { return n &^ (neonBlock - 1) }
+
+// block is a block-long copy of the last elements of an operand.
+type block [neonBlock]float32
+
+// in copies x to the start of b and returns where b starts.
+func (b *block) in(x []float32) *float32 {
+	copy(b[:], x)
+	return &b[0]
 }
 
-// binaryNEON sets out = f(x, y) with f's assembly over whole blocks.
-func binaryNEON(out, x, y []float32, f func(out, x, y *float32, n int)) {
-	n := len(x) &^ (neonBlock - 1)
-	if n > 0 {
-		f(&out[0], &x[0], &y[0], n)
-	}
-	if n < len(x) {
-		var bx, by [neonBlock]float32
-		copy(bx[:], x[n:])
-		copy(by[:], y[n:])
-		f(&bx[0], &bx[0], &by[0], neonBlock)
-		copy(out[n:], bx[:])
-	}
-}
+// out copies b's first len(dst) elements to dst.
+func (b *block) out(dst []float32) { copy(dst, b[:]) }
 
 // tanhGELUCoef are the constants of neonTanh (the first 14), neonGELU and
 // neonGELUGrad, in the order the assembly loads them into registers: clamp,
@@ -169,63 +156,137 @@ var tanhGELUCoef = [19]float32{tanhClamp, -tanhClamp, tanhTiny * tanhTiny,
 	geluC1, geluC0, 0.5, geluC3, 1}
 
 func tanhNEON(dst, x []float32) {
-	unaryNEON(dst, x, func(dst, x *float32, n int) { neonTanh(dst, x, n, &tanhGELUCoef) })
+	n := whole(len(x))
+	if n > 0 {
+		neonTanh(&dst[0], &x[0], n, &tanhGELUCoef)
+	}
+	if n < len(x) {
+		var b block
+		neonTanh(&b[0], b.in(x[n:]), neonBlock, &tanhGELUCoef)
+		b.out(dst[n:])
+	}
 }
 
 func expNEON(dst, x []float32) {
-	unaryNEON(dst, x, func(dst, x *float32, n int) { neonExp(dst, x, n, &expCoef) })
+	n := whole(len(x))
+	if n > 0 {
+		neonExp(&dst[0], &x[0], n, &expCoef)
+	}
+	if n < len(x) {
+		var b block
+		neonExp(&b[0], b.in(x[n:]), neonBlock, &expCoef)
+		b.out(dst[n:])
+	}
 }
 
 // sigmoidNEON takes expCoef: its e^(−x) is neonExp's, code and constants.
 func sigmoidNEON(dst, x []float32) {
-	unaryNEON(dst, x, func(dst, x *float32, n int) { neonSigmoid(dst, x, n, &expCoef) })
+	n := whole(len(x))
+	if n > 0 {
+		neonSigmoid(&dst[0], &x[0], n, &expCoef)
+	}
+	if n < len(x) {
+		var b block
+		neonSigmoid(&b[0], b.in(x[n:]), neonBlock, &expCoef)
+		b.out(dst[n:])
+	}
 }
 
 func geluNEON(dst, x []float32) {
-	unaryNEON(dst, x, func(dst, x *float32, n int) { neonGELU(dst, x, n, &tanhGELUCoef) })
+	n := whole(len(x))
+	if n > 0 {
+		neonGELU(&dst[0], &x[0], n, &tanhGELUCoef)
+	}
+	if n < len(x) {
+		var b block
+		neonGELU(&b[0], b.in(x[n:]), neonBlock, &tanhGELUCoef)
+		b.out(dst[n:])
+	}
 }
 
 func geluGradNEON(out, x, dy []float32) {
-	binaryNEON(out, x, dy, func(out, x, dy *float32, n int) { neonGELUGrad(out, x, dy, n, &tanhGELUCoef) })
+	n := whole(len(x))
+	if n > 0 {
+		neonGELUGrad(&out[0], &x[0], &dy[0], n, &tanhGELUCoef)
+	}
+	if n < len(x) {
+		var bx, bdy block
+		neonGELUGrad(&bx[0], bx.in(x[n:]), bdy.in(dy[n:]), neonBlock, &tanhGELUCoef)
+		bx.out(out[n:])
+	}
 }
 
-func reluNEON(dst, x []float32) { unaryNEON(dst, x, neonReLU) }
+func reluNEON(dst, x []float32) {
+	n := whole(len(x))
+	if n > 0 {
+		neonReLU(&dst[0], &x[0], n)
+	}
+	if n < len(x) {
+		var b block
+		neonReLU(&b[0], b.in(x[n:]), neonBlock)
+		b.out(dst[n:])
+	}
+}
 
-func reluGradNEON(out, y, dy []float32) { binaryNEON(out, y, dy, neonReLUGrad) }
+func reluGradNEON(out, y, dy []float32) {
+	n := whole(len(y))
+	if n > 0 {
+		neonReLUGrad(&out[0], &y[0], &dy[0], n)
+	}
+	if n < len(y) {
+		var by, bdy block
+		neonReLUGrad(&by[0], by.in(y[n:]), bdy.in(dy[n:]), neonBlock)
+		by.out(out[n:])
+	}
+}
 
-func sigmoidGradNEON(out, s, ds []float32) { binaryNEON(out, s, ds, neonSigmoidGrad) }
+func sigmoidGradNEON(out, s, ds []float32) {
+	n := whole(len(s))
+	if n > 0 {
+		neonSigmoidGrad(&out[0], &s[0], &ds[0], n)
+	}
+	if n < len(s) {
+		var bs, bds block
+		neonSigmoidGrad(&bs[0], bs.in(s[n:]), bds.in(ds[n:]), neonBlock)
+		bs.out(out[n:])
+	}
+}
 
-func tanhGradNEON(out, h, dh []float32) { binaryNEON(out, h, dh, neonTanhGrad) }
+func tanhGradNEON(out, h, dh []float32) {
+	n := whole(len(h))
+	if n > 0 {
+		neonTanhGrad(&out[0], &h[0], &dh[0], n)
+	}
+	if n < len(h) {
+		var bh, bdh block
+		neonTanhGrad(&bh[0], bh.in(h[n:]), bdh.in(dh[n:]), neonBlock)
+		bh.out(out[n:])
+	}
+}
 
 func axpyNEON(y []float32, alpha float32, x []float32) {
-	n := len(x) &^ (neonBlock - 1)
+	n := whole(len(x))
 	if n > 0 {
 		neonAxpy(&y[0], &x[0], n, alpha)
 	}
 	if n < len(x) {
-		var by, bx [neonBlock]float32
-		copy(by[:], y[n:])
-		copy(bx[:], x[n:])
-		neonAxpy(&by[0], &bx[0], neonBlock, alpha)
-		copy(y[n:], by[:])
+		var by, bx block
+		neonAxpy(by.in(y[n:]), bx.in(x[n:]), neonBlock, alpha)
+		by.out(y[n:])
 	}
 }
 
 func adamwNEON(p, g, m, v []float32, c *AdamWCoef) {
-	n := len(g) &^ (neonBlock - 1)
+	n := whole(len(g))
 	if n > 0 {
 		neonAdamW(&p[0], &g[0], &m[0], &v[0], n, (*[7]float32)(c))
 	}
 	if n < len(g) {
-		var bp, bg, bm, bv [neonBlock]float32
-		copy(bp[:], p[n:])
-		copy(bg[:], g[n:])
-		copy(bm[:], m[n:])
-		copy(bv[:], v[n:])
-		neonAdamW(&bp[0], &bg[0], &bm[0], &bv[0], neonBlock, (*[7]float32)(c))
-		copy(p[n:], bp[:])
-		copy(m[n:], bm[:])
-		copy(v[n:], bv[:])
+		var bp, bg, bm, bv block
+		neonAdamW(bp.in(p[n:]), bg.in(g[n:]), bm.in(m[n:]), bv.in(v[n:]), neonBlock, (*[7]float32)(c))
+		bp.out(p[n:])
+		bm.out(m[n:])
+		bv.out(v[n:])
 	}
 }
 
