@@ -57,8 +57,7 @@
 	VLD1R.P (pa)(R3), [va.S4] \
 	VFMLA V0.S4, va.S4, c0.S4
 
-// TILE_ARGS loads a tile's arguments into R0–R8, strides in bytes, and starts
-// rows as many row pointers into a.
+// TILE_ARGS loads a tile's arguments into R0–R8, the strides turned into bytes.
 #define TILE_ARGS \
 	MOVD k+0(FP), R0 \
 	MOVD a+8(FP), R1 \
@@ -601,8 +600,8 @@ loop:
 
 // func neonGELU(dst, x *float32, n int, coef *[19]float32)
 //
-// One vector per iteration: with its 17 constants in registers, a second
-// vector's 8 would not fit.
+// One vector per iteration: with the 19 constants in registers, a second
+// vector's 8 registers would not fit.
 TEXT ·neonGELU(SB), NOSPLIT, $0-32
 	MOVD dst+0(FP), R0
 	MOVD x+8(FP), R1
