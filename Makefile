@@ -10,7 +10,7 @@ BIN     := bin/makemore
 # golang/go#75804, fixed in Go 1.27), which it did here once in a few runs.
 FUZZTIME ?= 100000x
 
-.PHONY: all build install train test vet cross tracked bench names clean
+.PHONY: all build install train test test-arm64 arm64-kernels arm64-goldens arm64-train vet cross tracked bench names clean
 
 all: build
 
@@ -40,16 +40,17 @@ tracked:
 # short runs with each and compares their checksums with committed ones (it
 # would take minutes under the race detector, and computes the same there).
 # Where qemu-aarch64-static is installed (Debian's qemu-user-static, which
-# .ci/run installs), the arm64 test binaries run under it, with the NEON and
-# the portable kernels: every kernel test, the model's, and training's thread
-# identity, allocations and golden checksums. -short makes those three fit:
-# the goldens marked short (all of them take 19 min of CPU there), 20 steps
-# for thread identity, 3 for allocations. No -race: it needs cgo and an
-# aarch64 C compiler. Training's other tests have nothing of arm64 to test,
-# nor have the other packages, and some start a makemore binary, which as an
-# arm64 executable this kernel could not run. The two commands run side by side.
+# .ci/run installs), test-arm64 runs the arm64 test binaries under it, with
+# the NEON and the portable kernels: every kernel test, the model's, and
+# training's thread identity, allocations and golden checksums. -short makes
+# those three fit: the goldens marked short (all of them take 19 min of CPU
+# there), 10 steps for thread identity, 3 for allocations. No -race: it needs
+# cgo and an aarch64 C compiler. Training's other tests have nothing of arm64
+# to test, nor have the other packages, and some start a makemore binary,
+# which as an arm64 executable this kernel could not run. The three parts
+# run side by side.
 QEMU_ARM64 := $(shell command -v qemu-aarch64-static)
-ARM64_TRAIN_TESTS := ^(TestGoldenChecksums|TestThreadCountsGiveIdenticalWeights|TestStepAllocatesNothing)$$
+ARM64_TEST = GOARCH=arm64 $(GO) test -count=1 -short -exec $(or $(QEMU_ARM64),qemu-aarch64-static)
 
 test: tracked vet cross
 	$(GO) test -count=1 ./...
@@ -57,12 +58,21 @@ test: tracked vet cross
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/checkpoint
 	$(GO) test -run='^$$' -fuzz=FuzzParseWords -fuzztime=$(FUZZTIME) ./internal/data
 ifneq ($(QEMU_ARM64),)
-	GOARCH=arm64 $(GO) test -count=1 -short -exec $(QEMU_ARM64) ./internal/kernels ./internal/model & k=$$!; \
-	  GOARCH=arm64 $(GO) test -count=1 -short -exec $(QEMU_ARM64) -run '$(ARM64_TRAIN_TESTS)' ./internal/train; t=$$?; \
-	  wait $$k && exit $$t
+	$(MAKE) --no-print-directory -j3 test-arm64
 else
 	@echo "arm64 tests skipped: no qemu-aarch64-static (apt-get install qemu-user-static)"
 endif
+
+test-arm64: arm64-kernels arm64-goldens arm64-train
+
+arm64-kernels:
+	$(ARM64_TEST) ./internal/kernels ./internal/model
+
+arm64-goldens:
+	$(ARM64_TEST) -run '^TestGoldenChecksums$$' ./internal/train
+
+arm64-train:
+	$(ARM64_TEST) -run '^(TestThreadCountsGiveIdenticalWeights|TestStepAllocatesNothing)$$' ./internal/train
 
 # Every platform makemore is for builds and vets, bench tools included.
 # bench/bigwords reads syscall.Rusage.Maxrss, which windows does not have: it

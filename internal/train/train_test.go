@@ -102,7 +102,7 @@ func threadIdentity(t *testing.T, cfg model.Config) {
 	// a difference shows from the step it arises in.
 	steps := 300
 	if testing.Short() {
-		steps = 20
+		steps = 10
 	}
 	var ref []float32
 	var refLoss []float32
