@@ -8,8 +8,8 @@ import "golang.org/x/sys/cpu"
 var neonSet = kernelSet{
 	id:          "neon",
 	description: "neon (arm64 assembly)",
-	// AdvSIMD is part of every arm64 CPU that runs Go; asking keeps a kernel
-	// set's test honest where the answer could ever be no.
+	// AdvSIMD is mandatory in ARMv8-A, so this holds wherever Go runs; the
+	// set asks as the others do rather than assume it.
 	supported:   func() bool { return cpu.ARM64.HasASIMD },
 	tileRows:    neonTiles[0].rows,
 	gemm:        gemmNEON,
@@ -55,7 +55,7 @@ func gemmNEON(c, a, b, bias []float32, lo, hi, k, n, ld, ars, acs int) {
 	if lo >= hi || n == 0 {
 		return
 	}
-	if k == 0 {
+	if k == 0 { // no products: the bias or 0, which the tiles' loops cannot do
 		gemmPortable(c, a, b, bias, lo, hi, k, n, ld, ars, acs)
 		return
 	}
