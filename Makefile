@@ -43,7 +43,7 @@ tracked:
 # .ci/run installs), test-arm64 runs the arm64 test binaries under it, with
 # the NEON and the portable kernels: every kernel test, the model's, and
 # training's thread identity, allocations and golden checksums. -short makes
-# those three fit: the goldens marked short (all of them take 19 min of CPU
+# those three fit: the goldens marked short (all of them take 15–19 min of CPU
 # there), 10 steps for thread identity, 3 for allocations. No -race: it needs
 # cgo and an aarch64 C compiler. Training's other tests have nothing of arm64
 # to test, nor have the other packages, and some start a makemore binary,
