@@ -10,7 +10,7 @@ BIN     := bin/makemore
 # golang/go#75804, fixed in Go 1.27), which it did here once in a few runs.
 FUZZTIME ?= 100000x
 
-.PHONY: all build install train test vet tracked bench names clean
+.PHONY: all build install train test test-arm64 arm64-kernels arm64-goldens arm64-train vet cross tracked bench names clean
 
 all: build
 
@@ -39,11 +39,50 @@ tracked:
 # against a float64 reference in the same binary; TestGoldenChecksums trains
 # short runs with each and compares their checksums with committed ones (it
 # would take minutes under the race detector, and computes the same there).
-test: tracked vet
+# Where qemu-aarch64-static is installed (Debian's qemu-user-static, which
+# .ci/run installs), test-arm64 runs the arm64 test binaries under it, with
+# the NEON and the portable kernels: every kernel test, the model's, and
+# training's thread identity, allocations and golden checksums. -short makes
+# those three fit: the goldens marked short (all of them take 15–19 min of CPU
+# there), 10 steps for thread identity, 3 for allocations. No -race: it needs
+# cgo and an aarch64 C compiler. Training's other tests have nothing of arm64
+# to test, nor have the other packages, and some start a makemore binary,
+# which as an arm64 executable this kernel could not run. The three parts
+# run side by side.
+QEMU_ARM64 := $(shell command -v qemu-aarch64-static)
+ARM64_TEST = GOARCH=arm64 $(GO) test -count=1 -short -exec $(or $(QEMU_ARM64),qemu-aarch64-static)
+
+test: tracked vet cross
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race -skip TestGoldenChecksums ./internal/kernels ./internal/model ./internal/train
 	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=$(FUZZTIME) ./internal/checkpoint
 	$(GO) test -run='^$$' -fuzz=FuzzParseWords -fuzztime=$(FUZZTIME) ./internal/data
+ifneq ($(QEMU_ARM64),)
+	$(MAKE) --no-print-directory -j3 test-arm64
+else
+	@echo "arm64 tests skipped: no qemu-aarch64-static (apt-get install qemu-user-static)"
+endif
+
+test-arm64: arm64-kernels arm64-goldens arm64-train
+
+arm64-kernels:
+	$(ARM64_TEST) ./internal/kernels ./internal/model
+
+arm64-goldens:
+	$(ARM64_TEST) -run '^TestGoldenChecksums$$' ./internal/train
+
+arm64-train:
+	$(ARM64_TEST) -run '^(TestThreadCountsGiveIdenticalWeights|TestStepAllocatesNothing)$$' ./internal/train
+
+# Every platform makemore is for builds and vets, bench tools included.
+PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+
+cross:
+	@for p in $(PLATFORMS); do \
+	  os=$${p%/*}; arch=$${p#*/}; \
+	  echo "GOOS=$$os GOARCH=$$arch go build, go vet"; \
+	  GOOS=$$os GOARCH=$$arch $(GO) build ./... && GOOS=$$os GOARCH=$$arch $(GO) vet ./... || exit 1; \
+	done
 
 bench:
 	./bench/run

@@ -117,3 +117,79 @@ func BenchmarkGELUGrad(b *testing.B) {
 func BenchmarkSigmoidGrad(b *testing.B) {
 	benchElementwise(b, func(ks kernelSet, x, dy, out []float32) { ks.sigmoidGrad(out, x, dy) })
 }
+
+func BenchmarkExp(b *testing.B) {
+	benchElementwise(b, func(ks kernelSet, x, _, out []float32) { ks.exp(out, x) })
+}
+
+func BenchmarkTanhGrad(b *testing.B) {
+	benchElementwise(b, func(ks kernelSet, x, dy, out []float32) { ks.tanhGrad(out, x, dy) })
+}
+
+// BenchmarkAxpy adds a small multiple of x to out, which drifts slowly enough
+// to stay a normal float32.
+func BenchmarkAxpy(b *testing.B) {
+	benchElementwise(b, func(ks kernelSet, x, _, out []float32) { ks.axpy(out, 1e-3, x) })
+}
+
+// BenchmarkAdamW updates as many parameters as the default config has.
+func BenchmarkAdamW(b *testing.B) {
+	r := rand.New(rand.NewPCG(4, 4))
+	const n = 12297
+	g := randSlice(r, n)
+	c := AdamWCoef{0.1, 0.99, 0.01, 1 - 1e-4, 1e-3, 0.1, 1e-8}
+	for _, ks := range supportedSets() {
+		p, m, v := randSlice(r, n), make([]float32, n), make([]float32, n)
+		b.Run(ks.id, func(b *testing.B) {
+			for b.Loop() {
+				ks.adamw(p, g, m, v, &c)
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "Gelem/s")
+		})
+	}
+}
+
+// BenchmarkColumnOps times batchnorm's passes over the default config's
+// hidden layer (32×200), each set in turn.
+func BenchmarkColumnOps(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 5))
+	const rows, cols = 32, 200
+	x, y, out := randSlice(r, rows*cols), randSlice(r, rows*cols), make([]float32, rows*cols)
+	sx, sy, shift, s := randSlice(r, cols), randSlice(r, cols), randSlice(r, cols), make([]float32, cols)
+	for _, op := range []struct {
+		name string
+		run  func(ks kernelSet)
+	}{
+		{"ColSums", func(ks kernelSet) { ks.colSums(s, x, rows, cols) }},
+		{"ColDots", func(ks kernelSet) { ks.colDots(s, x, y, rows, cols) }},
+		{"ColAffine", func(ks kernelSet) { ks.colAffine(out, x, sx, shift, rows, cols) }},
+		{"ColAffine2", func(ks kernelSet) { ks.colAffine2(out, x, y, sx, sy, shift, rows, cols) }},
+	} {
+		for _, ks := range supportedSets() {
+			b.Run(op.name+"/"+ks.id, func(b *testing.B) {
+				for b.Loop() {
+					clear(s)
+					op.run(ks)
+				}
+				b.ReportMetric(float64(rows*cols)*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "Gelem/s")
+			})
+		}
+	}
+}
+
+// BenchmarkTranspose transposes what MulBT does for the default and the large
+// config's output layer (W2, 200×27 and 512×27).
+func BenchmarkTranspose(b *testing.B) {
+	r := rand.New(rand.NewPCG(6, 6))
+	for _, s := range [][2]int{{200, 27}, {512, 27}} {
+		src, dst := randSlice(r, s[0]*s[1]), make([]float32, s[0]*s[1])
+		for _, ks := range supportedSets() {
+			b.Run(fmt.Sprintf("%dx%d/%s", s[0], s[1], ks.id), func(b *testing.B) {
+				for b.Loop() {
+					ks.transpose(dst, src, s[0], s[1], s[0])
+				}
+				b.ReportMetric(float64(len(src))*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "Gelem/s")
+			})
+		}
+	}
+}

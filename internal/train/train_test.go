@@ -98,15 +98,21 @@ func TestThreadCountsGiveIdenticalWeights(t *testing.T) {
 }
 
 func threadIdentity(t *testing.T, cfg model.Config) {
+	// -short, as under emulation, runs fewer steps: each of them splits, and
+	// a difference shows from the step it arises in.
+	steps := 300
+	if testing.Short() {
+		steps = 10
+	}
 	var ref []float32
 	var refLoss []float32
 	for _, threads := range []int{1, 2, 3} {
-		tr, pool, _ := newTrainerBatch(threads, cfg, 300, 64)
-		losses := run(t, tr, 300)
+		tr, pool, _ := newTrainerBatch(threads, cfg, steps, 64)
+		losses := run(t, tr, steps)
 		splits := pool.Splits()
 		pool.Close()
-		if threads > 1 && splits < 300 {
-			t.Fatalf("%+v, threads %d: the pool split %d products in 300 steps; the test needs it to split every step", cfg, threads, splits)
+		if threads > 1 && splits < uint64(steps) {
+			t.Fatalf("%+v, threads %d: the pool split %d products in %d steps; the test needs it to split every step", cfg, threads, splits, steps)
 		}
 		if ref == nil {
 			ref, refLoss = tr.Model.Weights, losses
@@ -150,6 +156,16 @@ func TestExplodedLossIsDivergence(t *testing.T) {
 	}
 }
 
+// allocRuns is how many steps the allocation tests average over: fewer under
+// -short, as under emulation, where a step of the larger presets takes
+// seconds; an allocation in every step shows in any number of them.
+func allocRuns() int {
+	if testing.Short() {
+		return 3
+	}
+	return 50
+}
+
 // A step allocates nothing, for every preset, also when the pool splits its
 // products (batch 64), which the test checks.
 func TestStepAllocatesNothing(t *testing.T) {
@@ -161,7 +177,7 @@ func TestStepAllocatesNothing(t *testing.T) {
 		tr, pool, _ := newTrainerBatch(2, cfg, 1000, 64)
 		tr.StepOnce()
 		before := pool.Splits()
-		if n := testing.AllocsPerRun(50, func() { tr.StepOnce() }); n != 0 {
+		if n := testing.AllocsPerRun(allocRuns(), func() { tr.StepOnce() }); n != 0 {
 			t.Errorf("%s: %v allocations per step, want 0", name, n)
 		}
 		if pool.Splits() == before && len(tr.Model.Net.Nodes) > 0 { // a bigram has no product
