@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"math/bits"
-	"runtime"
 	"sync/atomic"
 	"time"
 )
@@ -22,6 +21,10 @@ const parallelMin = 1 << 18
 // A job's tasks are claimed one at a time, the caller taking them too, and the
 // caller waits only for tasks that were claimed: a worker the OS has not run
 // for a while holds nothing up, it finds the job gone when it wakes.
+//
+// On a busy machine the pool gives way (see busy): spinning workers take CPU
+// time from the caller and from other programs, and a worker the OS stops in
+// the middle of a task holds the caller up for a whole time slice.
 type Pool struct {
 	threads int
 	workers []*worker
@@ -33,6 +36,9 @@ type Pool struct {
 	ew      elementwise   // Map's and Map2's job, and AxpyMats's (up), kept here so that handing them out allocates nothing
 	up      update
 	splits  uint64 // jobs offered to the workers: see Splits
+	busy    busy
+	waiting atomic.Bool   // the caller is asleep on finished, or about to be
+	wakeup  chan struct{} // a token after a worker takes the caller off waiting
 	closed  atomic.Bool
 }
 
@@ -88,8 +94,9 @@ func (p *Pool) claimTask(w int, gen uint64) (int, bool) {
 
 // worker is one extra goroutine's parking spot.
 type worker struct {
-	parked atomic.Bool   // asleep on wake, or about to be
-	wake   chan struct{} // a token after the caller takes the worker off parked
+	parked   atomic.Bool   // asleep on wake, or about to be
+	spinning atomic.Bool   // polling for the next job, which it takes at once unless the OS has stopped it
+	wake     chan struct{} // a token after the caller takes the worker off parked
 }
 
 // spinFor is how long a worker polls for new work before it sleeps: longer
@@ -210,7 +217,7 @@ type job struct {
 
 // NewPool starts a pool of threads workers (at least 1).
 func NewPool(threads int) *Pool {
-	p := &Pool{threads: max(threads, 1)}
+	p := &Pool{threads: max(threads, 1), wakeup: make(chan struct{}, 1)}
 	for w := 1; w < p.threads; w++ {
 		wk := &worker{wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, wk)
@@ -222,10 +229,12 @@ func NewPool(threads int) *Pool {
 func (p *Pool) loop(w int, wk *worker) {
 	var seen uint64 // gen is 0 until the first job, which may come before this goroutine runs
 	for {
+		wk.spinning.Store(true)
 		spinUntil(func() bool { return p.gen.Load() != seen })
 		if p.gen.Load() == seen {
 			// Sleep, unless a product arrived between the check and parking; then
 			// whichever side takes the worker off parked first decides who runs it.
+			wk.spinning.Store(false)
 			wk.parked.Store(true)
 			if p.gen.Load() == seen || !wk.parked.CompareAndSwap(true, false) {
 				<-wk.wake
@@ -239,28 +248,42 @@ func (p *Pool) loop(w int, wk *worker) {
 	}
 }
 
-// work runs tasks of job generation gen until none are left to claim.
-func (p *Pool) work(w int, gen uint64) {
+// work runs tasks of job generation gen until none are left to claim, and
+// returns how many it ran. The worker that finishes a job's last task wakes
+// the caller if it went to sleep waiting.
+func (p *Pool) work(w int, gen uint64) int {
+	ran := 0
 	for i, ok := p.claimTask(w, gen); ok; i, ok = p.claimTask(w, gen) {
-		switch {
-		case p.job.task != nil:
-			p.job.task(w, i)
-		case p.job.span != nil:
-			p.job.span.Span(p.job.ranges.at(i))
-		default:
-			p.job.runTask(i)
+		tasks := int64(p.job.tasks) // read while the task is held: the caller resets job once all are done
+		p.job.run(w, i)
+		ran++
+		if p.done.Add(1) == tasks && w != 0 && p.waiting.CompareAndSwap(true, false) {
+			p.wakeup <- struct{}{}
 		}
-		p.done.Add(1)
+	}
+	return ran
+}
+
+// run runs task i of the job on worker w.
+func (j *job) run(w, i int) {
+	switch {
+	case j.task != nil:
+		j.task(w, i)
+	case j.span != nil:
+		j.span.Span(j.ranges.at(i))
+	default:
+		j.runTask(i)
 	}
 }
 
 // Threads is the number of workers, the caller included.
 func (p *Pool) Threads() int { return p.threads }
 
-// Splits is how many jobs the pool has offered to its workers rather than
-// run on the caller alone: products and pairs big enough to split, element-wise
-// calls long enough to split, and Parallel calls of more than one task (one
-// job per maxTasks tasks).
+// Splits is how many jobs the pool has split into tasks for its workers rather
+// than run on the caller alone: products and pairs big enough to split,
+// element-wise calls long enough to split, and Parallel calls of more than one
+// task (one job per maxTasks tasks). While the machine is busy the caller runs
+// a split job's tasks itself (see busy); they are the same tasks.
 func (p *Pool) Splits() uint64 { return p.splits }
 
 // Close stops the workers. It is safe to call more than once.
@@ -510,22 +533,102 @@ func (u *update) Span(lo, hi int) {
 }
 
 // start runs j's tasks on the workers and the caller, and returns when every
-// task is done.
+// task is done; while the machine is busy, on the caller alone.
 func (p *Pool) start(j job) {
 	p.splits++
+	if p.busy.givingWay() {
+		for i := range j.tasks {
+			j.run(0, i)
+		}
+		return
+	}
 	gen := p.gen.Load() + 1
 	p.job = j
 	p.done.Store(0)
 	p.claim.Store(packClaim(gen, j.tasks)) // publishes the job to claimers
 	p.gen.Store(gen)
+	awake := true
 	for _, wk := range p.workers {
+		awake = awake && wk.spinning.Load()
 		if wk.parked.CompareAndSwap(true, false) {
 			wk.wake <- struct{}{}
 		}
 	}
-	p.work(0, gen)
-	for !spinUntil(func() bool { return p.done.Load() == int64(j.tasks) }) {
-		runtime.Gosched() // a worker holding a task is not running: let it have the CPU
+	begin := time.Now()
+	ran := p.work(0, gen)
+	held := false
+	if !spinUntil(func() bool { return p.done.Load() == int64(j.tasks) }) {
+		worked := time.Since(begin) - spinFor // about: spinUntil gives up a little after spinFor
+		// Sleep, unless the last task finished between the check and setting
+		// waiting; then whichever side takes the caller off waiting decides.
+		p.waiting.Store(true)
+		if p.done.Load() != int64(j.tasks) || !p.waiting.CompareAndSwap(true, false) {
+			<-p.wakeup
+		}
+		// A worker's task takes about as long as one of the caller's: a wait
+		// twice that long means the OS stopped the worker in the middle of it.
+		held = ran > 0 && time.Since(begin)-worked > 2*worked/time.Duration(ran)
 	}
 	p.job = job{} // drop the references to the caller's slices
+	// A spinning worker takes its task at once, and the caller runs its own
+	// share and no more, unless the OS keeps the worker off the CPU. A worker
+	// that was not spinning had slept past spinFor: between the jobs of a
+	// training step only when the OS stopped it for that long.
+	missed := ran == j.tasks // a job of many small tasks: the workers took none
+	if j.tasks <= p.threads {
+		missed = ran > 1 // the caller took a task a worker left
+	}
+	p.busy.judge(missed || !awake, held)
+}
+
+// busy tells when the machine is too busy for the pool's workers: other
+// programs hold the cores, so that the OS runs a spinning worker only part of
+// the time. Then the workers miss their tasks, which the caller runs after its
+// own, and spinning only takes CPU from the caller and from the other
+// programs; worse, a worker stopped in the middle of a task holds the caller
+// up for the rest of the OS's time slice. So the pool watches its jobs in
+// windows of judgeJobs. When a quarter of a window's jobs saw a worker miss
+// its task, or a stopped worker held the caller up, the caller runs every job
+// alone for a while (the workers go to sleep): the same tasks in the same
+// order, so results do not change. Then it tries its workers again, giving
+// way twice as long each time it finds the machine still busy, up to
+// maxGiveWay.
+//
+// On an idle machine the spinning workers never miss a task, and the pool
+// never gives way: its only cost is counting.
+type busy struct {
+	jobs, misses int           // of the current window
+	until        time.Time     // give way until then
+	backoff      time.Duration // how long to give way next time
+}
+
+const (
+	judgeJobs  = 32
+	minGiveWay = 20 * time.Millisecond
+	maxGiveWay = time.Second
+)
+
+// givingWay reports whether the caller should run the next job alone.
+func (b *busy) givingWay() bool {
+	return !b.until.IsZero() && time.Now().Before(b.until)
+}
+
+// judge counts a job in which a worker missed its task, and gives way when
+// the window's count says the machine is busy, or at once when a stopped
+// worker held the caller up.
+func (b *busy) judge(missed, held bool) {
+	b.jobs++
+	if missed {
+		b.misses++
+	}
+	if !held && b.jobs < judgeJobs {
+		return
+	}
+	if held || 4*b.misses >= b.jobs {
+		b.backoff = min(max(2*b.backoff, minGiveWay), maxGiveWay)
+		b.until = time.Now().Add(b.backoff)
+	} else {
+		b.backoff, b.until = 0, time.Time{}
+	}
+	b.jobs, b.misses = 0, 0
 }
