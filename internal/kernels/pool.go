@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"math/bits"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -22,9 +23,8 @@ const parallelMin = 1 << 18
 // caller waits only for tasks that were claimed: a worker the OS has not run
 // for a while holds nothing up, it finds the job gone when it wakes.
 //
-// On a busy machine the pool gives way (see busy): spinning workers take CPU
-// time from the caller and from other programs, and a worker the OS stops in
-// the middle of a task holds the caller up for a whole time slice.
+// On a busy machine the caller runs the jobs alone while that is faster: see
+// busy.
 type Pool struct {
 	threads int
 	workers []*worker
@@ -94,9 +94,8 @@ func (p *Pool) claimTask(w int, gen uint64) (int, bool) {
 
 // worker is one extra goroutine's parking spot.
 type worker struct {
-	parked   atomic.Bool   // asleep on wake, or about to be
-	spinning atomic.Bool   // polling for the next job, which it takes at once unless the OS has stopped it
-	wake     chan struct{} // a token after the caller takes the worker off parked
+	parked atomic.Bool   // asleep on wake, or about to be
+	wake   chan struct{} // a token after the caller takes the worker off parked
 }
 
 // spinFor is how long a worker polls for new work before it sleeps: longer
@@ -218,23 +217,27 @@ type job struct {
 // NewPool starts a pool of threads workers (at least 1).
 func NewPool(threads int) *Pool {
 	p := &Pool{threads: max(threads, 1), wakeup: make(chan struct{}, 1)}
+	// Wait for the workers to start spinning, so that the first jobs find them
+	// ready and busy's first window times them at their speed.
+	var started sync.WaitGroup
+	started.Add(p.threads - 1)
 	for w := 1; w < p.threads; w++ {
 		wk := &worker{wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, wk)
-		go p.loop(w, wk)
+		go p.loop(w, wk, &started)
 	}
+	started.Wait()
 	return p
 }
 
-func (p *Pool) loop(w int, wk *worker) {
-	var seen uint64 // gen is 0 until the first job, which may come before this goroutine runs
+func (p *Pool) loop(w int, wk *worker, started *sync.WaitGroup) {
+	var seen uint64
+	started.Done()
 	for {
-		wk.spinning.Store(true)
 		spinUntil(func() bool { return p.gen.Load() != seen })
 		if p.gen.Load() == seen {
 			// Sleep, unless a product arrived between the check and parking; then
 			// whichever side takes the worker off parked first decides who runs it.
-			wk.spinning.Store(false)
 			wk.parked.Store(true)
 			if p.gen.Load() == seen || !wk.parked.CompareAndSwap(true, false) {
 				<-wk.wake
@@ -533,10 +536,10 @@ func (u *update) Span(lo, hi int) {
 }
 
 // start runs j's tasks on the workers and the caller, and returns when every
-// task is done; while the machine is busy, on the caller alone.
+// task is done; on the caller alone while that is faster (see busy).
 func (p *Pool) start(j job) {
 	p.splits++
-	if p.busy.givingWay() {
+	if p.busy.next() {
 		for i := range j.tasks {
 			j.run(0, i)
 		}
@@ -547,88 +550,100 @@ func (p *Pool) start(j job) {
 	p.done.Store(0)
 	p.claim.Store(packClaim(gen, j.tasks)) // publishes the job to claimers
 	p.gen.Store(gen)
-	awake := true
 	for _, wk := range p.workers {
-		awake = awake && wk.spinning.Load()
 		if wk.parked.CompareAndSwap(true, false) {
 			wk.wake <- struct{}{}
 		}
 	}
-	begin := time.Now()
 	ran := p.work(0, gen)
-	held := false
+	slept := false
 	if !spinUntil(func() bool { return p.done.Load() == int64(j.tasks) }) {
-		worked := time.Since(begin) - spinFor // about: spinUntil gives up a little after spinFor
-		// Sleep, unless the last task finished between the check and setting
+		slept = true
+		// A worker the OS stopped holds a task: sleep, so that it can have this
+		// core, unless the last task finished between the check and setting
 		// waiting; then whichever side takes the caller off waiting decides.
 		p.waiting.Store(true)
 		if p.done.Load() != int64(j.tasks) || !p.waiting.CompareAndSwap(true, false) {
 			<-p.wakeup
 		}
-		// A worker's task takes about as long as one of the caller's: a wait
-		// twice that long means the OS stopped the worker in the middle of it.
-		held = ran > 0 && time.Since(begin)-worked > 2*worked/time.Duration(ran)
 	}
 	p.job = job{} // drop the references to the caller's slices
-	// A spinning worker takes its task at once, and the caller runs its own
-	// share and no more, unless the OS keeps the worker off the CPU. A worker
-	// that was not spinning had slept past spinFor: between the jobs of a
-	// training step only when the OS stopped it for that long.
-	missed := ran == j.tasks // a job of many small tasks: the workers took none
-	if j.tasks <= p.threads {
-		missed = ran > 1 // the caller took a task a worker left
-	}
-	p.busy.judge(missed || !awake, held)
+	p.busy.watch(j.tasks-ran, j.tasks-(j.tasks+p.threads-1)/p.threads, slept)
 }
 
-// busy tells when the machine is too busy for the pool's workers: other
-// programs hold the cores, so that the OS runs a spinning worker only part of
-// the time. Then the workers miss their tasks, which the caller runs after its
-// own, and spinning only takes CPU from the caller and from the other
-// programs; worse, a worker stopped in the middle of a task holds the caller
-// up for the rest of the OS's time slice. So the pool watches its jobs in
-// windows of judgeJobs. When a quarter of a window's jobs saw a worker miss
-// its task, or a stopped worker held the caller up, the caller runs every job
-// alone for a while (the workers go to sleep): the same tasks in the same
-// order, so results do not change. Then it tries its workers again, giving
-// way twice as long each time it finds the machine still busy, up to
-// maxGiveWay.
+// busy decides, by measuring, whether jobs go faster on the workers or on the
+// caller alone. On an idle machine the workers win. On a busy one, where other
+// programs hold the cores, the OS runs each of the pool's threads only part of
+// the time: a spinning worker takes CPU from the caller and from the other
+// programs, it misses its tasks (the caller runs them after its own), and a
+// worker stopped in the middle of a task holds the caller up for the rest of
+// the OS's time slice. Then the caller alone can be faster, and the workers
+// sleep.
 //
-// On an idle machine the spinning workers never miss a task, and the pool
-// never gives way: its only cost is counting.
+// So the pool times its jobs in windows of at least window, and now and then
+// runs a window the other way: it switches when that window's time per job
+// beats the one before by more than a twentieth. Each try that loses doubles
+// the windows until the next, up to maxEvery; after a switch the next try
+// comes after firstTry windows. The caller tries running alone sooner than
+// every maxEvery windows only after a window in which the workers ran less
+// than nine tenths of their share of the tasks, or held it up: on an idle
+// machine they do not, and it seldom pays for a try. (A VM whose host is busy
+// can make two threads slower than one while the workers take their share:
+// the tries every maxEvery windows find that.) The tasks are the same either
+// way, so results do not change.
 type busy struct {
-	jobs, misses int           // of the current window
-	until        time.Time     // give way until then
-	backoff      time.Duration // how long to give way next time
+	alone      bool          // the caller runs the jobs alone
+	trying     bool          // this window runs them the other way
+	began      time.Time     // when this window's first job started
+	jobs       int           // jobs started in this window
+	ran, share int           // tasks the workers ran in this window, of their share
+	held       bool          // the caller waited on a stopped worker in this window
+	kept       time.Duration // time per job of the last window run the kept way
+	windows    int           // windows since the last try
+	every      int           // windows between two tries
 }
 
 const (
-	judgeJobs  = 32
-	minGiveWay = 20 * time.Millisecond
-	maxGiveWay = time.Second
+	window   = 30 * time.Millisecond
+	firstTry = 8
+	maxEvery = 64
 )
 
-// givingWay reports whether the caller should run the next job alone.
-func (b *busy) givingWay() bool {
-	return !b.until.IsZero() && time.Now().Before(b.until)
+// next counts a job and reports whether the caller runs it alone.
+func (b *busy) next() bool {
+	now := time.Now()
+	if b.jobs == 0 {
+		b.began = now
+	} else if took := now.Sub(b.began); took >= window {
+		b.judge(took / time.Duration(b.jobs))
+		b.began, b.jobs = now, 0
+	}
+	b.jobs++
+	return b.alone != b.trying
 }
 
-// judge counts a job in which a worker missed its task, and gives way when
-// the window's count says the machine is busy, or at once when a stopped
-// worker held the caller up.
-func (b *busy) judge(missed, held bool) {
-	b.jobs++
-	if missed {
-		b.misses++
-	}
-	if !held && b.jobs < judgeJobs {
+// watch counts the tasks the workers ran in a job run on them, of their share
+// (all but the caller's), and whether the caller had to sleep waiting for one.
+func (b *busy) watch(ran, share int, slept bool) {
+	b.ran += ran
+	b.share += share
+	b.held = b.held || slept
+}
+
+// judge takes the time per job of the window that ended.
+func (b *busy) judge(perJob time.Duration) {
+	lagged := b.held || 10*b.ran < 9*b.share
+	b.ran, b.share, b.held = 0, 0, false
+	if !b.trying {
+		b.kept = perJob
+		b.windows++
+		b.trying = b.windows >= b.every && (b.alone || lagged) || b.windows >= maxEvery
 		return
 	}
-	if held || 4*b.misses >= b.jobs {
-		b.backoff = min(max(2*b.backoff, minGiveWay), maxGiveWay)
-		b.until = time.Now().Add(b.backoff)
+	b.trying, b.windows = false, 0
+	if perJob < b.kept-b.kept/20 {
+		b.alone, b.every = !b.alone, firstTry
 	} else {
-		b.backoff, b.until = 0, time.Time{}
+		b.every = min(max(2*b.every, firstTry), maxEvery)
 	}
-	b.jobs, b.misses = 0, 0
 }
