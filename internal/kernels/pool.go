@@ -581,8 +581,8 @@ func (p *Pool) start(j job) {
 // sleep.
 //
 // So the pool times its jobs in windows of at least window, and now and then
-// runs a window the other way: it switches when that window's time per job
-// beats the one before by more than a twentieth. Each try that loses doubles
+// runs a shorter one the other way: it switches when that window's time per
+// job beats the one before by more than a twentieth. Each try that loses doubles
 // the windows until the next, up to maxEvery; after a switch the next try
 // comes after firstTry windows. The caller tries running alone sooner than
 // every maxEvery windows only after a window in which the workers ran less
@@ -604,17 +604,22 @@ type busy struct {
 }
 
 const (
-	window   = 30 * time.Millisecond
-	firstTry = 8
-	maxEvery = 64
+	window    = 30 * time.Millisecond
+	tryWindow = window / 3 // a try that loses costs less
+	firstTry  = 32
+	maxEvery  = 64
 )
 
 // next counts a job and reports whether the caller runs it alone.
 func (b *busy) next() bool {
 	now := time.Now()
+	length := window
+	if b.trying || b.kept == 0 {
+		length = tryWindow // the first window is short too, in case it is the slower way
+	}
 	if b.jobs == 0 {
 		b.began = now
-	} else if took := now.Sub(b.began); took >= window {
+	} else if took := now.Sub(b.began); took >= length {
 		b.judge(took / time.Duration(b.jobs))
 		b.began, b.jobs = now, 0
 	}
