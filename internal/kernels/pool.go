@@ -2,7 +2,7 @@ package kernels
 
 import (
 	"math/bits"
-	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -22,6 +22,9 @@ const parallelMin = 1 << 18
 // A job's tasks are claimed one at a time, the caller taking them too, and the
 // caller waits only for tasks that were claimed: a worker the OS has not run
 // for a while holds nothing up, it finds the job gone when it wakes.
+//
+// On a busy machine the caller runs the jobs alone while that is faster: see
+// busy.
 type Pool struct {
 	threads int
 	workers []*worker
@@ -33,6 +36,9 @@ type Pool struct {
 	ew      elementwise   // Map's and Map2's job, and AxpyMats's (up), kept here so that handing them out allocates nothing
 	up      update
 	splits  uint64 // jobs offered to the workers: see Splits
+	busy    busy
+	waiting atomic.Bool   // the caller is asleep on finished, or about to be
+	wakeup  chan struct{} // a token after a worker takes the caller off waiting
 	closed  atomic.Bool
 }
 
@@ -210,17 +216,23 @@ type job struct {
 
 // NewPool starts a pool of threads workers (at least 1).
 func NewPool(threads int) *Pool {
-	p := &Pool{threads: max(threads, 1)}
+	p := &Pool{threads: max(threads, 1), wakeup: make(chan struct{}, 1)}
+	// Wait for the workers to start spinning, so that the first jobs find them
+	// ready and busy's first window times them at their speed.
+	var started sync.WaitGroup
+	started.Add(p.threads - 1)
 	for w := 1; w < p.threads; w++ {
 		wk := &worker{wake: make(chan struct{}, 1)}
 		p.workers = append(p.workers, wk)
-		go p.loop(w, wk)
+		go p.loop(w, wk, &started)
 	}
+	started.Wait()
 	return p
 }
 
-func (p *Pool) loop(w int, wk *worker) {
-	var seen uint64 // gen is 0 until the first job, which may come before this goroutine runs
+func (p *Pool) loop(w int, wk *worker, started *sync.WaitGroup) {
+	var seen uint64
+	started.Done()
 	for {
 		spinUntil(func() bool { return p.gen.Load() != seen })
 		if p.gen.Load() == seen {
@@ -239,28 +251,42 @@ func (p *Pool) loop(w int, wk *worker) {
 	}
 }
 
-// work runs tasks of job generation gen until none are left to claim.
-func (p *Pool) work(w int, gen uint64) {
+// work runs tasks of job generation gen until none are left to claim, and
+// returns how many it ran. The worker that finishes a job's last task wakes
+// the caller if it went to sleep waiting.
+func (p *Pool) work(w int, gen uint64) int {
+	ran := 0
 	for i, ok := p.claimTask(w, gen); ok; i, ok = p.claimTask(w, gen) {
-		switch {
-		case p.job.task != nil:
-			p.job.task(w, i)
-		case p.job.span != nil:
-			p.job.span.Span(p.job.ranges.at(i))
-		default:
-			p.job.runTask(i)
+		tasks := int64(p.job.tasks) // read while the task is held: the caller resets job once all are done
+		p.job.run(w, i)
+		ran++
+		if p.done.Add(1) == tasks && w != 0 && p.waiting.CompareAndSwap(true, false) {
+			p.wakeup <- struct{}{}
 		}
-		p.done.Add(1)
+	}
+	return ran
+}
+
+// run runs task i of the job on worker w.
+func (j *job) run(w, i int) {
+	switch {
+	case j.task != nil:
+		j.task(w, i)
+	case j.span != nil:
+		j.span.Span(j.ranges.at(i))
+	default:
+		j.runTask(i)
 	}
 }
 
 // Threads is the number of workers, the caller included.
 func (p *Pool) Threads() int { return p.threads }
 
-// Splits is how many jobs the pool has offered to its workers rather than
-// run on the caller alone: products and pairs big enough to split, element-wise
-// calls long enough to split, and Parallel calls of more than one task (one
-// job per maxTasks tasks).
+// Splits is how many jobs the pool has split into tasks for its workers rather
+// than run on the caller alone: products and pairs big enough to split,
+// element-wise calls long enough to split, and Parallel calls of more than one
+// task (one job per maxTasks tasks). While the machine is busy the caller runs
+// a split job's tasks itself (see busy); they are the same tasks.
 func (p *Pool) Splits() uint64 { return p.splits }
 
 // Close stops the workers. It is safe to call more than once.
@@ -510,9 +536,15 @@ func (u *update) Span(lo, hi int) {
 }
 
 // start runs j's tasks on the workers and the caller, and returns when every
-// task is done.
+// task is done; on the caller alone while that is faster (see busy).
 func (p *Pool) start(j job) {
 	p.splits++
+	if p.busy.next() {
+		for i := range j.tasks {
+			j.run(0, i)
+		}
+		return
+	}
 	gen := p.gen.Load() + 1
 	p.job = j
 	p.done.Store(0)
@@ -523,9 +555,100 @@ func (p *Pool) start(j job) {
 			wk.wake <- struct{}{}
 		}
 	}
-	p.work(0, gen)
-	for !spinUntil(func() bool { return p.done.Load() == int64(j.tasks) }) {
-		runtime.Gosched() // a worker holding a task is not running: let it have the CPU
+	ran := p.work(0, gen)
+	slept := false
+	if !spinUntil(func() bool { return p.done.Load() == int64(j.tasks) }) {
+		slept = true
+		// A worker the OS stopped holds a task: sleep, so that it can have this
+		// core, unless the last task finished between the check and setting
+		// waiting; then whichever side takes the caller off waiting decides.
+		p.waiting.Store(true)
+		if p.done.Load() != int64(j.tasks) || !p.waiting.CompareAndSwap(true, false) {
+			<-p.wakeup
+		}
 	}
 	p.job = job{} // drop the references to the caller's slices
+	p.busy.watch(j.tasks-ran, j.tasks-(j.tasks+p.threads-1)/p.threads, slept)
+}
+
+// busy decides, by measuring, whether jobs go faster on the workers or on the
+// caller alone. On an idle machine the workers win. On a busy one, where other
+// programs hold the cores, the OS runs each of the pool's threads only part of
+// the time: a spinning worker takes CPU from the caller and from the other
+// programs, it misses its tasks (the caller runs them after its own), and a
+// worker stopped in the middle of a task holds the caller up for the rest of
+// the OS's time slice. Then the caller alone can be faster, and the workers
+// sleep.
+//
+// So the pool times its jobs in windows of at least window, and now and then
+// runs a shorter one the other way: it switches when that window's time per
+// job beats the one before by more than a twentieth. Each try that loses doubles
+// the windows until the next, up to maxEvery; after a switch the next try
+// comes after firstTry windows. The caller tries running alone sooner than
+// every maxEvery windows only after a window in which the workers ran less
+// than nine tenths of their share of the tasks, or held it up: on an idle
+// machine they do not, and it seldom pays for a try. (A VM whose host is busy
+// can make two threads slower than one while the workers take their share:
+// the tries every maxEvery windows find that.) The tasks are the same either
+// way, so results do not change.
+type busy struct {
+	alone      bool          // the caller runs the jobs alone
+	trying     bool          // this window runs them the other way
+	began      time.Time     // when this window's first job started
+	jobs       int           // jobs started in this window
+	ran, share int           // tasks the workers ran in this window, of their share
+	held       bool          // the caller waited on a stopped worker in this window
+	kept       time.Duration // time per job of the last window run the kept way
+	windows    int           // windows since the last try
+	every      int           // windows between two tries
+}
+
+const (
+	window    = 30 * time.Millisecond
+	tryWindow = window / 3 // a try that loses costs less
+	firstTry  = 32
+	maxEvery  = 64
+)
+
+// next counts a job and reports whether the caller runs it alone.
+func (b *busy) next() bool {
+	now := time.Now()
+	length := window
+	if b.trying || b.kept == 0 {
+		length = tryWindow // the first window is short too, in case it is the slower way
+	}
+	if b.jobs == 0 {
+		b.began = now
+	} else if took := now.Sub(b.began); took >= length {
+		b.judge(took / time.Duration(b.jobs))
+		b.began, b.jobs = now, 0
+	}
+	b.jobs++
+	return b.alone != b.trying
+}
+
+// watch counts the tasks the workers ran in a job run on them, of their share
+// (all but the caller's), and whether the caller had to sleep waiting for one.
+func (b *busy) watch(ran, share int, slept bool) {
+	b.ran += ran
+	b.share += share
+	b.held = b.held || slept
+}
+
+// judge takes the time per job of the window that ended.
+func (b *busy) judge(perJob time.Duration) {
+	lagged := b.held || 10*b.ran < 9*b.share
+	b.ran, b.share, b.held = 0, 0, false
+	if !b.trying {
+		b.kept = perJob
+		b.windows++
+		b.trying = b.windows >= b.every && (b.alone || lagged) || b.windows >= maxEvery
+		return
+	}
+	b.trying, b.windows = false, 0
+	if perJob < b.kept-b.kept/20 {
+		b.alone, b.every = !b.alone, firstTry
+	} else {
+		b.every = min(max(2*b.every, firstTry), maxEvery)
+	}
 }
