@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/makemore/makemore/internal/data"
+	"github.com/makemore/makemore/internal/plural"
 	"github.com/makemore/makemore/internal/sample"
 	"github.com/makemore/makemore/internal/workdir"
 	"github.com/spf13/cobra"
@@ -106,7 +107,7 @@ func runSample(o *sampleOptions) error {
 	s, pool := newSampler(ck)
 	defer pool.Close()
 	if m := s.MaxChars(); m > 0 && len(opts.Prefix) >= m {
-		return usagef("--prefix has %d characters; this model's words have at most %d (its block size, less one for the end), so nothing could follow", len(opts.Prefix), m)
+		return usagef("--prefix has %s; this model's words have at most %d (its block size, less one for the end), so nothing could follow", plural.Count(len(opts.Prefix), "character"), m)
 	}
 	if !o.seedSet {
 		o.seed = rand.Uint64()
@@ -122,7 +123,7 @@ func runSample(o *sampleOptions) error {
 	for printed, stale := 0, 0; printed < o.n; {
 		if o.unique && stale == maxStaleDraws {
 			out.Flush()
-			return fmt.Errorf("--unique: no new word in the last %d draws, after %d different ones; ask for fewer with -n, or widen the choice with --temperature or --top-k", stale, printed)
+			return fmt.Errorf("--unique: no new word in the last %d draws, after %s; ask for fewer with -n, or widen the choice with --temperature or --top-k", stale, plural.Count(printed, "different one"))
 		}
 		w := s.Draw(r, opts)
 		name := vocab.Decode(w.Tokens)
@@ -159,8 +160,8 @@ func runSample(o *sampleOptions) error {
 		return err
 	}
 	if groups.Index != nil && o.n > 0 {
-		o.log.printf("makemore: %d samples: %d in train, %d in val, %d in test, %d new",
-			o.n, counts["train"], counts["val"], counts["test"], counts["new"])
+		o.log.printf("makemore: %s: %d in train, %d in val, %d in test, %d new",
+			plural.Count(o.n, "sample"), counts["train"], counts["val"], counts["test"], counts["new"])
 	} else if o.n > 0 {
 		o.log.printf("makemore: pass the words file the model was trained on with -i to see which samples are new")
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/makemore/makemore/internal/data"
+	"github.com/makemore/makemore/internal/plural"
 	"github.com/makemore/makemore/internal/sample"
 	"github.com/spf13/cobra"
 )
@@ -123,7 +124,7 @@ func (sc *scorer) score(name string) error {
 	}
 	if m := sc.s.MaxChars(); m > 0 && len(tokens) > m {
 		sc.out.Flush()
-		fmt.Fprintf(sc.stderr, "makemore: score %q: %d characters, more than the %d this model reads (its block size, less one for the end)\n", name, len(tokens), m)
+		fmt.Fprintf(sc.stderr, "makemore: score %q: %s, more than the %d this model reads (its block size, less one for the end)\n", name, plural.Count(len(tokens), "character"), m)
 		sc.failed = true
 		return nil
 	}

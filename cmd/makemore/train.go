@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/makemore/makemore/internal/kernels"
+	"github.com/makemore/makemore/internal/plural"
 	prog "github.com/makemore/makemore/internal/progress"
 	"github.com/makemore/makemore/internal/train"
 	"github.com/spf13/cobra"
@@ -348,8 +349,8 @@ func newProgress(log logger, threads int) *progress {
 }
 
 func (p *progress) Started(i train.Info) {
-	p.log.printf("makemore: %d words (%d train, %d val, %d test), vocabulary of %d, %d parameters, kernel %s, %d threads",
-		i.Words, i.Train, i.Val, i.Test, i.Vocab, i.Params, kernels.Kernel(), p.threads)
+	p.log.printf("makemore: %s (%d train, %d val, %d test), vocabulary of %d, %d parameters, kernel %s, %s",
+		plural.Count(i.Words, "word"), i.Train, i.Val, i.Test, i.Vocab, i.Params, kernels.Kernel(), plural.Count(p.threads, "thread"))
 	if i.Resumed {
 		p.log.printf("makemore: resuming at step %d of %d", i.Step, i.MaxSteps)
 	}
@@ -373,7 +374,7 @@ func (p *progress) Stepped(step int, loss float32) {
 func (p *progress) Stopped(steps int, elapsed time.Duration) {
 	p.finish()
 	if steps > 0 {
-		p.log.printf("makemore: %d steps in %.1fs (%.1f µs/step)", steps, elapsed.Seconds(), float64(elapsed.Microseconds())/float64(steps))
+		p.log.printf("makemore: %s in %.1fs (%.1f µs/step)", plural.Count(steps, "step"), elapsed.Seconds(), float64(elapsed.Microseconds())/float64(steps))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/makemore/makemore/internal/plural"
 	"github.com/makemore/makemore/internal/progress"
 )
 
@@ -36,7 +37,7 @@ const MinWords = 3
 func SplitWords(f *File, seed uint64) (Split, error) {
 	n := f.Len()
 	if n < MinWords {
-		return Split{}, fmt.Errorf("%s: only %d words; need at least %d to split into train/val/test", f.Name, n, MinWords)
+		return Split{}, fmt.Errorf("%s: only %s; need at least %d to split into train/val/test", f.Name, plural.Count(n, "word"), MinWords)
 	}
 	w := make([]int32, n)
 	for i := range w {

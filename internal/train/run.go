@@ -16,6 +16,7 @@ import (
 	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/lossplot"
 	"github.com/makemore/makemore/internal/model"
+	"github.com/makemore/makemore/internal/plural"
 	"github.com/makemore/makemore/internal/progress"
 	"github.com/makemore/makemore/internal/workdir"
 )
@@ -106,7 +107,7 @@ type Best struct {
 type MaxStepsError struct{ MaxSteps, Step int }
 
 func (e *MaxStepsError) Error() string {
-	return fmt.Sprintf("--max-steps %d is below the %d steps the checkpoint has already taken", e.MaxSteps, e.Step)
+	return fmt.Sprintf("--max-steps %d is below the %s the checkpoint has already taken", e.MaxSteps, plural.Count(e.Step, "step"))
 }
 
 // TrainedModelError is a new run refused because its work dir holds a
