@@ -351,7 +351,10 @@ func newProgress(log logger, threads int) *progress {
 func (p *progress) Started(i train.Info) {
 	p.log.printf("makemore: %s (%d train, %d val, %d test), vocabulary of %d, %d parameters, kernel %s, %s",
 		plural.Count(i.Words, "word"), i.Train, i.Val, i.Test, i.Vocab, i.Params, kernels.Kernel(), plural.Count(p.threads, "thread"))
-	if i.Resumed {
+	switch {
+	case i.Resumed && i.Step == i.MaxSteps:
+		p.log.printf("makemore: already trained to step %d of %d: nothing to train or save, only its losses to report", i.Step, i.MaxSteps)
+	case i.Resumed:
 		p.log.printf("makemore: resuming at step %d of %d", i.Step, i.MaxSteps)
 	}
 	p.first, p.last, p.start = i.Step, i.MaxSteps, time.Now()

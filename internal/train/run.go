@@ -69,7 +69,8 @@ type Observer interface {
 	// Stopped is called once the steps end, at MaxSteps or interrupted (not
 	// on an error), before the final checkpoint is saved.
 	Stopped(steps int, elapsed time.Duration)
-	// Saved is called after each checkpoint; final is the one saved after Stopped.
+	// Saved is called after each checkpoint; final is the one saved after
+	// Stopped, which a resumed run that took no step does not save.
 	Saved(path string, step int, final bool)
 }
 
@@ -171,7 +172,8 @@ func (c *Claimed) Run(ctx context.Context, opts Options, obs Observer) (Result, 
 }
 
 // Run trains until MaxSteps or until ctx is done, saving the checkpoint in
-// WorkDir every CheckpointEvery steps and at the end, and logging every step
+// WorkDir every CheckpointEvery steps and at the end (unless a resumed run
+// took no step, leaving it as it was), and logging every step
 // to the loss log there. It holds WorkDir as Claim does: a second run there
 // meanwhile fails at once with a *workdir.LockedError, and a new run
 // replaces a checkpoint it finds there only with Overwrite. When ctx ends
@@ -321,10 +323,14 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 	if err := flush(); err != nil {
 		return Result{}, err
 	}
-	if err := save(); err != nil {
-		return Result{}, err
+	// A resumed run that took no step (a finished one, as make train resumes
+	// it) has nothing to save: its checkpoint is left as it was.
+	if !opts.Resume || tr.Step > startStep {
+		if err := save(); err != nil {
+			return Result{}, err
+		}
+		obs.Saved(path, tr.Step, true)
 	}
-	obs.Saved(path, tr.Step, true)
 	if keepBest && st.BestStep > 0 {
 		res.Best = &Best{Step: st.BestStep, ValProbe: st.BestVal, Path: bestPath}
 	}
