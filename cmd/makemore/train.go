@@ -250,7 +250,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	// second one ends the process at once, which is safe as every file is
 	// written atomically.
 	context.AfterFunc(ctx, stop)
-	prog := newProgress(o.log, pool.Threads())
+	prog := newProgress(o.log, pool.Threads(), words.Name)
 	defer prog.finish() // an error leaves the bar unfinished
 	res, err := claim.Run(ctx, opts, prog)
 	var mse *train.MaxStepsError
@@ -339,18 +339,28 @@ func inputArg(input string) string {
 type progress struct {
 	log         logger
 	threads     int
+	words       string // the words file's name, for the warning of a small one
 	bar         *prog.Steps
 	first, last int
 	start       time.Time
 }
 
-func newProgress(log logger, threads int) *progress {
-	return &progress{log: log, threads: threads}
+func newProgress(log logger, threads int, words string) *progress {
+	return &progress{log: log, threads: threads, words: words}
 }
+
+// fewTrainWords is a train split too small to learn names from, which a
+// small words file gives without its user expecting it: the split's tenths
+// for val and test round up to a word each, so 3 words train on 1.
+const fewTrainWords = 10
 
 func (p *progress) Started(i train.Info) {
 	p.log.printf("makemore: %s (%d train, %d val, %d test), vocabulary of %d, %d parameters, kernel %s, %s",
 		plural.Count(i.Words, "word"), i.Train, i.Val, i.Test, i.Vocab, i.Params, kernels.Kernel(), plural.Count(p.threads, "thread"))
+	if i.Train < fewTrainWords {
+		p.log.printf("makemore: warning: %s has %s, so the train split has only %d (val and test take a tenth each, at least one word); give it more words to learn from",
+			p.words, plural.Count(i.Words, "word"), i.Train)
+	}
 	switch {
 	case i.Resumed && i.Step == i.MaxSteps:
 		p.log.printf("makemore: already trained to step %d of %d: nothing to train or save, only its losses to report", i.Step, i.MaxSteps)
