@@ -261,14 +261,15 @@ func TestCancelDuringLastStepFinishes(t *testing.T) {
 	}
 }
 
-// A batch that batchnorm cannot take is refused before training, for a new
-// run and for a checkpoint that says so, not reported as divergence later.
+// A batch that batchnorm cannot take, of one example, is refused before
+// training, for a new run and for a checkpoint that says so, not reported as
+// divergence later.
 func TestBatchSizeChecked(t *testing.T) {
 	pool := kernels.NewPool(1)
 	defer pool.Close()
 	opts := testOptions(t, pool, t.TempDir(), 100)
 	opts.BatchSize = 1
-	if _, err := Run(context.Background(), opts, &recorder{}); err == nil || !strings.Contains(err.Error(), "batch size must be between 2 and") {
+	if _, err := Run(context.Background(), opts, &recorder{}); err == nil || !strings.Contains(err.Error(), "batch size must be at least 2 with batchnorm") {
 		t.Fatalf("batch 1: err %v", err)
 	}
 
