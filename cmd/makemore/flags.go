@@ -22,6 +22,9 @@ func flagError(cmd *cobra.Command, err error) error {
 	switch {
 	case errors.As(err, &invalid):
 		f := invalid.GetFlag()
+		if errors.Is(err, errEquals) && f.Shorthand != "" {
+			return usagef("invalid value %q for %s: want %s right after -%s= (or after -%s and a space)", invalid.GetValue(), flagNames(f), want(f), f.Shorthand, f.Shorthand)
+		}
 		if errors.Is(err, strconv.ErrRange) {
 			return usagef("invalid value %q for %s: out of range", invalid.GetValue(), flagNames(f))
 		}
@@ -103,7 +106,8 @@ func editDistance(a, b string) int {
 
 // pathValue is a string flag that names a file or directory: an empty value,
 // as an unset shell variable gives, is refused up front rather than failing
-// later as "mkdir : no such file or directory".
+// later as "mkdir : no such file or directory", and so is "=", which is what
+// pflag makes of a shorthand's -o= with nothing after it.
 type pathValue struct {
 	p    *string
 	what string // what the flag names, for the error: "a directory"
@@ -114,9 +118,15 @@ func (v *pathValue) String() string { return *v.p }
 // Type is "string", so that help shows the flag as it did as a plain string.
 func (v *pathValue) Type() string { return "string" }
 
+// errEquals is the value "=" of a pathValue.
+var errEquals = errors.New(`"=" is no path`)
+
 func (v *pathValue) Set(s string) error {
-	if s == "" {
+	switch s {
+	case "":
 		return errors.New("empty")
+	case "=":
+		return errEquals
 	}
 	*v.p = s
 	return nil
