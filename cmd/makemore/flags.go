@@ -40,6 +40,24 @@ func flagError(cmd *cobra.Command, err error) error {
 	return usageError{err}
 }
 
+// commandError rewrites cobra's unknown-command error, whose suggestions
+// take lines of their own, as one line like flagError's; other errors pass
+// through. root finds the command the unknown one was given to.
+func commandError(root *cobra.Command, err error) error {
+	var name, path string
+	if _, serr := fmt.Sscanf(err.Error(), "unknown command %q for %q", &name, &path); serr != nil {
+		return err
+	}
+	parent, _, ferr := root.Find(strings.Fields(path)[1:])
+	if ferr != nil {
+		return usageError{err}
+	}
+	if s := closestCommand(parent, name); s != "" {
+		return usagef("unknown command %q for %q; did you mean %s?", name, path, s)
+	}
+	return usagef("unknown command %q for %q", name, path)
+}
+
 // flagNames is how a flag is written: "-n/--num-samples", or "--seed".
 func flagNames(f *pflag.Flag) string {
 	if f.Shorthand != "" {
@@ -66,24 +84,47 @@ func want(f *pflag.Flag) string {
 	return "a " + f.Value.Type()
 }
 
-// closestFlag is the name of cmd's flag nearest to the mistyped name: at most
-// two edits away, as cobra suggests commands, or starting with it; "" if none.
+// closestFlag is the name of cmd's flag nearest to the mistyped name (see
+// closest).
 func closestFlag(cmd *cobra.Command, name string) string {
+	var names []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+	return closest(name, names)
+}
+
+// closestCommand is the name of cmd's subcommand nearest to the mistyped
+// name (see closest).
+func closestCommand(cmd *cobra.Command, name string) string {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	return closest(name, names)
+}
+
+// closest is the first of names nearest to the mistyped name: at most two
+// edits away, as cobra suggests commands, or starting with it, in any case;
+// "" if none. One name, not cobra's list of all within reach, so that a
+// suggestion fits on the error's line.
+func closest(name string, names []string) string {
+	name = strings.ToLower(name)
 	best, bestDist := "", 3
-	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		d := editDistance(name, f.Name)
-		if strings.HasPrefix(f.Name, name) {
+	for _, n := range names {
+		d := editDistance(name, n)
+		if strings.HasPrefix(n, name) {
 			d = min(d, 1)
 		}
 		if d < bestDist {
-			best, bestDist = f.Name, d
+			best, bestDist = n, d
 		}
-	})
+	}
 	return best
 }
 
 // editDistance is the Levenshtein distance between a and b, in runes. cobra
-// has one for commands, but does not export it.
+// has one, but does not export it.
 func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	prev, cur := make([]int, len(rb)+1), make([]int, len(rb)+1)
@@ -144,8 +185,8 @@ func checkHelpTopics(root *cobra.Command) {
 	help.Run = nil
 	help.RunE = func(c *cobra.Command, args []string) error {
 		if _, _, err := root.Find(args); err != nil {
-			if s := root.SuggestionsFor(args[0]); len(s) > 0 {
-				return fmt.Errorf("%w %q; did you mean %s?", errHelpTopic, strings.Join(args, " "), s[0])
+			if s := closestCommand(root, args[0]); s != "" {
+				return fmt.Errorf("%w %q; did you mean %s?", errHelpTopic, strings.Join(args, " "), s)
 			}
 			var topics []string
 			for _, sub := range root.Commands() {
