@@ -59,7 +59,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if errors.Is(err, errInterrupted) {
-		return exitInterrupted // train has said where it stopped and how to resume
+		return exitInterrupted // train or sample has said where it stopped
 	}
 	fmt.Fprintf(stderr, "makemore: %v\n", err)
 	var ue usageError
