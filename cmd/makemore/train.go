@@ -326,9 +326,15 @@ func commandName() string {
 	return name
 }
 
+// inputArg is the -i of the resume hint. Words read from stdin are not there
+// to be read again when the hint is pasted at a prompt: they must be given
+// again.
 func inputArg(input string) string {
-	if input == "" {
+	switch input {
+	case "":
 		return ""
+	case stdinArg:
+		return " -i FILE, FILE holding the words that were on stdin (or pipe them in again to -i -)"
 	}
 	return " -i " + input
 }
