@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/makemore/makemore/internal/data"
@@ -173,14 +174,17 @@ func (f flushingReader) Read(p []byte) (int, error) {
 	return f.r.Read(p)
 }
 
-// tokenize maps name to tokens, or names the characters the vocabulary lacks.
+// tokenize maps name to tokens, or names the characters the vocabulary
+// lacks, each once.
 func tokenize(vocab *data.Vocab, name string) ([]int, string) {
 	var tokens []int
 	var missing []string
 	for _, r := range name {
 		t, ok := vocab.Token(r)
 		if !ok {
-			missing = append(missing, fmt.Sprintf("%q", r))
+			if q := fmt.Sprintf("%q", r); !slices.Contains(missing, q) {
+				missing = append(missing, q)
+			}
 			continue
 		}
 		tokens = append(tokens, t)
