@@ -302,11 +302,7 @@ func (f modelFlags) config(words *data.File, vocab *data.Vocab) (model.Config, e
 // to split.
 func newSampler(ck *workdir.Checkpoint) (*sample.Sampler, *kernels.Pool) {
 	pool := kernels.NewPool(1)
-	var ev *model.Evaluator // a sequence model's sampler runs its own decoder
-	if !ck.Model.Sequence() {
-		ev = model.NewEvaluator(ck.Model, pool)
-	}
-	return sample.New(ck.Model, ev, ck.Vocab, ck.Meta.MaxWordLen), pool
+	return sample.New(ck.Model, pool, ck.Vocab, ck.Meta.MaxWordLen), pool
 }
 
 // logger prints progress and diagnostics to a command's stderr, keeping

@@ -12,9 +12,11 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/plural"
@@ -38,6 +40,7 @@ type trainOptions struct {
 	checkpointEvery int
 	evalEvery       int
 	diagnostics     int
+	sampleEvery     int
 	resume          bool
 	overwrite       bool
 	keepBest        bool
@@ -133,6 +136,7 @@ to start over; one run at a time trains in a work dir.`,
 	fl.IntVar(&o.evalEvery, "eval-every", 1000, "probe the val loss every N steps, into loss.csv and the plot (0: never)")
 	fl.IntVar(&o.diagnostics, "diagnostics", 0, fmt.Sprintf("every N steps (--diagnostics alone: %d), log10 of the update:data ratio (lr·grad).std()/data.std() of every 2-D weight into WORK-DIR/update.csv, drawn as update.png", train.DefaultDiagnosticsEvery))
 	fl.Lookup("diagnostics").NoOptDefVal = fmt.Sprint(train.DefaultDiagnosticsEvery)
+	fl.IntVar(&o.sampleEvery, "sample-every", 0, fmt.Sprintf("print %d names drawn from the model on stderr every N steps, to watch them get better as it trains (0: never)", train.PreviewWords))
 	fl.BoolVar(&o.resume, "resume", false, "continue the run saved in the work dir")
 	fl.BoolVar(&o.keepBest, "keep-best", false, "save the model of the lowest val probe so far (every --eval-every steps) to WORK-DIR/best.safetensors, for eval, sample and score --best")
 	fl.BoolVar(&o.overwrite, "overwrite", false, "start a new run even though the work dir holds a model, replacing it")
@@ -160,6 +164,8 @@ func (o *trainOptions) validate() error {
 		return usagef("--eval-every must be 0 or more, got %d", o.evalEvery)
 	case o.diagnostics < 0:
 		return usagef("--diagnostics must be 0 (off) or a number of steps, got %d", o.diagnostics)
+	case o.sampleEvery < 0:
+		return usagef("--sample-every must be 0 (never) or a number of steps, got %d", o.sampleEvery)
 	case o.keepBest && o.evalEvery == 0:
 		return usagef("--keep-best keeps the model of the best val probe: it needs --eval-every above 0")
 	case o.schedule != scheduleStep && o.schedule != scheduleCosine:
@@ -236,6 +242,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		EvalEvery:       o.evalEvery,
 		Diagnostics:     o.diagnostics,
 		KeepBest:        o.keepBest,
+		SampleEvery:     o.sampleEvery,
 		Progress:        o.log.display.Phase,
 	}
 	if !o.resume {
@@ -401,6 +408,17 @@ func (p *progress) Saved(path string, _ int, final bool) {
 	if final {
 		p.log.printf("makemore: saved %s", path)
 	}
+}
+
+func (p *progress) Sampled(step int, words []string) {
+	shown := make([]string, len(words))
+	for i, w := range words {
+		shown[i] = w
+		if w == "" || strings.ContainsFunc(w, unicode.IsSpace) {
+			shown[i] = strconv.Quote(w) // the empty name, or one that spaces would split
+		}
+	}
+	p.log.display.Println(fmt.Sprintf("makemore: samples at step %d: %s", step, strings.Join(shown, " ")))
 }
 
 func (p *progress) finish() {

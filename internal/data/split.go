@@ -11,10 +11,11 @@ import (
 // RNG streams: one generator per purpose, so that e.g. changing the batch size
 // does not change the split or the initial weights for the same seed.
 const (
-	StreamSplit  = 1
-	StreamInit   = 2
-	StreamBatch  = 3
-	StreamSample = 4
+	StreamSplit   = 1
+	StreamInit    = 2
+	StreamBatch   = 3
+	StreamSample  = 4
+	StreamPreview = 5 // the words train --sample-every draws as it trains
 )
 
 // NewRand returns the seeded generator of one stream.

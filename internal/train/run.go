@@ -55,6 +55,10 @@ type Options struct {
 	// dir's best.safetensors as the run goes (see workdir.BestPath): when a
 	// run overfits, its best model is not its last. It needs EvalEvery.
 	KeepBest bool
+	// SampleEvery draws PreviewWords words from the model every N steps for
+	// the observer's Sampled, as makemore.py prints samples while it
+	// trains; 0: never. It changes nothing of the training.
+	SampleEvery int
 
 	Progress progress.Meter // follows the phases besides the steps: the split, calibration and eval
 }
@@ -72,6 +76,9 @@ type Observer interface {
 	// Saved is called after each checkpoint; final is the one saved after
 	// Stopped, which a resumed run that took no step does not save.
 	Saved(path string, step int, final bool)
+	// Sampled is called every Options.SampleEvery steps, after Stepped,
+	// with words drawn from the model as it stands.
+	Sampled(step int, words []string)
 }
 
 // Info describes a run as it starts.
@@ -221,6 +228,10 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 
 	ev := model.NewEvaluator(m, opts.Pool)
 	probe := NewValProbe(m, opts.Pool, sp.Train, sp.Val)
+	var pre *preview
+	if opts.SampleEvery > 0 {
+		pre = newPreview(m, opts.Pool, r.vocab, r.meta, sp.Train)
+	}
 	path := workdir.CheckpointPath(opts.WorkDir)
 	limit := LossLimit(m.Vocab)
 	// save calibrates batchnorm first; the statistics are not trained, so
@@ -307,6 +318,9 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 			ulog.add(tr, step, lr)
 		}
 		obs.Stepped(tr.Step, loss)
+		if pre != nil && tr.Step%opts.SampleEvery == 0 {
+			obs.Sampled(tr.Step, pre.words())
+		}
 		if opts.CheckpointEvery > 0 && tr.Step%opts.CheckpointEvery == 0 && tr.Step < st.MaxSteps {
 			if err := flush(); err != nil {
 				return Result{}, err
