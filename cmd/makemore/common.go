@@ -138,7 +138,7 @@ func addModelFlags(cmd *cobra.Command, f *modelFlags) {
 	fl.IntVar(&f.embd, "n-embd", 10, "embedding width per character")
 	fl.IntVar(&f.hidden, "n-hidden", 200, "hidden units per block; an rnn's, gru's or lstm's state, a bow's MLP (makemore.py's n_embd2)")
 	fl.IntVar(&f.block, "block-size", 3, "context length in characters; makemore.py's models' longest word plus its end (default: the words file's)")
-	fl.IntVarP(&f.batch, "batch-size", "b", 32, "examples per minibatch (at least 2: batchnorm needs a variance)")
+	fl.IntVarP(&f.batch, "batch-size", "b", 32, "examples per minibatch (at least 2 with batchnorm, which needs a variance)")
 	fl.Float64Var(&f.gain, "gain", 0, "initial weights of the hidden Linears N(0, (gain/√fan_in)²); 0: the activation's (5/3 tanh, √2 relu and gelu)")
 }
 
@@ -242,9 +242,6 @@ func setUnchanged(cmd *cobra.Command, setters map[string]func()) {
 
 // validate checks what can be checked before the words file is read.
 func (f modelFlags) validate() error {
-	if f.batch < model.MinBatch {
-		return usagef("--batch-size must be at least %d (batchnorm needs two rows for a variance), got %d", model.MinBatch, f.batch)
-	}
 	for _, s := range []struct {
 		flag string
 		v    int
@@ -305,11 +302,7 @@ func (f modelFlags) config(words *data.File, vocab *data.Vocab) (model.Config, e
 // to split.
 func newSampler(ck *workdir.Checkpoint) (*sample.Sampler, *kernels.Pool) {
 	pool := kernels.NewPool(1)
-	var ev *model.Evaluator // a sequence model's sampler runs its own decoder
-	if !ck.Model.Sequence() {
-		ev = model.NewEvaluator(ck.Model, pool)
-	}
-	return sample.New(ck.Model, ev, ck.Vocab, ck.Meta.MaxWordLen), pool
+	return sample.New(ck.Model, pool, ck.Vocab, ck.Meta.MaxWordLen), pool
 }
 
 // logger prints progress and diagnostics to a command's stderr, keeping

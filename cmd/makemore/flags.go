@@ -22,6 +22,9 @@ func flagError(cmd *cobra.Command, err error) error {
 	switch {
 	case errors.As(err, &invalid):
 		f := invalid.GetFlag()
+		if errors.Is(err, errEquals) && f.Shorthand != "" {
+			return usagef("invalid value %q for %s: want %s right after -%s= (or after -%s and a space)", invalid.GetValue(), flagNames(f), want(f), f.Shorthand, f.Shorthand)
+		}
 		if errors.Is(err, strconv.ErrRange) {
 			return usagef("invalid value %q for %s: out of range", invalid.GetValue(), flagNames(f))
 		}
@@ -35,6 +38,24 @@ func flagError(cmd *cobra.Command, err error) error {
 		}
 	}
 	return usageError{err}
+}
+
+// commandError rewrites cobra's unknown-command error, whose suggestions
+// take lines of their own, as one line like flagError's; other errors pass
+// through. root finds the command the unknown one was given to.
+func commandError(root *cobra.Command, err error) error {
+	var name, path string
+	if _, serr := fmt.Sscanf(err.Error(), "unknown command %q for %q", &name, &path); serr != nil {
+		return err
+	}
+	parent, _, ferr := root.Find(strings.Fields(path)[1:])
+	if ferr != nil {
+		return usageError{err}
+	}
+	if s := closestCommand(parent, name); s != "" {
+		return usagef("unknown command %q for %q; did you mean %s?", name, path, s)
+	}
+	return usagef("unknown command %q for %q", name, path)
 }
 
 // flagNames is how a flag is written: "-n/--num-samples", or "--seed".
@@ -63,24 +84,47 @@ func want(f *pflag.Flag) string {
 	return "a " + f.Value.Type()
 }
 
-// closestFlag is the name of cmd's flag nearest to the mistyped name: at most
-// two edits away, as cobra suggests commands, or starting with it; "" if none.
+// closestFlag is the name of cmd's flag nearest to the mistyped name (see
+// closest).
 func closestFlag(cmd *cobra.Command, name string) string {
+	var names []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+	return closest(name, names)
+}
+
+// closestCommand is the name of cmd's subcommand nearest to the mistyped
+// name (see closest).
+func closestCommand(cmd *cobra.Command, name string) string {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	return closest(name, names)
+}
+
+// closest is the first of names nearest to the mistyped name: at most two
+// edits away, as cobra suggests commands, or starting with it, in any case;
+// "" if none. One name, not cobra's list of all within reach, so that a
+// suggestion fits on the error's line.
+func closest(name string, names []string) string {
+	name = strings.ToLower(name)
 	best, bestDist := "", 3
-	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		d := editDistance(name, f.Name)
-		if strings.HasPrefix(f.Name, name) {
+	for _, n := range names {
+		d := editDistance(name, n)
+		if strings.HasPrefix(n, name) {
 			d = min(d, 1)
 		}
 		if d < bestDist {
-			best, bestDist = f.Name, d
+			best, bestDist = n, d
 		}
-	})
+	}
 	return best
 }
 
 // editDistance is the Levenshtein distance between a and b, in runes. cobra
-// has one for commands, but does not export it.
+// has one, but does not export it.
 func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
 	prev, cur := make([]int, len(rb)+1), make([]int, len(rb)+1)
@@ -103,7 +147,8 @@ func editDistance(a, b string) int {
 
 // pathValue is a string flag that names a file or directory: an empty value,
 // as an unset shell variable gives, is refused up front rather than failing
-// later as "mkdir : no such file or directory".
+// later as "mkdir : no such file or directory", and so is "=", which is what
+// pflag makes of a shorthand's -o= with nothing after it.
 type pathValue struct {
 	p    *string
 	what string // what the flag names, for the error: "a directory"
@@ -114,9 +159,15 @@ func (v *pathValue) String() string { return *v.p }
 // Type is "string", so that help shows the flag as it did as a plain string.
 func (v *pathValue) Type() string { return "string" }
 
+// errEquals is the value "=" of a pathValue.
+var errEquals = errors.New(`"=" is no path`)
+
 func (v *pathValue) Set(s string) error {
-	if s == "" {
+	switch s {
+	case "":
 		return errors.New("empty")
+	case "=":
+		return errEquals
 	}
 	*v.p = s
 	return nil
@@ -134,8 +185,8 @@ func checkHelpTopics(root *cobra.Command) {
 	help.Run = nil
 	help.RunE = func(c *cobra.Command, args []string) error {
 		if _, _, err := root.Find(args); err != nil {
-			if s := root.SuggestionsFor(args[0]); len(s) > 0 {
-				return fmt.Errorf("%w %q; did you mean %s?", errHelpTopic, strings.Join(args, " "), s[0])
+			if s := closestCommand(root, args[0]); s != "" {
+				return fmt.Errorf("%w %q; did you mean %s?", errHelpTopic, strings.Join(args, " "), s)
 			}
 			var topics []string
 			for _, sub := range root.Commands() {

@@ -7,6 +7,7 @@ import (
 	"github.com/makemore/makemore/internal/backprop"
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/model"
+	"github.com/makemore/makemore/internal/plural"
 	"github.com/spf13/cobra"
 )
 
@@ -89,7 +90,7 @@ finite differences in float64 (relative error ≤ 1e-3). It exits 1 if any row f
 				for _, r := range rows {
 					fmt.Fprintf(tw, "%s\t| exact: %v\t| approximate: %v\t| maxdiff: %.3g\t| relerr: %.3g", r.Name, r.Exact, r.Approx, r.MaxDiff, r.RelErr)
 					if r.Checked+r.Skipped < r.Total {
-						fmt.Fprintf(tw, "\t| %d of %d elements", r.Checked+r.Skipped, r.Total)
+						fmt.Fprintf(tw, "\t| %d of %s", r.Checked+r.Skipped, plural.Count(r.Total, "element"))
 					}
 					if r.Skipped > 0 {
 						fmt.Fprintf(tw, "\t| %d across a ReLU kink, not compared", r.Skipped)
@@ -106,7 +107,7 @@ finite differences in float64 (relative error ≤ 1e-3). It exits 1 if any row f
 				return err
 			}
 			if failed > 0 {
-				return fmt.Errorf("gradcheck: %d rows out of tolerance", failed)
+				return fmt.Errorf("gradcheck: %s out of tolerance", plural.Count(failed, "row"))
 			}
 			// exact: false is the rule, not a fault (float32 against float64):
 			// one line says whether the check passed.

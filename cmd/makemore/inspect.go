@@ -14,6 +14,7 @@ import (
 	"github.com/makemore/makemore/internal/diagplot"
 	"github.com/makemore/makemore/internal/inspect"
 	"github.com/makemore/makemore/internal/model"
+	"github.com/makemore/makemore/internal/plural"
 	"github.com/makemore/makemore/internal/workdir"
 	"github.com/spf13/cobra"
 )
@@ -217,7 +218,7 @@ func (o *inspectOptions) batch(m *model.Model, vocab *data.Vocab, train *data.Da
 	}
 	ds := data.NewDataset(f, vocab, m.Block)
 	if err := m.Net.CheckBatch(ds.Len()); err != nil {
-		return nil, nil, fmt.Errorf("%s: its %d words make %d examples: %v; use fewer or more words", f.Name, f.Len(), ds.Len(), err)
+		return nil, nil, fmt.Errorf("%s: its %s make %s: %v; use fewer or more words", f.Name, plural.Count(f.Len(), "word"), plural.Count(ds.Len(), "example"), err)
 	}
 	x, y = make([]int32, ds.Len()*m.Block), make([]int32, ds.Len())
 	ds.Gather(0, x, y)
@@ -249,7 +250,7 @@ func printReport(w io.Writer, rep *inspect.Report, batchnorm bool) error {
 	if batchnorm {
 		mode += " (batch statistics)"
 	}
-	fmt.Fprintf(w, "loss %.4f on %d examples, %s\n\n", rep.Loss, rep.Batch, mode)
+	fmt.Fprintf(w, "loss %.4f on %s, %s\n\n", rep.Loss, plural.Count(rep.Batch, "example"), mode)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "layer\tact mean\tact std\tsaturated\tgrad mean\tgrad std")
 	for _, l := range rep.Layers {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/makemore/makemore/internal/lossplot"
+	"github.com/makemore/makemore/internal/plural"
 	"github.com/makemore/makemore/internal/train"
 	"github.com/spf13/cobra"
 )
@@ -109,7 +110,7 @@ func runLRFind(o *lrFindOptions) error {
 		return err
 	}
 	sweep := train.Sweep{From: math.Log10(o.minLR), To: math.Log10(o.maxLR), Steps: o.steps}
-	o.log.printf("makemore: lr-find: %d steps, learning rate %g to %g", o.steps, o.minLR, o.maxLR)
+	o.log.printf("makemore: lr-find: %s, learning rate %g to %g", plural.Count(o.steps, "step"), o.minLR, o.maxLR)
 	losses, diverged, err := train.FindLR(train.Options{Words: words, Pool: pool, Model: cfg, Seed: o.seed, BatchSize: o.model.batch, Optimizer: o.optimizer, Progress: o.log.display.Phase}, sweep)
 	if err != nil {
 		return err
@@ -145,12 +146,12 @@ func runLRFind(o *lrFindOptions) error {
 	w := o.out
 	fmt.Fprintf(w, "suggested learning rate %g\n", res.SuggestedLR)
 	if diverged != nil {
-		fmt.Fprintf(w, "the loss was not finite at step %d (learning rate %.3g): the sweep stopped there and reads the %d steps before it\n", diverged.Step, diverged.LR, len(losses))
+		fmt.Fprintf(w, "the loss was not finite at step %d (learning rate %.3g): the sweep stopped there and reads the %s before it\n", diverged.Step, diverged.LR, plural.Count(len(losses), "step"))
 	}
-	fmt.Fprintf(w, "the loss, averaged over %d steps, fell from %.4f to its lowest, %.4f, at learning rate %.3g (step %d);\n", res.Window, res.StartLoss, res.LowestLoss, res.LowestLR, res.LowestStep)
+	fmt.Fprintf(w, "the loss, averaged over %s, fell from %.4f to its lowest, %.4f, at learning rate %.3g (step %d);\n", plural.Count(res.Window, "step"), res.StartLoss, res.LowestLoss, res.LowestLR, res.LowestStep)
 	fmt.Fprintf(w, "it had first made %g%% of that fall at learning rate %.3g (step %d), where the valley's floor starts; rounded, %g\n", 100-train.FloorFraction*100, res.FloorLR, res.FloorStep, res.SuggestedLR)
 	if res.LowAtEnd {
-		fmt.Fprintf(w, "the loss was lowest in the sweep's last %d steps: its valley may lie beyond %g, where the sweep does not look\n", res.Window, o.maxLR)
+		fmt.Fprintf(w, "the loss was lowest in the sweep's last %s: its valley may lie beyond %g, where the sweep does not look\n", plural.Count(res.Window, "step"), o.maxLR)
 	}
 	return nil
 }

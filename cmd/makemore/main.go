@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
-	"strings"
 
 	"github.com/makemore/makemore/internal/kernels"
 	"github.com/spf13/cobra"
@@ -41,6 +40,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(out, stderr)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
+	if err != nil {
+		err = commandError(root, err)
+	}
 	// A failed write is reported whatever the command made of it, as it may
 	// have ignored it (cobra's help does): its output is incomplete. A closed
 	// pipe never gets here: writing to it kills the process with SIGPIPE,
@@ -57,14 +59,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if errors.Is(err, errInterrupted) {
-		return exitInterrupted // train has said where it stopped and how to resume
+		return exitInterrupted // train or sample has said where it stopped
 	}
 	fmt.Fprintf(stderr, "makemore: %v\n", err)
 	var ue usageError
 	switch {
 	case errors.Is(err, errHelpTopic):
 		return exitUsage // the message lists the topics
-	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command "): // cobra's own usage error
+	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		return exitUsage
 	default:

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/makemore/makemore/internal/data"
+	"github.com/makemore/makemore/internal/plural"
 	"github.com/makemore/makemore/internal/sample"
 	"github.com/makemore/makemore/internal/workdir"
 	"github.com/spf13/cobra"
@@ -21,9 +26,9 @@ type sampleOptions struct {
 	unique, mark, asJSON   bool
 	best                   bool
 
-	in  io.Reader // the words file of --input-file -
-	out io.Writer
-	log logger
+	in          io.Reader // the words file of --input-file -
+	out, errOut io.Writer
+	log         logger
 }
 
 func newSampleCmd() *cobra.Command {
@@ -52,8 +57,8 @@ score prints; for a truncated name it covers the characters only.`,
   makemore sample --json -n 3`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.seedSet = cmd.Flags().Changed("seed")
-			o.in, o.out, o.log = cmd.InOrStdin(), cmd.OutOrStdout(), newLogger(cmd)
-			return runSample(&o)
+			o.in, o.out, o.errOut, o.log = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), newLogger(cmd)
+			return runSample(cmd.Context(), &o)
 		},
 	}
 	addWorkDirFlag(cmd, &o.workDir, "directory holding model.safetensors")
@@ -75,7 +80,7 @@ score prints; for a truncated name it covers the characters only.`,
 // means the model has little left to say.
 const maxStaleDraws = 1000
 
-func runSample(o *sampleOptions) error {
+func runSample(ctx context.Context, o *sampleOptions) error {
 	if o.n < 0 {
 		return usagef("--num-samples must be 0 or more, got %d", o.n)
 	}
@@ -106,7 +111,7 @@ func runSample(o *sampleOptions) error {
 	s, pool := newSampler(ck)
 	defer pool.Close()
 	if m := s.MaxChars(); m > 0 && len(opts.Prefix) >= m {
-		return usagef("--prefix has %d characters; this model's words have at most %d (its block size, less one for the end), so nothing could follow", len(opts.Prefix), m)
+		return usagef("--prefix has %s; this model's words have at most %d (its block size, less one for the end), so nothing could follow", plural.Count(len(opts.Prefix), "character"), m)
 	}
 	if !o.seedSet {
 		o.seed = rand.Uint64()
@@ -114,15 +119,31 @@ func runSample(o *sampleOptions) error {
 	}
 	r := data.NewRand(o.seed, data.StreamSample)
 
+	// Ctrl-C or SIGTERM stops after the name being drawn, so that the output
+	// ends with whole lines and the progress bar is put away; a second signal
+	// ends the process at once.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop)
+
 	out := newLineWriter(o.out)
 	enc := json.NewEncoder(out)
 	seen := map[string]bool{}
 	counts := map[string]int{}
 	report := o.log.outputPhase(o.out, "sampling")
 	for printed, stale := 0, 0; printed < o.n; {
+		if ctx.Err() != nil {
+			if err := out.Flush(); err != nil {
+				return err
+			}
+			o.log.display.Close()
+			// Printed even with --quiet: like an error, it explains the exit code.
+			fmt.Fprintf(o.errOut, "makemore: interrupted after %s of %d\n", plural.Count(printed, "sample"), o.n)
+			return errInterrupted
+		}
 		if o.unique && stale == maxStaleDraws {
 			out.Flush()
-			return fmt.Errorf("--unique: no new word in the last %d draws, after %d different ones; ask for fewer with -n, or widen the choice with --temperature or --top-k", stale, printed)
+			return fmt.Errorf("--unique: no new word in the last %d draws, after %s; ask for fewer with -n, or widen the choice with --temperature or --top-k", stale, plural.Count(printed, "different one"))
 		}
 		w := s.Draw(r, opts)
 		name := vocab.Decode(w.Tokens)
@@ -159,8 +180,8 @@ func runSample(o *sampleOptions) error {
 		return err
 	}
 	if groups.Index != nil && o.n > 0 {
-		o.log.printf("makemore: %d samples: %d in train, %d in val, %d in test, %d new",
-			o.n, counts["train"], counts["val"], counts["test"], counts["new"])
+		o.log.printf("makemore: %s: %d in train, %d in val, %d in test, %d new",
+			plural.Count(o.n, "sample"), counts["train"], counts["val"], counts["test"], counts["new"])
 	} else if o.n > 0 {
 		o.log.printf("makemore: pass the words file the model was trained on with -i to see which samples are new")
 	}

@@ -1,13 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"unicode/utf8"
 )
@@ -138,5 +142,49 @@ func TestFileOfSeesThroughErrWriter(t *testing.T) {
 	}
 	if f := fileOf(&errWriter{w: &strings.Builder{}}); f != nil {
 		t.Fatalf("fileOf(errWriter of a buffer) = %v, want nil", f)
+	}
+}
+
+// sample stopped by SIGTERM, as by Ctrl-C, ends its output with the name it
+// was drawing, whole, says where it stopped and exits 130, instead of dying
+// with a line cut where its buffer last filled.
+func TestSampleEndsWholeOnSIGTERM(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGTERM to send on windows")
+	}
+	dir, _ := trainTiny(t)
+	cmd := exec.Command(bin, "sample", "-o", dir, "-n", "1000000000", "--seed", "1", "-q")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Past a buffer's worth, so that one write has ended mid-line.
+	head := make([]byte, 10000)
+	if _, err := io.ReadFull(stdout, head); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	rest, err := io.ReadAll(stdout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+		t.Fatalf("sample after SIGTERM: %v, want exit code %d\n%s", err, exitInterrupted, stderr.String())
+	}
+	out := string(head) + string(rest)
+	if !regexp.MustCompile(`^([a-z]*\n)+$`).MatchString(out) {
+		t.Errorf("output after SIGTERM does not end with a whole line: ...%q", out[max(0, len(out)-40):])
+	}
+	if !regexp.MustCompile(`^makemore: interrupted after \d+ samples of 1000000000\n$`).MatchString(stderr.String()) {
+		t.Errorf("stderr %q, want the interrupted line alone", stderr.String())
 	}
 }

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/makemore/makemore/internal/data"
+	"github.com/makemore/makemore/internal/plural"
 	"github.com/makemore/makemore/internal/sample"
 	"github.com/spf13/cobra"
 )
@@ -31,9 +33,12 @@ natural-log loss of predicting each character and then the end of the name, divi
 by the number of predictions (length + 1). Lower is more name-like; the trained
 model's val loss is a typical value.
 
-The argument - stands for the lines of stdin, one name per line (blank lines
-skipped), and so does no argument at all; they are scored as they are read. Names are compared in Unicode NFC, and
-in lowercase when the model knows no capital letters. Names with characters
+The argument - stands for the lines of stdin, one name per line, and so does
+no argument at all; they are scored as they are read. A line's name ends at a
+tab, so the lines sample --mark and score print read as their names, and an
+empty line is the empty name, which sample prints when the model ends a name
+at once. Names are compared in Unicode NFC, and in lowercase when the model
+knows no capital letters. Names with characters
 outside the model's vocabulary are reported on stderr and make the exit code 1;
 the others are still scored. --json prints one object per line: {"name", "nll",
 "predictions", "logprob"}.`,
@@ -45,7 +50,7 @@ the others are still scored. --json prints one object per line: {"name", "nll",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for i, a := range args {
 				if strings.TrimSpace(a) == "" {
-					return usagef("name %d is empty (%q); give names of one character or more", i+1, a)
+					return usagef("name %d is empty (%q), as an unset shell variable gives; to score the empty name, give it as an empty line of stdin", i+1, a)
 				}
 			}
 			ck, err := loadCheckpoint(workDir, best)
@@ -93,7 +98,7 @@ func (sc *scorer) scoreArgs(args []string, stdin io.Reader) error {
 			}
 			continue
 		}
-		if err := eachLine(flushingReader{stdin, sc.out.Writer}, sc.score); err != nil {
+		if err := eachLine(flushingReader{stdin, sc.out.Writer}, sc.scoreLine); err != nil {
 			// out keeps its first error: a failed write, whether in a
 			// score or in the flush before a read, is not stdin's.
 			if ferr := sc.out.Flush(); ferr != nil {
@@ -111,6 +116,15 @@ func (sc *scorer) scoreArgs(args []string, stdin io.Reader) error {
 	return nil
 }
 
+// scoreLine scores the name of a line of stdin: the line up to a tab, as
+// sample --mark and score print one, trimmed. An empty line is the empty
+// name, which sample prints when the model draws the end first, so that
+// every line sample prints has its score.
+func (sc *scorer) scoreLine(line string) error {
+	name, _, _ := strings.Cut(line, "\t")
+	return sc.score(strings.TrimSpace(name))
+}
+
 // score prints the score of name, or says on stderr why it has none; the
 // error is out's.
 func (sc *scorer) score(name string) error {
@@ -123,7 +137,7 @@ func (sc *scorer) score(name string) error {
 	}
 	if m := sc.s.MaxChars(); m > 0 && len(tokens) > m {
 		sc.out.Flush()
-		fmt.Fprintf(sc.stderr, "makemore: score %q: %d characters, more than the %d this model reads (its block size, less one for the end)\n", name, len(tokens), m)
+		fmt.Fprintf(sc.stderr, "makemore: score %q: %s, more than the %d this model reads (its block size, less one for the end)\n", name, plural.Count(len(tokens), "character"), m)
 		sc.failed = true
 		return nil
 	}
@@ -160,14 +174,17 @@ func (f flushingReader) Read(p []byte) (int, error) {
 	return f.r.Read(p)
 }
 
-// tokenize maps name to tokens, or names the characters the vocabulary lacks.
+// tokenize maps name to tokens, or names the characters the vocabulary
+// lacks, each once.
 func tokenize(vocab *data.Vocab, name string) ([]int, string) {
 	var tokens []int
 	var missing []string
 	for _, r := range name {
 		t, ok := vocab.Token(r)
 		if !ok {
-			missing = append(missing, fmt.Sprintf("%q", r))
+			if q := fmt.Sprintf("%q", r); !slices.Contains(missing, q) {
+				missing = append(missing, q)
+			}
 			continue
 		}
 		tokens = append(tokens, t)
@@ -182,16 +199,14 @@ func tokenize(vocab *data.Vocab, name string) ([]int, string) {
 	}
 }
 
-// eachLine calls each with the lines of r as they are read, trimmed, empty
-// lines skipped, and stops at its first error.
+// eachLine calls each with the lines of r as they are read, without their
+// ends, and stops at its first error.
 func eachLine(r io.Reader, each func(string) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, data.MaxLineBytes)
 	for sc.Scan() {
-		if w := strings.TrimSpace(sc.Text()); w != "" {
-			if err := each(w); err != nil {
-				return err
-			}
+		if err := each(sc.Text()); err != nil {
+			return err
 		}
 	}
 	if errors.Is(sc.Err(), bufio.ErrTooLong) {

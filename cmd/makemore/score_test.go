@@ -22,8 +22,8 @@ func TestEachLineRefusesOverlongLine(t *testing.T) {
 		t.Fatalf("err = %v; want the line-length message", err)
 	}
 	names = nil
-	if err := eachLine(strings.NewReader("emma\n\n  zoe \n"), collect); err != nil || strings.Join(names, ",") != "emma,zoe" {
-		t.Fatalf("names %q, err %v; want emma,zoe", names, err)
+	if err := eachLine(strings.NewReader("emma\n\n  zoe \r\n"), collect); err != nil || strings.Join(names, ",") != "emma,,  zoe " {
+		t.Fatalf("names %q, err %v; want emma, the empty line and \"  zoe \"", names, err)
 	}
 }
 

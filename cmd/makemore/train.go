@@ -12,11 +12,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/makemore/makemore/internal/kernels"
+	"github.com/makemore/makemore/internal/plural"
 	prog "github.com/makemore/makemore/internal/progress"
 	"github.com/makemore/makemore/internal/train"
 	"github.com/spf13/cobra"
@@ -37,6 +40,7 @@ type trainOptions struct {
 	checkpointEvery int
 	evalEvery       int
 	diagnostics     int
+	sampleEvery     int
 	resume          bool
 	overwrite       bool
 	keepBest        bool
@@ -132,6 +136,7 @@ to start over; one run at a time trains in a work dir.`,
 	fl.IntVar(&o.evalEvery, "eval-every", 1000, "probe the val loss every N steps, into loss.csv and the plot (0: never)")
 	fl.IntVar(&o.diagnostics, "diagnostics", 0, fmt.Sprintf("every N steps (--diagnostics alone: %d), log10 of the update:data ratio (lr·grad).std()/data.std() of every 2-D weight into WORK-DIR/update.csv, drawn as update.png", train.DefaultDiagnosticsEvery))
 	fl.Lookup("diagnostics").NoOptDefVal = fmt.Sprint(train.DefaultDiagnosticsEvery)
+	fl.IntVar(&o.sampleEvery, "sample-every", 0, fmt.Sprintf("print %d names drawn from the model on stderr every N steps, to watch them get better as it trains (0: never)", train.PreviewWords))
 	fl.BoolVar(&o.resume, "resume", false, "continue the run saved in the work dir")
 	fl.BoolVar(&o.keepBest, "keep-best", false, "save the model of the lowest val probe so far (every --eval-every steps) to WORK-DIR/best.safetensors, for eval, sample and score --best")
 	fl.BoolVar(&o.overwrite, "overwrite", false, "start a new run even though the work dir holds a model, replacing it")
@@ -159,6 +164,8 @@ func (o *trainOptions) validate() error {
 		return usagef("--eval-every must be 0 or more, got %d", o.evalEvery)
 	case o.diagnostics < 0:
 		return usagef("--diagnostics must be 0 (off) or a number of steps, got %d", o.diagnostics)
+	case o.sampleEvery < 0:
+		return usagef("--sample-every must be 0 (never) or a number of steps, got %d", o.sampleEvery)
 	case o.keepBest && o.evalEvery == 0:
 		return usagef("--keep-best keeps the model of the best val probe: it needs --eval-every above 0")
 	case o.schedule != scheduleStep && o.schedule != scheduleCosine:
@@ -235,6 +242,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		EvalEvery:       o.evalEvery,
 		Diagnostics:     o.diagnostics,
 		KeepBest:        o.keepBest,
+		SampleEvery:     o.sampleEvery,
 		Progress:        o.log.display.Phase,
 	}
 	if !o.resume {
@@ -249,7 +257,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	// second one ends the process at once, which is safe as every file is
 	// written atomically.
 	context.AfterFunc(ctx, stop)
-	prog := newProgress(o.log, pool.Threads())
+	prog := newProgress(o.log, pool.Threads(), words.Name)
 	defer prog.finish() // an error leaves the bar unfinished
 	res, err := claim.Run(ctx, opts, prog)
 	var mse *train.MaxStepsError
@@ -325,9 +333,15 @@ func commandName() string {
 	return name
 }
 
+// inputArg is the -i of the resume hint. Words read from stdin are not there
+// to be read again when the hint is pasted at a prompt: they must be given
+// again.
 func inputArg(input string) string {
-	if input == "" {
+	switch input {
+	case "":
 		return ""
+	case stdinArg:
+		return " -i FILE, FILE holding the words that were on stdin (or pipe them in again to -i -)"
 	}
 	return " -i " + input
 }
@@ -338,19 +352,32 @@ func inputArg(input string) string {
 type progress struct {
 	log         logger
 	threads     int
+	words       string // the words file's name, for the warning of a small one
 	bar         *prog.Steps
 	first, last int
 	start       time.Time
 }
 
-func newProgress(log logger, threads int) *progress {
-	return &progress{log: log, threads: threads}
+func newProgress(log logger, threads int, words string) *progress {
+	return &progress{log: log, threads: threads, words: words}
 }
 
+// fewTrainWords is a train split too small to learn names from, which a
+// small words file gives without its user expecting it: the split's tenths
+// for val and test round up to a word each, so 3 words train on 1.
+const fewTrainWords = 10
+
 func (p *progress) Started(i train.Info) {
-	p.log.printf("makemore: %d words (%d train, %d val, %d test), vocabulary of %d, %d parameters, kernel %s, %d threads",
-		i.Words, i.Train, i.Val, i.Test, i.Vocab, i.Params, kernels.Kernel(), p.threads)
-	if i.Resumed {
+	p.log.printf("makemore: %s (%d train, %d val, %d test), vocabulary of %d, %d parameters, kernel %s, %s",
+		plural.Count(i.Words, "word"), i.Train, i.Val, i.Test, i.Vocab, i.Params, kernels.Kernel(), plural.Count(p.threads, "thread"))
+	if i.Train < fewTrainWords {
+		p.log.printf("makemore: warning: %s has %s, so the train split has only %d (val and test take a tenth each, at least one word); give it more words to learn from",
+			p.words, plural.Count(i.Words, "word"), i.Train)
+	}
+	switch {
+	case i.Resumed && i.Step == i.MaxSteps:
+		p.log.printf("makemore: already trained to step %d of %d: nothing to train or save, only its losses to report", i.Step, i.MaxSteps)
+	case i.Resumed:
 		p.log.printf("makemore: resuming at step %d of %d", i.Step, i.MaxSteps)
 	}
 	p.first, p.last, p.start = i.Step, i.MaxSteps, time.Now()
@@ -373,7 +400,7 @@ func (p *progress) Stepped(step int, loss float32) {
 func (p *progress) Stopped(steps int, elapsed time.Duration) {
 	p.finish()
 	if steps > 0 {
-		p.log.printf("makemore: %d steps in %.1fs (%.1f µs/step)", steps, elapsed.Seconds(), float64(elapsed.Microseconds())/float64(steps))
+		p.log.printf("makemore: %s in %.1fs (%.1f µs/step)", plural.Count(steps, "step"), elapsed.Seconds(), float64(elapsed.Microseconds())/float64(steps))
 	}
 }
 
@@ -381,6 +408,17 @@ func (p *progress) Saved(path string, _ int, final bool) {
 	if final {
 		p.log.printf("makemore: saved %s", path)
 	}
+}
+
+func (p *progress) Sampled(step int, words []string) {
+	shown := make([]string, len(words))
+	for i, w := range words {
+		shown[i] = w
+		if w == "" || strings.ContainsFunc(w, unicode.IsSpace) {
+			shown[i] = strconv.Quote(w) // the empty name, or one that spaces would split
+		}
+	}
+	p.log.display.Println(fmt.Sprintf("makemore: samples at step %d: %s", step, strings.Join(shown, " ")))
 }
 
 func (p *progress) finish() {

@@ -21,6 +21,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/makemore/makemore/internal/fileio"
+	"github.com/makemore/makemore/internal/plural"
 )
 
 // Tensor is one named float32 tensor.
@@ -152,7 +153,7 @@ func Parse(name string, b []byte) ([]Tensor, map[string]string, error) {
 	const damaged = "the file is damaged or not a safetensors checkpoint; check the path, or restore it from a backup"
 
 	if len(b) < 8 {
-		return fail("only %d bytes, too short for a safetensors header: %s", len(b), damaged)
+		return fail("only %s, too short for a safetensors header: %s", plural.Count(len(b), "byte"), damaged)
 	}
 	n := binary.LittleEndian.Uint64(b)
 	if n > maxHeader {
@@ -223,7 +224,7 @@ func Parse(name string, b []byte) ([]Tensor, map[string]string, error) {
 		out[i] = t.Tensor
 	}
 	if end != int64(len(data)) {
-		return fail("%d trailing bytes after the last tensor: %s", int64(len(data))-end, damaged)
+		return fail("%s after the last tensor: %s", plural.Count(int64(len(data))-end, "trailing byte"), damaged)
 	}
 
 	want, ok := meta[ChecksumKey]

@@ -4,16 +4,18 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/makemore/makemore/internal/plural"
 	"github.com/makemore/makemore/internal/progress"
 )
 
 // RNG streams: one generator per purpose, so that e.g. changing the batch size
 // does not change the split or the initial weights for the same seed.
 const (
-	StreamSplit  = 1
-	StreamInit   = 2
-	StreamBatch  = 3
-	StreamSample = 4
+	StreamSplit   = 1
+	StreamInit    = 2
+	StreamBatch   = 3
+	StreamSample  = 4
+	StreamPreview = 5 // the words train --sample-every draws as it trains
 )
 
 // NewRand returns the seeded generator of one stream.
@@ -36,7 +38,7 @@ const MinWords = 3
 func SplitWords(f *File, seed uint64) (Split, error) {
 	n := f.Len()
 	if n < MinWords {
-		return Split{}, fmt.Errorf("%s: only %d words; need at least %d to split into train/val/test", f.Name, n, MinWords)
+		return Split{}, fmt.Errorf("%s: only %s; need at least %d to split into train/val/test", f.Name, plural.Count(n, "word"), MinWords)
 	}
 	w := make([]int32, n)
 	for i := range w {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/makemore/makemore/internal/inspect"
 	"github.com/makemore/makemore/internal/lossplot"
+	"github.com/makemore/makemore/internal/plural"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -183,7 +184,7 @@ func saturationPanels(r *inspect.Report) []*plot.Plot {
 		// "batch row" would read as one example.
 		if r.Batch > 0 && l.Rows > r.Batch {
 			p.Y.Label.Text = "row (B·T)"
-			p.X.Label.Text += fmt.Sprintf(" (rows: B·T = %d examples × %d positions, each example's together)", r.Batch, l.Rows/r.Batch)
+			p.X.Label.Text += fmt.Sprintf(" (rows: B·T = %s × %s, each example's together)", plural.Count(r.Batch, "example"), plural.Count(l.Rows/r.Batch, "position"))
 		}
 		// Row 0 on top, as imshow: the image's top row is at y = Rows, so row
 		// r sits at Rows − r − ½ and is labelled back.

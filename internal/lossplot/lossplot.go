@@ -18,6 +18,8 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/makemore/makemore/internal/plural"
 )
 
 // Header is the first line of a loss log; val_loss is empty on steps without
@@ -158,7 +160,7 @@ func lossPlot(l *Log) (*plot.Plot, error) {
 	line.LineStyle.Width = vg.Points(1.5)
 	line.LineStyle.Color = blue
 	p.Add(line)
-	p.Legend.Add(fmt.Sprintf("minibatch loss, mean of %d steps", w), line)
+	p.Legend.Add("minibatch loss, mean of "+plural.Count(w, "step"), line)
 	if len(l.Val) > 0 {
 		var xy plotter.XYs
 		for _, v := range l.Val {

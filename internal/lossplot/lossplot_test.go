@@ -283,3 +283,29 @@ func TestSuggestedRateInsideTheAxis(t *testing.T) {
 		}
 	}
 }
+
+// A window of one step is named in the singular, in both pictures' legends.
+func TestLegendOfOneStep(t *testing.T) {
+	l, err := Parse("loss.csv", strings.NewReader(logOf(30, 100)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := lossPlot(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Sweep{Window: 1, Exponent: []float64{-3, -2, -1}, Loss: []float64{3, 2.5, 2.8}}
+	s.Smoothed, s.Suggested = s.Loss, 0.01
+	sp, err := sweepPlot(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		p    *plot.Plot
+		want string
+	}{{p, "minibatch loss, mean of 1 step"}, {sp, "mean of 1 step"}} {
+		if got := texts(drawn(c.p)); !slices.Contains(got, c.want) {
+			t.Errorf("legend %q not among the texts drawn: %q", c.want, got)
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/makemore/makemore/internal/plural"
 )
 
 // Sweep is a learning-rate sweep to draw, as lecture 2 does: the minibatch
@@ -60,7 +62,7 @@ func sweepPlot(s Sweep) (*plot.Plot, error) {
 		label string
 	}{
 		{raw, color.NRGBA{R: 31, G: 119, B: 180, A: 110}, 0.75, "minibatch loss"}, // blue, faint
-		{smooth, orange, 2, fmt.Sprintf("mean of %d steps", s.Window)},
+		{smooth, orange, 2, "mean of " + plural.Count(s.Window, "step")},
 	} {
 		if len(c.xy) == 0 {
 			continue

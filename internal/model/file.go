@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/makemore/makemore/internal/checkpoint"
+	"github.com/makemore/makemore/internal/plural"
 )
 
 // Checkpoint format identity, stored in the safetensors metadata. Version 2
@@ -160,7 +161,7 @@ func Load(path string) (*Model, Meta, map[string]string, []checkpoint.Tensor, er
 		return false
 	})
 	if len(ts) != len(want) {
-		return nil, Meta{}, nil, nil, fmt.Errorf("%s: has %d tensors, want %d; the file is damaged", path, len(ts), len(want))
+		return nil, Meta{}, nil, nil, fmt.Errorf("%s: has %s, want %d; the file is damaged", path, plural.Count(len(ts), "tensor"), len(want))
 	}
 	for _, w := range want {
 		i := slices.IndexFunc(ts, func(t checkpoint.Tensor) bool { return t.Name == w.Name })

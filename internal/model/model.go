@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/makemore/makemore/internal/checkpoint"
+	"github.com/makemore/makemore/internal/plural"
 )
 
 // Config is the model's architecture and shape. Its zero values are the
@@ -153,7 +154,7 @@ func (c Config) Context() int {
 // longest characters and its end; an MLP's context slides, and fits any.
 func (c Config) FitsWords(longest int) error {
 	if c.Sequence() && longest+1 > c.Block {
-		return fmt.Errorf("its longest word has %d characters, which with its end need a block size of %d, more than %d; leave --block-size out to take the words' own", longest, longest+1, c.Block)
+		return fmt.Errorf("its longest word has %s, which with its end need a block size of %d, more than %d; leave --block-size out to take the words' own", plural.Count(longest, "character"), longest+1, c.Block)
 	}
 	return nil
 }
@@ -210,7 +211,7 @@ func (c Config) Validate() error {
 	case c.Arch == ArchTransformer && (c.Heads < 1 || c.Embd%c.Heads != 0):
 		return fmt.Errorf("a transformer's n-embd (%d) must be a whole multiple of its n-head (%d), the heads splitting it evenly", c.Embd, c.Heads)
 	case c.Arch == ArchWaveNet && 1<<c.Layers != c.Block:
-		return fmt.Errorf("a wavenet of block size %d has %d levels, not %d", c.Block, bits.Len(uint(c.Block))-1, c.Layers)
+		return fmt.Errorf("a wavenet of block size %d has %s, not %d", c.Block, plural.Count(bits.Len(uint(c.Block))-1, "level"), c.Layers)
 	}
 	// Within the limits above every tensor's size fits an int64 easily.
 	net, err := c.Network()

@@ -507,24 +507,36 @@ func (n *Network) MaxWidth() int {
 	return w
 }
 
-// The fewest and the most examples a training batch can have: batchnorm
-// needs two rows for a variance, and every activation of a batch, like
-// every eval chunk's, must fit in memory many times over.
+// The fewest examples a training batch of a network with batchnorm can
+// have, as it needs two rows for a variance (a WaveNet's last level has one
+// row per example), and the most any batch can have: every activation of a
+// batch, like every eval chunk's, must fit in memory many times over.
 const (
-	MinBatch       = 2
-	MaxBatch       = 1 << 16
-	MaxActivations = 1 << 26 // values in one activation of one batch
+	minBatchNormBatch = 2
+	MaxBatch          = 1 << 16
+	MaxActivations    = 1 << 26 // values in one activation of one batch
 )
 
 // CheckBatch reports a training batch size this network cannot take.
 func (n *Network) CheckBatch(batch int) error {
 	switch {
-	case batch < MinBatch || batch > MaxBatch:
-		return fmt.Errorf("batch size must be between %d and %d (batchnorm needs two rows for a variance), got %d", MinBatch, MaxBatch, batch)
+	case batch < 1 || batch > MaxBatch:
+		return fmt.Errorf("batch size must be between 1 and %d, got %d", MaxBatch, batch)
+	case batch < minBatchNormBatch && n.hasBatchNorm():
+		return fmt.Errorf("batch size must be at least %d with batchnorm, which needs two rows for a variance (--batchnorm=false trains without it), got %d", minBatchNormBatch, batch)
 	case batch*n.RowsPer*n.MaxWidth() > MaxActivations:
 		return fmt.Errorf("batch size %d × %d values in the widest activation is more than %d; use a smaller batch", batch, n.RowsPer*n.MaxWidth(), MaxActivations)
 	}
 	return nil
+}
+
+func (n *Network) hasBatchNorm() bool {
+	for _, nd := range n.Nodes {
+		if _, ok := nd.Layer.(*BatchNorm); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // Out is the shape of the last layer's output, the logits: the embedding's

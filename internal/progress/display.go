@@ -96,7 +96,7 @@ func (d *Display) report(p *phase, done, total int64) {
 		p.bar.Set64(done)
 	case now.Sub(p.line) >= lineEvery:
 		p.line = now
-		d.println(fmt.Sprintf("makemore: %s: %d%%", p.name, done*100/max(total, 1)))
+		d.Println(fmt.Sprintf("makemore: %s: %d%%", p.name, done*100/max(total, 1)))
 	}
 }
 
@@ -106,7 +106,7 @@ func (d *Display) end(p *phase, elapsed time.Duration) {
 		p.bar.Finish() // cleared: the line below says it all
 	}
 	if elapsed >= d.delay {
-		d.println(fmt.Sprintf("makemore: %s: done in %.1fs", p.name, elapsed.Seconds()))
+		d.Println(fmt.Sprintf("makemore: %s: done in %.1fs", p.name, elapsed.Seconds()))
 	}
 }
 
@@ -120,7 +120,9 @@ func (d *Display) Close() {
 	}
 }
 
-func (d *Display) println(line string) {
+// Println prints a line, taking the run's bar off the screen first: it
+// draws itself again, below, at its next update.
+func (d *Display) Println(line string) {
 	d.clearSteps()
 	fmt.Fprintln(d.w, line)
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/makemore/makemore/internal/data"
+	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/model"
 )
 
@@ -16,8 +17,8 @@ import (
 // batchnorm). It is used from one goroutine at a time.
 type Sampler struct {
 	m      *model.Model
-	ev     *model.Evaluator
-	dec    *model.Decoder // a sequence model's, nil for an MLP
+	ev     *model.Evaluator // an MLP's, nil for a sequence model
+	dec    *model.Decoder   // a sequence model's, nil for an MLP
 	vocab  *data.Vocab
 	maxLen int       // characters before a word is cut off
 	ctx    []int32   // [Block] current context of an MLP
@@ -52,18 +53,30 @@ type Sample struct {
 
 // New returns a Sampler that stops a word at the boundary token or, when the
 // model would go on, at maxLen characters, so that even a model that never
-// predicts the boundary terminates. A sequence model runs through a
-// model.Decoder, which keeps the prefix's keys and values; its words have at
-// most Block−1 characters, their end taking the last position, and it needs
-// no ev (nil).
-func New(m *model.Model, ev *model.Evaluator, vocab *data.Vocab, maxLen int) *Sampler {
-	s := &Sampler{m: m, ev: ev, vocab: vocab, maxLen: max(maxLen, 1),
+// predicts the boundary terminates. An MLP runs through a model.Evaluator on
+// pool, a row at a time (one worker is all it uses, but for Calibrate). A
+// sequence model runs through a model.Decoder, which keeps the prefix's keys
+// and values; its words have at most Block−1 characters, their end taking
+// the last position.
+func New(m *model.Model, pool *kernels.Pool, vocab *data.Vocab, maxLen int) *Sampler {
+	s := &Sampler{m: m, vocab: vocab, maxLen: max(maxLen, 1),
 		ctx: make([]int32, m.Block), probs: make([]float64, m.Vocab), logits: make([]float64, m.Vocab)}
 	if m.Sequence() {
 		s.dec = model.NewDecoder(m)
 		s.maxLen = min(s.maxLen, m.Block-1)
+	} else {
+		s.ev = model.NewEvaluator(m, pool)
 	}
 	return s
+}
+
+// Calibrate measures the model's batchnorm statistics over rows, for a
+// model sampled while it trains, whose own are not yet measured. A model
+// without batchnorm has none to measure.
+func (s *Sampler) Calibrate(rows model.Rows) {
+	if s.ev != nil {
+		s.ev.Calibrate(rows, nil)
+	}
 }
 
 // MaxChars is the most characters a word the model can score or extend

@@ -20,7 +20,7 @@ func newSampler(t *testing.T, maxLen int) (*Sampler, *model.Model) {
 	m.Init(data.NewRand(1, data.StreamInit))
 	pool := kernels.NewPool(1)
 	t.Cleanup(pool.Close)
-	return New(m, model.NewEvaluator(m, pool), v, maxLen), m
+	return New(m, pool, v, maxLen), m
 }
 
 var plain = Options{Temperature: 1}
@@ -179,7 +179,7 @@ func TestTransformerSampling(t *testing.T) {
 	m.Init(data.NewRand(1, data.StreamInit))
 	pool := kernels.NewPool(1)
 	defer pool.Close()
-	s := New(m, model.NewEvaluator(m, pool), v, 100)
+	s := New(m, pool, v, 100)
 	r := data.NewRand(3, data.StreamSample)
 	ended := 0
 	for range 50 {

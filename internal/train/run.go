@@ -16,6 +16,7 @@ import (
 	"github.com/makemore/makemore/internal/kernels"
 	"github.com/makemore/makemore/internal/lossplot"
 	"github.com/makemore/makemore/internal/model"
+	"github.com/makemore/makemore/internal/plural"
 	"github.com/makemore/makemore/internal/progress"
 	"github.com/makemore/makemore/internal/workdir"
 )
@@ -54,6 +55,10 @@ type Options struct {
 	// dir's best.safetensors as the run goes (see workdir.BestPath): when a
 	// run overfits, its best model is not its last. It needs EvalEvery.
 	KeepBest bool
+	// SampleEvery draws PreviewWords words from the model every N steps for
+	// the observer's Sampled, as makemore.py prints samples while it
+	// trains; 0: never. It changes nothing of the training.
+	SampleEvery int
 
 	Progress progress.Meter // follows the phases besides the steps: the split, calibration and eval
 }
@@ -68,8 +73,12 @@ type Observer interface {
 	// Stopped is called once the steps end, at MaxSteps or interrupted (not
 	// on an error), before the final checkpoint is saved.
 	Stopped(steps int, elapsed time.Duration)
-	// Saved is called after each checkpoint; final is the one saved after Stopped.
+	// Saved is called after each checkpoint; final is the one saved after
+	// Stopped, which a resumed run that took no step does not save.
 	Saved(path string, step int, final bool)
+	// Sampled is called every Options.SampleEvery steps, after Stepped,
+	// with words drawn from the model as it stands.
+	Sampled(step int, words []string)
 }
 
 // Info describes a run as it starts.
@@ -106,7 +115,7 @@ type Best struct {
 type MaxStepsError struct{ MaxSteps, Step int }
 
 func (e *MaxStepsError) Error() string {
-	return fmt.Sprintf("--max-steps %d is below the %d steps the checkpoint has already taken", e.MaxSteps, e.Step)
+	return fmt.Sprintf("--max-steps %d is below the %s the checkpoint has already taken", e.MaxSteps, plural.Count(e.Step, "step"))
 }
 
 // TrainedModelError is a new run refused because its work dir holds a
@@ -170,7 +179,8 @@ func (c *Claimed) Run(ctx context.Context, opts Options, obs Observer) (Result, 
 }
 
 // Run trains until MaxSteps or until ctx is done, saving the checkpoint in
-// WorkDir every CheckpointEvery steps and at the end, and logging every step
+// WorkDir every CheckpointEvery steps and at the end (unless a resumed run
+// took no step, leaving it as it was), and logging every step
 // to the loss log there. It holds WorkDir as Claim does: a second run there
 // meanwhile fails at once with a *workdir.LockedError, and a new run
 // replaces a checkpoint it finds there only with Overwrite. When ctx ends
@@ -218,6 +228,10 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 
 	ev := model.NewEvaluator(m, opts.Pool)
 	probe := NewValProbe(m, opts.Pool, sp.Train, sp.Val)
+	var pre *preview
+	if opts.SampleEvery > 0 {
+		pre = newPreview(m, opts.Pool, r.vocab, r.meta, sp.Train)
+	}
 	path := workdir.CheckpointPath(opts.WorkDir)
 	limit := LossLimit(m.Vocab)
 	// save calibrates batchnorm first; the statistics are not trained, so
@@ -304,6 +318,9 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 			ulog.add(tr, step, lr)
 		}
 		obs.Stepped(tr.Step, loss)
+		if pre != nil && tr.Step%opts.SampleEvery == 0 {
+			obs.Sampled(tr.Step, pre.words())
+		}
 		if opts.CheckpointEvery > 0 && tr.Step%opts.CheckpointEvery == 0 && tr.Step < st.MaxSteps {
 			if err := flush(); err != nil {
 				return Result{}, err
@@ -320,10 +337,14 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 	if err := flush(); err != nil {
 		return Result{}, err
 	}
-	if err := save(); err != nil {
-		return Result{}, err
+	// A resumed run that took no step (a finished one, as make train resumes
+	// it) has nothing to save: its checkpoint is left as it was.
+	if !opts.Resume || tr.Step > startStep {
+		if err := save(); err != nil {
+			return Result{}, err
+		}
+		obs.Saved(path, tr.Step, true)
 	}
-	obs.Saved(path, tr.Step, true)
 	if keepBest && st.BestStep > 0 {
 		res.Best = &Best{Step: st.BestStep, ValProbe: st.BestVal, Path: bestPath}
 	}

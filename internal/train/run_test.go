@@ -26,6 +26,7 @@ type recorder struct {
 	periodic []int
 	stopped  int // calls of Stopped
 	final    int // step of the final save, -1 before it
+	sampled  map[int][]string
 	at       int
 	do       func()
 }
@@ -38,6 +39,12 @@ func (r *recorder) Stepped(step int, _ float32) {
 	}
 }
 func (r *recorder) Stopped(int, time.Duration) { r.stopped++ }
+func (r *recorder) Sampled(step int, words []string) {
+	if r.sampled == nil {
+		r.sampled = map[int][]string{}
+	}
+	r.sampled[step] = words
+}
 func (r *recorder) Saved(_ string, step int, final bool) {
 	if final {
 		r.final = step
@@ -261,14 +268,15 @@ func TestCancelDuringLastStepFinishes(t *testing.T) {
 	}
 }
 
-// A batch that batchnorm cannot take is refused before training, for a new
-// run and for a checkpoint that says so, not reported as divergence later.
+// A batch that batchnorm cannot take, of one example, is refused before
+// training, for a new run and for a checkpoint that says so, not reported as
+// divergence later.
 func TestBatchSizeChecked(t *testing.T) {
 	pool := kernels.NewPool(1)
 	defer pool.Close()
 	opts := testOptions(t, pool, t.TempDir(), 100)
 	opts.BatchSize = 1
-	if _, err := Run(context.Background(), opts, &recorder{}); err == nil || !strings.Contains(err.Error(), "batch size must be between 2 and") {
+	if _, err := Run(context.Background(), opts, &recorder{}); err == nil || !strings.Contains(err.Error(), "batch size must be at least 2 with batchnorm") {
 		t.Fatalf("batch 1: err %v", err)
 	}
 
@@ -287,5 +295,30 @@ func TestBatchSizeChecked(t *testing.T) {
 	opts.Resume = true
 	if _, err := Run(context.Background(), opts, &recorder{}); err == nil || !strings.Contains(err.Error(), "batch_size: batch size must be") {
 		t.Fatalf("resuming a checkpoint of batch 1: err %v", err)
+	}
+}
+
+// SampleEvery hands the observer PreviewWords words every N steps, the same
+// on any number of threads, and changes nothing of the run: its checkpoint
+// and logs are those of a run without previews.
+func TestPreviewsChangeNothing(t *testing.T) {
+	var previews []map[int][]string
+	for _, threads := range []int{1, 2} {
+		pool := kernels.NewPool(threads)
+		defer pool.Close()
+		plain, with := t.TempDir(), t.TempDir()
+		runOK(t, testOptions(t, pool, plain, 200), &recorder{})
+		opts := testOptions(t, pool, with, 200)
+		opts.SampleEvery = 80
+		obs := &recorder{}
+		runOK(t, opts, obs)
+		sameFiles(t, plain, with)
+		if len(obs.sampled) != 2 || len(obs.sampled[80]) != PreviewWords || len(obs.sampled[160]) != PreviewWords {
+			t.Fatalf("%d threads: previews %v, want %d words at steps 80 and 160", threads, obs.sampled, PreviewWords)
+		}
+		previews = append(previews, obs.sampled)
+	}
+	if !reflect.DeepEqual(previews[0], previews[1]) {
+		t.Fatalf("previews on 1 thread %v, on 2 %v", previews[0], previews[1])
 	}
 }
