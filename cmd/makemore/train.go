@@ -37,6 +37,7 @@ type trainOptions struct {
 	checkpointEvery int
 	evalEvery       int
 	diagnostics     int
+	diagnosticsSet  bool // --diagnostics was given: a resumed run takes it instead of its update log's cadence
 	resume          bool
 	overwrite       bool
 	keepBest        bool
@@ -61,7 +62,8 @@ WORK-DIR/model.safetensors, and prints the train and val loss on stdout.
 WORK-DIR/loss.csv logs every step (step, loss, learning_rate, val_loss: a val loss
 probed every --eval-every steps), and WORK-DIR/loss.png plots it. With
 --diagnostics[=N], WORK-DIR/update.csv and update.png follow lecture 3's
-update:data ratio of every 2-D weight every N steps (default 100).
+update:data ratio of every 2-D weight every N steps (default 100); a resumed
+run goes on with them at their cadence unless given --diagnostics=0.
 
 The checkpoint is also saved every --checkpoint-every steps and when training is
 interrupted (Ctrl-C or SIGTERM: the current step finishes first, exit code 130);
@@ -112,6 +114,7 @@ to start over; one run at a time trains in a work dir.`,
 				})
 			}
 			o.stepsSet = cmd.Flags().Changed("max-steps")
+			o.diagnosticsSet = cmd.Flags().Changed("diagnostics")
 			o.in, o.out, o.errOut, o.log = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), newLogger(cmd)
 			return runTrain(cmd.Context(), &o)
 		},
@@ -234,6 +237,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		CheckpointEvery: o.checkpointEvery,
 		EvalEvery:       o.evalEvery,
 		Diagnostics:     o.diagnostics,
+		KeepDiagnostics: o.resume && !o.diagnosticsSet,
 		KeepBest:        o.keepBest,
 		Progress:        o.log.display.Phase,
 	}
@@ -263,7 +267,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		if err := writePlot(o.workDir); err != nil {
 			return fmt.Errorf("%v (the model is saved)", err)
 		}
-		if o.diagnostics > 0 {
+		if res.Diagnostics > 0 {
 			if err := writeUpdatePlot(o.workDir); err != nil {
 				return fmt.Errorf("%v (the model is saved)", err)
 			}
@@ -352,6 +356,17 @@ func (p *progress) Started(i train.Info) {
 		i.Words, i.Train, i.Val, i.Test, i.Vocab, i.Params, kernels.Kernel(), p.threads)
 	if i.Resumed {
 		p.log.printf("makemore: resuming at step %d of %d", i.Step, i.MaxSteps)
+	}
+	// A resumed run's update log goes on, stops or takes up again: said, as
+	// update.png shows it.
+	switch {
+	case i.DiagnosticsKept:
+		p.log.printf("makemore: update.csv goes on every %d steps, as before (--diagnostics=0 stops it)", i.Diagnostics)
+	case i.UpdateLogStopped:
+		p.log.printf("makemore: no diagnostics in this run: update.csv and update.png end before step %d (--diagnostics goes on with them)", i.Step)
+	}
+	if i.UpdateLogGap > 0 {
+		p.log.printf("makemore: update.csv lacks steps %d to %d, taken without diagnostics; update.png leaves them blank", i.UpdateLogGap, i.Step-1)
 	}
 	p.first, p.last, p.start = i.Step, i.MaxSteps, time.Now()
 	p.bar = p.log.display.Steps(p.first, p.last, "loss 10.0000")
