@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/makemore/makemore/internal/kernels"
+	"github.com/makemore/makemore/internal/model"
 	prog "github.com/makemore/makemore/internal/progress"
 	"github.com/makemore/makemore/internal/train"
 	"github.com/spf13/cobra"
@@ -27,6 +28,7 @@ type trainOptions struct {
 	model           modelFlags
 	steps           int
 	stepsSet        bool // --max-steps was given: a resumed run takes it instead of the checkpoint's
+	decayStepSet    bool // --lr-decay-step was given: the decay is not a --preset's
 	lr, decay       float64
 	decayStep       int
 	schedule        string // "step" or "cosine"
@@ -114,6 +116,7 @@ to start over; one run at a time trains in a work dir.`,
 				})
 			}
 			o.stepsSet = cmd.Flags().Changed("max-steps")
+			o.decayStepSet = cmd.Flags().Changed("lr-decay-step")
 			o.diagnosticsSet = cmd.Flags().Changed("diagnostics")
 			o.in, o.out, o.errOut, o.log = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), newLogger(cmd)
 			return runTrain(cmd.Context(), &o)
@@ -253,7 +256,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	// second one ends the process at once, which is safe as every file is
 	// written atomically.
 	context.AfterFunc(ctx, stop)
-	prog := newProgress(o.log, pool.Threads())
+	prog := newProgress(o.log, pool.Threads(), o.model.preset, o.decayNote())
 	defer prog.finish() // an error leaves the bar unfinished
 	res, err := claim.Run(ctx, opts, prog)
 	var mse *train.MaxStepsError
@@ -318,6 +321,38 @@ type bestJSON struct {
 
 func (o *trainOptions) printJSON(r trainJSON) error { return json.NewEncoder(o.out).Encode(r) }
 
+// decayNote warns of a --preset run whose --max-steps ends before the
+// preset's learning-rate decay, which it then never reaches; "" otherwise.
+func (o *trainOptions) decayNote() string {
+	if o.model.preset == "" || o.schedule != scheduleStep || o.decay == 1 || o.steps > o.decayStep || o.decayStepSet {
+		return ""
+	}
+	return fmt.Sprintf("--max-steps %d ends before preset %s's learning-rate decay at step %d: the learning rate stays %g throughout (--lr-decay-step decays it sooner)", o.steps, o.model.preset, o.decayStep, o.lr)
+}
+
+// modelSummary names the model of c and its shape in the flags' words, for
+// the training log's first line.
+func modelSummary(c model.Config) string {
+	c = c.Canonical()
+	switch c.Arch {
+	case model.ArchBigram:
+		return c.Arch
+	case model.ArchTransformer:
+		dropout := ""
+		if c.Dropout > 0 {
+			dropout = fmt.Sprintf(", dropout %g", c.Dropout)
+		}
+		return fmt.Sprintf("%s (n-embd %d, n-head %d, n-layer %d, block-size %d%s)", c.Arch, c.Embd, c.Heads, c.Layers, c.Block, dropout)
+	case model.ArchMLP, model.ArchWaveNet:
+		bn := "batchnorm"
+		if c.NoBN {
+			bn = "no batchnorm"
+		}
+		return fmt.Sprintf("%s (n-embd %d, n-hidden %d, n-layer %d, block-size %d, %s, %s)", c.Arch, c.Embd, c.Hidden, c.Layers, c.Block, c.Activation, bn)
+	}
+	return fmt.Sprintf("%s (n-embd %d, n-hidden %d, block-size %d)", c.Arch, c.Embd, c.Hidden, c.Block)
+}
+
 // commandName is makemore as the user ran it, for a hint to be pasted as it
 // is: the path typed (./bin/makemore, as make train runs it), or makemore
 // when it was found on PATH or built by go run in a temporary directory.
@@ -342,16 +377,26 @@ func inputArg(input string) string {
 type progress struct {
 	log         logger
 	threads     int
+	preset      string // a new run's --preset, named with its model
+	note        string // a warning about the run's flags, after the model; "" if none
 	bar         *prog.Steps
 	first, last int
 	start       time.Time
 }
 
-func newProgress(log logger, threads int) *progress {
-	return &progress{log: log, threads: threads}
+func newProgress(log logger, threads int, preset, note string) *progress {
+	return &progress{log: log, threads: threads, preset: preset, note: note}
 }
 
 func (p *progress) Started(i train.Info) {
+	what := modelSummary(i.Model)
+	if p.preset != "" {
+		what = "preset " + p.preset + ": " + what
+	}
+	p.log.printf("makemore: training %s", what)
+	if p.note != "" {
+		p.log.printf("makemore: %s", p.note)
+	}
 	p.log.printf("makemore: %d words (%d train, %d val, %d test), vocabulary of %d, %d parameters, kernel %s, %d threads",
 		i.Words, i.Train, i.Val, i.Test, i.Vocab, i.Params, kernels.Kernel(), p.threads)
 	if i.Resumed {
