@@ -51,6 +51,9 @@ type Checkpoint struct {
 func Load(dir string) (*Checkpoint, error) {
 	path := CheckpointPath(dir)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if pid, ok := training(dir); ok {
+			return nil, fmt.Errorf("%s: no checkpoint yet: %s is training in this work dir and has not saved one; wait for its first (every --checkpoint-every steps, and at its end), or interrupt it, which saves one%w", path, trainRun(pid), noCheckpoint{})
+		}
 		return nil, fmt.Errorf("%s: no checkpoint; run 'makemore train -o %s' first, or pass the work dir with -o%w", path, dir, noCheckpoint{})
 	}
 	return load(path)
