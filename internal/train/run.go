@@ -245,6 +245,12 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 	probe := NewValProbe(m, opts.Pool, sp.Train, sp.Val)
 	path := workdir.CheckpointPath(opts.WorkDir)
 	limit := LossLimit(m.Vocab)
+	// saved says the work dir holds a checkpoint of this run (a new run
+	// removed the one before), for a divergence to say what is left.
+	saved := func() bool {
+		_, err := os.Stat(path)
+		return err == nil
+	}
 	// save calibrates batchnorm first; the statistics are not trained, so
 	// resuming is unaffected.
 	save := func() error {
@@ -253,10 +259,10 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 		// next step would have reported it, but there is none before this
 		// save. The probe, on statistics of its own, changes nothing saved.
 		if !m.Finite() {
-			return &DivergedError{Step: tr.Step, Loss: float32(math.NaN()), LR: st.Schedule.At(tr.Step), Limit: limit}
+			return &DivergedError{Step: tr.Step, Loss: float32(math.NaN()), LR: st.Schedule.At(tr.Step), Limit: limit, Saved: saved()}
 		}
 		if loss := float32(probe.Loss()); !(loss <= limit) {
-			return &DivergedError{Step: tr.Step, Loss: loss, LR: st.Schedule.At(tr.Step), Limit: limit}
+			return &DivergedError{Step: tr.Step, Loss: loss, LR: st.Schedule.At(tr.Step), Limit: limit, Saved: saved()}
 		}
 		st.Step, st.RNG = tr.Step, tr.RNGState()
 		return m.Save(path, r.meta, st.Metadata(), tr.OptimizerState()...)
@@ -322,6 +328,9 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 		if err != nil {
 			// The last checkpoint is left as it was: it holds the last good
 			// weights. The log, closed on return, keeps the steps up to here.
+			if de := (*DivergedError)(nil); errors.As(err, &de) {
+				de.Saved = saved()
+			}
 			return Result{}, err
 		}
 		val := math.NaN()
