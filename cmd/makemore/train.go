@@ -204,6 +204,12 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
+	// A bad --threads is a usage error whatever the work dir holds.
+	pool, err := newPool(o.threads)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
 	// Claimed before the words file is read, which can take a while, to fail
 	// at once; held until the plots are drawn from the run's logs.
 	claim, err := train.Claim(train.Options{WorkDir: o.workDir, Resume: o.resume, Overwrite: o.overwrite})
@@ -215,11 +221,6 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		return err
 	}
 	defer claim.Release()
-	pool, err := newPool(o.threads)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
 	defer o.log.display.Close() // an error leaves a phase unfinished
 	words, err := readWords(o.input, o.in, o.log.display.Phase)
 	if err != nil {
