@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -355,11 +356,16 @@ func modelSummary(c model.Config) string {
 }
 
 // commandName is makemore as the user ran it, for a hint to be pasted as it
-// is: the path typed (./bin/makemore, as make train runs it), or makemore
-// when it was found on PATH or built by go run in a temporary directory.
+// is: the path typed (./bin/makemore, as make train runs it), makemore when
+// it was found on PATH, or the go run command when go run built it.
 func commandName() string {
 	name := os.Args[0]
-	if !strings.ContainsRune(name, filepath.Separator) || strings.HasPrefix(name, os.TempDir()) {
+	switch {
+	case isGoRunBinary(name):
+		wd, _ := os.Getwd()
+		bi, _ := debug.ReadBuildInfo()
+		return goRunCommand(bi, wd)
+	case !strings.ContainsRune(name, filepath.Separator):
 		return "makemore"
 	}
 	return name
