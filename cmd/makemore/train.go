@@ -409,8 +409,8 @@ func (p *progress) Started(i train.Info) {
 	if i.Resumed {
 		p.log.printf("makemore: resuming at step %d of %d", i.Step, i.MaxSteps)
 	}
-	// A resumed run's update log goes on, stops or takes up again: said, as
-	// update.png shows it.
+	// Whether a resumed run's update log goes on, stops or takes up again
+	// shows in update.png: it is said here, as it happens.
 	switch {
 	case i.DiagnosticsKept:
 		p.log.printf("makemore: update.csv goes on every %d steps, as before (--diagnostics=0 stops it)", i.Diagnostics)
