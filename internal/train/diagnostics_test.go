@@ -109,7 +109,7 @@ func TestPlanUpdateLog(t *testing.T) {
 		{"", 130, 0, true, updatePlan{}},
 		{"0,-1\n50,-1\n100,-1\n", 130, 0, true, updatePlan{every: 50, kept: true}},
 		{"0,-1\n50,-1\n100,-1\n150,-1\n", 130, 0, true, updatePlan{every: 50, kept: true}}, // 150 is after the checkpoint
-		{"0,-1\n50,-1\n100,-1\n150,-", 160, 0, true, updatePlan{stopped: true}},              // 150 unfinished: lacking
+		{"0,-1\n50,-1\n100,-1\n150,-", 160, 0, true, updatePlan{stopped: true}},            // 150 unfinished: lacking
 		{"0,-1\n", 90, 0, true, updatePlan{every: DefaultDiagnosticsEvery, kept: true}},
 		{"0,-1\n", 130, 0, true, updatePlan{stopped: true}},
 		{"0,-1\n50,-1\n100,-1\n", 130, 0, false, updatePlan{stopped: true}},
