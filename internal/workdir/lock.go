@@ -42,11 +42,12 @@ func trainRun(pid int) string {
 	return "makemore train"
 }
 
-// training says whether a training run holds dir, and its pid (see
+// training says whether another training run holds dir, and its pid (see
 // LockedError), without waiting: a work dir without a checkpoint may be one
 // whose run has not saved its first yet. The test takes the lock for an
 // instant when it is free, so a run starting in that instant would find it
-// held; only a command that found no checkpoint asks.
+// held; only a command that found no checkpoint asks. A run resuming holds
+// the lock itself, under its own pid.
 func training(dir string) (pid int, ok bool) {
 	f, err := os.Open(LockPath(dir))
 	if err != nil {
@@ -56,7 +57,8 @@ func training(dir string) (pid int, ok bool) {
 	if held, err := tryLock(f); err != nil || held {
 		return 0, false
 	}
-	return readPID(LockPath(dir)), true
+	pid = readPID(LockPath(dir))
+	return pid, pid != os.Getpid()
 }
 
 // Acquire creates dir if need be and locks it for one training run, or
