@@ -58,6 +58,24 @@ func commandError(root *cobra.Command, err error) error {
 	return usagef("unknown command %q for %q", name, path)
 }
 
+// optionalValueHint says where arg goes when it was meant as the value of a
+// flag given without one whose value is optional (--diagnostics, a bool):
+// pflag takes such a value only after '=', so "--diagnostics 50" leaves 50
+// over as an argument. "" when no such flag could take it.
+func optionalValueHint(cmd *cobra.Command, arg string) string {
+	hint := ""
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if hint != "" || f.NoOptDefVal == "" || f.Value.String() != f.NoOptDefVal {
+			return
+		}
+		if _, err := strconv.ParseBool(arg); f.Value.Type() == "bool" && err != nil {
+			return
+		}
+		hint = fmt.Sprintf("; --%s takes its value after '=': --%s=%s", f.Name, f.Name, arg)
+	})
+	return hint
+}
+
 // flagNames is how a flag is written: "-n/--num-samples", or "--seed".
 func flagNames(f *pflag.Flag) string {
 	if f.Shorthand != "" {

@@ -134,7 +134,7 @@ names.txt (32,257 US baby names of 2018).`,
 		}
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usagef("%s takes no arguments, got %q", cmd.Name(), args)
+				return usagef("%s takes no arguments, got %q%s", cmd.Name(), args, optionalValueHint(cmd, args[0]))
 			}
 			return nil
 		}

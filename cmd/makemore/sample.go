@@ -84,21 +84,24 @@ func runSample(ctx context.Context, o *sampleOptions) error {
 	if o.n < 0 {
 		return usagef("--num-samples must be 0 or more, got %d", o.n)
 	}
+	// The flags are checked before the work dir is read: a bad value is a
+	// usage error whatever the work dir holds.
+	opts := sample.Options{Temperature: o.temperature, TopK: o.topK}
+	if err := opts.Validate(0); err != nil {
+		return usagef("--%v", err)
+	}
 	ck, err := loadCheckpoint(o.workDir, o.best)
 	if err != nil {
 		return err
 	}
 	vocab := ck.Vocab
-	opts := sample.Options{Temperature: o.temperature, TopK: o.topK}
+	// Each token of the prefix is the vocabulary's, as Validate wants.
 	for _, r := range newSpeller(vocab, o.log).spell(o.prefix) {
 		t, ok := vocab.Token(r)
 		if !ok {
 			return usagef("--prefix: %q is not in the model's vocabulary %q", r, vocab.String())
 		}
 		opts.Prefix = append(opts.Prefix, t)
-	}
-	if err := opts.Validate(vocab.Size()); err != nil {
-		return usagef("--%v", err)
 	}
 	defer o.log.display.Close() // an error leaves a phase unfinished
 	groups, err := wordGroups(o.input, o.in, ck, o.log)

@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime"
 	"slices"
 	"strings"
 
 	"github.com/makemore/makemore/internal/data"
 	"github.com/makemore/makemore/internal/plural"
+	prog "github.com/makemore/makemore/internal/progress"
 	"github.com/makemore/makemore/internal/sample"
 	"github.com/spf13/cobra"
 )
@@ -34,11 +37,12 @@ by the number of predictions (length + 1). Lower is more name-like; the trained
 model's val loss is a typical value.
 
 The argument - stands for the lines of stdin, one name per line, and so does
-no argument at all; they are scored as they are read. A line's name ends at a
-tab, so the lines sample --mark and score print read as their names, and an
-empty line is the empty name, which sample prints when the model ends a name
-at once. Names are compared in Unicode NFC, and in lowercase when the model
-knows no capital letters. Names with characters
+no argument at all; they are scored as they are read. On a terminal, score says
+on stderr that it reads them. A line's name ends at a tab, so the lines sample
+--mark and score print read as their names, and an empty line is the empty
+name, which sample prints when the model ends a name at once. Names are
+compared in Unicode NFC, and in lowercase when the model knows no capital
+letters. Names with characters
 outside the model's vocabulary are reported on stderr and make the exit code 1;
 the others are still scored. --json prints one object per line: {"name", "nll",
 "predictions", "logprob"}.`,
@@ -60,7 +64,8 @@ the others are still scored. --json prints one object per line: {"name", "nll",
 			s, pool := newSampler(ck)
 			defer pool.Close()
 			out := newLineWriter(cmd.OutOrStdout())
-			sc := &scorer{out: out, enc: json.NewEncoder(out), stderr: cmd.ErrOrStderr(), s: s, vocab: ck.Vocab, sp: newSpeller(ck.Vocab, newLogger(cmd)), asJSON: asJSON}
+			log := newLogger(cmd)
+			sc := &scorer{out: out, enc: json.NewEncoder(out), stderr: cmd.ErrOrStderr(), log: log, s: s, vocab: ck.Vocab, sp: newSpeller(ck.Vocab, log), asJSON: asJSON}
 			return sc.scoreArgs(args, cmd.InOrStdin())
 		},
 	}
@@ -77,6 +82,7 @@ type scorer struct {
 	out    *lineWriter
 	enc    *json.Encoder // on out
 	stderr io.Writer
+	log    logger
 	s      *sample.Sampler
 	vocab  *data.Vocab
 	sp     *speller
@@ -97,6 +103,12 @@ func (sc *scorer) scoreArgs(args []string, stdin io.Reader) error {
 				return err
 			}
 			continue
+		}
+		// On a terminal score would otherwise wait without a word for what
+		// the user may not know it reads.
+		if f, ok := stdin.(*os.File); ok && prog.IsTerminal(f) {
+			sc.out.Flush()
+			sc.log.printf("makemore: reading names from stdin, one per line; %s to end", eofKey())
 		}
 		if err := eachLine(flushingReader{stdin, sc.out.Writer}, sc.scoreLine); err != nil {
 			// out keeps its first error: a failed write, whether in a
@@ -157,6 +169,14 @@ func (sc *scorer) score(name string) error {
 		return err
 	}
 	return sc.out.endLine()
+}
+
+// eofKey is what ends a terminal's input.
+func eofKey() string {
+	if runtime.GOOS == "windows" {
+		return "Ctrl-Z then Enter"
+	}
+	return "Ctrl-D"
 }
 
 // flushingReader flushes w before each read of r: the scores of the lines

@@ -26,7 +26,7 @@ func TestCommandsWriteThroughTheirStreams(t *testing.T) {
 		args           []string
 		stdout, stderr string // regexps
 	}{
-		{[]string{"train", "-o", dir, "--max-steps", "200", "--n-hidden", "8"}, `^train \d\.\d{4}\nval \d\.\d{4}\n$`, `(?s)^makemore: 32257 words .*saved .*model\.safetensors\n$`},
+		{[]string{"train", "-o", dir, "--max-steps", "200", "--n-hidden", "8"}, `^train \d\.\d{4}\nval \d\.\d{4}\n$`, `(?s)^makemore: training mlp .*\nmakemore: 32257 words .*saved .*model\.safetensors\n$`},
 		{[]string{"eval", "-o", dir, "-q"}, `^train \d\.\d{4}\nval \d\.\d{4}\ntest \d\.\d{4}\n$`, `^$`},
 		{[]string{"sample", "-o", dir, "-n", "3", "--seed", "1"}, `^([a-z]+\n){3}$`, `^makemore: 3 samples: `},
 		{[]string{"score", "-o", dir, "emma", "ë"}, `^emma\t\d\.\d{4}\n$`, `^makemore: score "ë": 'ë' is not in the model's vocabulary`},

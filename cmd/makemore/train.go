@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"unicode"
 
 	"github.com/makemore/makemore/internal/kernels"
+	"github.com/makemore/makemore/internal/model"
 	"github.com/makemore/makemore/internal/plural"
 	prog "github.com/makemore/makemore/internal/progress"
 	"github.com/makemore/makemore/internal/train"
@@ -30,6 +32,7 @@ type trainOptions struct {
 	model           modelFlags
 	steps           int
 	stepsSet        bool // --max-steps was given: a resumed run takes it instead of the checkpoint's
+	decayStepSet    bool // --lr-decay-step was given: the decay is not a --preset's
 	lr, decay       float64
 	decayStep       int
 	schedule        string // "step" or "cosine"
@@ -41,6 +44,7 @@ type trainOptions struct {
 	evalEvery       int
 	diagnostics     int
 	sampleEvery     int
+	diagnosticsSet  bool // --diagnostics was given: a resumed run takes it instead of its update log's cadence
 	resume          bool
 	overwrite       bool
 	keepBest        bool
@@ -65,7 +69,8 @@ WORK-DIR/model.safetensors, and prints the train and val loss on stdout.
 WORK-DIR/loss.csv logs every step (step, loss, learning_rate, val_loss: a val loss
 probed every --eval-every steps), and WORK-DIR/loss.png plots it. With
 --diagnostics[=N], WORK-DIR/update.csv and update.png follow lecture 3's
-update:data ratio of every 2-D weight every N steps (default 100).
+update:data ratio of every 2-D weight every N steps (default 100); a resumed
+run goes on with them at their cadence unless given --diagnostics=0.
 
 The checkpoint is also saved every --checkpoint-every steps and when training is
 interrupted (Ctrl-C or SIGTERM: the current step finishes first, exit code 130);
@@ -116,6 +121,8 @@ to start over; one run at a time trains in a work dir.`,
 				})
 			}
 			o.stepsSet = cmd.Flags().Changed("max-steps")
+			o.decayStepSet = cmd.Flags().Changed("lr-decay-step")
+			o.diagnosticsSet = cmd.Flags().Changed("diagnostics")
 			o.in, o.out, o.errOut, o.log = cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), newLogger(cmd)
 			return runTrain(cmd.Context(), &o)
 		},
@@ -205,6 +212,12 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
+	// A bad --threads is a usage error whatever the work dir holds.
+	pool, err := newPool(o.threads)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
 	// Claimed before the words file is read, which can take a while, to fail
 	// at once; held until the plots are drawn from the run's logs.
 	claim, err := train.Claim(train.Options{WorkDir: o.workDir, Resume: o.resume, Overwrite: o.overwrite})
@@ -216,11 +229,6 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		return err
 	}
 	defer claim.Release()
-	pool, err := newPool(o.threads)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
 	defer o.log.display.Close() // an error leaves a phase unfinished
 	words, err := readWords(o.input, o.in, o.log.display.Phase)
 	if err != nil {
@@ -241,6 +249,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		CheckpointEvery: o.checkpointEvery,
 		EvalEvery:       o.evalEvery,
 		Diagnostics:     o.diagnostics,
+		KeepDiagnostics: o.resume && !o.diagnosticsSet,
 		KeepBest:        o.keepBest,
 		SampleEvery:     o.sampleEvery,
 		Progress:        o.log.display.Phase,
@@ -257,7 +266,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 	// second one ends the process at once, which is safe as every file is
 	// written atomically.
 	context.AfterFunc(ctx, stop)
-	prog := newProgress(o.log, pool.Threads(), words.Name)
+	prog := newProgress(o.log, pool.Threads(), words.Name, o.model.preset, o.decayNote())
 	defer prog.finish() // an error leaves the bar unfinished
 	res, err := claim.Run(ctx, opts, prog)
 	var mse *train.MaxStepsError
@@ -271,7 +280,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		if err := writePlot(o.workDir); err != nil {
 			return fmt.Errorf("%v (the model is saved)", err)
 		}
-		if o.diagnostics > 0 {
+		if res.Diagnostics > 0 {
 			if err := writeUpdatePlot(o.workDir); err != nil {
 				return fmt.Errorf("%v (the model is saved)", err)
 			}
@@ -322,12 +331,49 @@ type bestJSON struct {
 
 func (o *trainOptions) printJSON(r trainJSON) error { return json.NewEncoder(o.out).Encode(r) }
 
+// decayNote warns of a --preset run whose --max-steps ends before the
+// preset's learning-rate decay, which it then never reaches; "" otherwise.
+func (o *trainOptions) decayNote() string {
+	if o.model.preset == "" || o.schedule != scheduleStep || o.decay == 1 || o.steps > o.decayStep || o.decayStepSet {
+		return ""
+	}
+	return fmt.Sprintf("--max-steps %d ends before preset %s's learning-rate decay at step %d: the learning rate stays %g throughout (--lr-decay-step decays it sooner)", o.steps, o.model.preset, o.decayStep, o.lr)
+}
+
+// modelSummary names the model of c and its shape in the flags' words, for
+// the training log's first line.
+func modelSummary(c model.Config) string {
+	c = c.Canonical()
+	switch c.Arch {
+	case model.ArchBigram:
+		return c.Arch
+	case model.ArchTransformer:
+		dropout := ""
+		if c.Dropout > 0 {
+			dropout = fmt.Sprintf(", dropout %g", c.Dropout)
+		}
+		return fmt.Sprintf("%s (n-embd %d, n-head %d, n-layer %d, block-size %d%s)", c.Arch, c.Embd, c.Heads, c.Layers, c.Block, dropout)
+	case model.ArchMLP, model.ArchWaveNet:
+		bn := "batchnorm"
+		if c.NoBN {
+			bn = "no batchnorm"
+		}
+		return fmt.Sprintf("%s (n-embd %d, n-hidden %d, n-layer %d, block-size %d, %s, %s)", c.Arch, c.Embd, c.Hidden, c.Layers, c.Block, c.Activation, bn)
+	}
+	return fmt.Sprintf("%s (n-embd %d, n-hidden %d, block-size %d)", c.Arch, c.Embd, c.Hidden, c.Block)
+}
+
 // commandName is makemore as the user ran it, for a hint to be pasted as it
-// is: the path typed (./bin/makemore, as make train runs it), or makemore
-// when it was found on PATH or built by go run in a temporary directory.
+// is: the path typed (./bin/makemore, as make train runs it), makemore when
+// it was found on PATH, or the go run command when go run built it.
 func commandName() string {
 	name := os.Args[0]
-	if !strings.ContainsRune(name, filepath.Separator) || strings.HasPrefix(name, os.TempDir()) {
+	switch {
+	case isGoRunBinary(name):
+		wd, _ := os.Getwd()
+		bi, _ := debug.ReadBuildInfo()
+		return goRunCommand(bi, wd)
+	case !strings.ContainsRune(name, filepath.Separator):
 		return "makemore"
 	}
 	return name
@@ -353,13 +399,15 @@ type progress struct {
 	log         logger
 	threads     int
 	words       string // the words file's name, for the warning of a small one
+	preset      string // a new run's --preset, named with its model
+	note        string // a warning about the run's flags, after the model; "" if none
 	bar         *prog.Steps
 	first, last int
 	start       time.Time
 }
 
-func newProgress(log logger, threads int, words string) *progress {
-	return &progress{log: log, threads: threads, words: words}
+func newProgress(log logger, threads int, words, preset, note string) *progress {
+	return &progress{log: log, threads: threads, words: words, preset: preset, note: note}
 }
 
 // fewTrainWords is a train split too small to learn names from, which a
@@ -368,6 +416,14 @@ func newProgress(log logger, threads int, words string) *progress {
 const fewTrainWords = 10
 
 func (p *progress) Started(i train.Info) {
+	what := modelSummary(i.Model)
+	if p.preset != "" {
+		what = "preset " + p.preset + ": " + what
+	}
+	p.log.printf("makemore: training %s", what)
+	if p.note != "" {
+		p.log.printf("makemore: %s", p.note)
+	}
 	p.log.printf("makemore: %s (%d train, %d val, %d test), vocabulary of %d, %d parameters, kernel %s, %s",
 		plural.Count(i.Words, "word"), i.Train, i.Val, i.Test, i.Vocab, i.Params, kernels.Kernel(), plural.Count(p.threads, "thread"))
 	if i.Train < fewTrainWords {
@@ -379,6 +435,17 @@ func (p *progress) Started(i train.Info) {
 		p.log.printf("makemore: already trained to step %d of %d: nothing to train or save, only its losses to report", i.Step, i.MaxSteps)
 	case i.Resumed:
 		p.log.printf("makemore: resuming at step %d of %d", i.Step, i.MaxSteps)
+	}
+	// Whether a resumed run's update log goes on, stops or takes up again
+	// shows in update.png: it is said here, as it happens.
+	switch {
+	case i.DiagnosticsKept:
+		p.log.printf("makemore: update.csv goes on every %d steps, as before (--diagnostics=0 stops it)", i.Diagnostics)
+	case i.UpdateLogStopped:
+		p.log.printf("makemore: no diagnostics in this run: update.csv and update.png end before step %d (--diagnostics goes on with them)", i.Step)
+	}
+	if i.UpdateLogGap > 0 {
+		p.log.printf("makemore: update.csv lacks steps %d to %d, taken without diagnostics; update.png leaves them blank", i.UpdateLogGap, i.Step-1)
 	}
 	p.first, p.last, p.start = i.Step, i.MaxSteps, time.Now()
 	p.bar = p.log.display.Steps(p.first, p.last, "loss 10.0000")

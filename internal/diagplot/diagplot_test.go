@@ -191,3 +191,43 @@ func TestSaturationSaysWhatItCounts(t *testing.T) {
 		t.Errorf("panel of a row per example: labels %q", labels)
 	}
 }
+
+// Steps a resumed run took without diagnostics, marked in the log by a line
+// of NaN, leave a gap in each weight's line instead of a straight line
+// across them; a lone point after a gap is still drawn.
+func TestUpdateLeavesGapBlank(t *testing.T) {
+	u, err := ParseUpdates("u.csv", strings.NewReader("step,C,W1\n0,-3.0,-2.0\n50,-3.1,-2.1\n100,NaN,NaN\n300,-3.2,-2.2\n350,-3.3,-2.3\n400,NaN,NaN\n600,-3.4,-2.4\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := updatePlot(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec recorder.Canvas
+	lossplot.Draw(p, draw.NewCanvas(&rec, 10*vg.Inch, 5*vg.Inch))
+	var (
+		col            color.Color
+		lines, longest int
+		dots           int
+	)
+	for _, a := range rec.Actions {
+		switch a := a.(type) {
+		case *recorder.SetColor:
+			col = a.Color
+		case *recorder.Stroke:
+			if col == palette[0] { // C's lines, and its legend's
+				lines++
+				longest = max(longest, len(a.Path))
+			}
+		case *recorder.Fill:
+			if col == palette[0] {
+				dots++
+			}
+		}
+	}
+	// Steps 0–50 and 300–350, and the legend's; the lone 600 a dot.
+	if lines != 3 || longest != 2 || dots != 1 {
+		t.Fatalf("C drawn as %d lines of up to %d points and %d dots; want 3 lines of up to 2 points (none across a gap) and a dot for the lone step", lines, longest, dots)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // UpdateGuide is where the lecture says the update:data ratios should sit:
@@ -18,7 +19,8 @@ import (
 const UpdateGuide = -3
 
 // Updates is a parsed update log: per weight, log10 of its update:data
-// ratio at each logged step.
+// ratio at each logged step. A line of NaN marks steps a resumed run took
+// without diagnostics, from its step on.
 type Updates struct {
 	Names []string
 	Step  []int
@@ -54,6 +56,29 @@ func ParseUpdates(name string, r io.Reader) (*Updates, error) {
 	return u, nil
 }
 
+// segments are the points of one weight's ratios, a line each: a NaN, the
+// mark of steps logged without diagnostics, ends one, so that the gap shows
+// instead of a straight line across it.
+func segments(steps []int, ratio []float64) []plotter.XYs {
+	var segs []plotter.XYs
+	var cur plotter.XYs
+	for j, s := range steps {
+		v := ratio[j]
+		switch {
+		case math.IsNaN(v):
+			if len(cur) > 0 {
+				segs, cur = append(segs, cur), nil
+			}
+		case !math.IsInf(v, 0): // a weight whose gradient is all 0 at a step has no logarithm there
+			cur = append(cur, plotter.XY{X: float64(s), Y: v})
+		}
+	}
+	if len(cur) > 0 {
+		segs = append(segs, cur)
+	}
+	return segs
+}
+
 // Update is update.png: per 2-D weight log10 of its update:data ratio over
 // the steps, and the lecture's black guide line at −3.
 func Update(u *Updates) ([]byte, error) {
@@ -81,20 +106,27 @@ func updatePlot(u *Updates) (*plot.Plot, error) {
 	})
 	p.Add(plotter.NewGrid())
 	for i, name := range u.Names {
-		var xy plotter.XYs
-		for j, s := range u.Step {
-			// A weight whose gradient is all 0 at a step has no logarithm there.
-			if v := u.Ratio[i][j]; !math.IsInf(v, 0) && !math.IsNaN(v) {
-				xy = append(xy, plotter.XY{X: float64(s), Y: v})
+		style := seriesStyle(i, vg.Points(1))
+		for _, xy := range segments(u.Step, u.Ratio[i]) {
+			var seg plot.Plotter
+			if len(xy) == 1 { // a line of one point draws nothing
+				dot, err := plotter.NewScatter(xy)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %v", name, err)
+				}
+				dot.GlyphStyle = draw.GlyphStyle{Color: style.Color, Radius: vg.Points(1.5), Shape: draw.CircleGlyph{}}
+				seg = dot
+			} else {
+				line, err := plotter.NewLine(xy)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %v", name, err)
+				}
+				line.LineStyle = style
+				seg = line
 			}
+			p.Add(seg)
 		}
-		line, err := plotter.NewLine(xy)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", name, err)
-		}
-		line.LineStyle = seriesStyle(i, vg.Points(1))
-		p.Add(line)
-		p.Legend.Add(name, line)
+		p.Legend.Add(name, &plotter.Line{LineStyle: style})
 	}
 	guide, err := plotter.NewLine(plotter.XYs{{X: float64(u.Step[0]), Y: UpdateGuide}, {X: float64(u.Step[len(u.Step)-1]), Y: UpdateGuide}})
 	if err != nil {

@@ -93,3 +93,44 @@ func TestUpdateLogAllocatesNothing(t *testing.T) {
 		pool.Close()
 	}
 }
+
+// A resumed run goes on with an update log that reaches its checkpoint, at
+// the log's cadence (the default's when one step tells none); leaves one
+// that stops short stopped unless asked; and taken up again after a gap,
+// marks it once.
+func TestPlanUpdateLog(t *testing.T) {
+	for _, c := range []struct {
+		log  string
+		from int
+		diag int
+		keep bool
+		want updatePlan
+	}{
+		{"", 130, 0, true, updatePlan{}},
+		{"0,-1\n50,-1\n100,-1\n", 130, 0, true, updatePlan{every: 50, kept: true}},
+		{"0,-1\n50,-1\n100,-1\n150,-1\n", 130, 0, true, updatePlan{every: 50, kept: true}}, // 150 is after the checkpoint
+		{"0,-1\n50,-1\n100,-1\n150,-", 160, 0, true, updatePlan{stopped: true}},            // 150 unfinished: lacking
+		{"0,-1\n", 90, 0, true, updatePlan{every: DefaultDiagnosticsEvery, kept: true}},
+		{"0,-1\n", 130, 0, true, updatePlan{stopped: true}},
+		{"0,-1\n50,-1\n100,-1\n", 130, 0, false, updatePlan{stopped: true}},
+		{"0,-1\n50,-1\n100,-1\n", 130, 25, false, updatePlan{every: 25}},
+		{"0,-1\n50,-1\n100,-1\n", 300, 0, true, updatePlan{stopped: true}},
+		{"0,-1\n50,-1\n100,-1\n", 300, 50, false, updatePlan{every: 50, gap: 150}},
+		{"0,-1\n50,-1\n100,-1\n150,NaN\n", 310, 0, true, updatePlan{stopped: true}},
+		{"0,-1\n50,-1\n100,-1\n150,NaN\n", 310, 50, false, updatePlan{every: 50, gap: 150, marked: true}},
+		// After a gap the cadence is the new segment's, not the gap's width.
+		{"0,-1\n50,-1\n100,-1\n150,NaN\n300,-1\n320,-1\n", 330, 0, true, updatePlan{every: 20, kept: true}},
+		{"0,-1\n50,-1\n100,-1\n150,NaN\n300,-1\n", 330, 0, true, updatePlan{every: DefaultDiagnosticsEvery, kept: true}},
+	} {
+		dir := t.TempDir()
+		if c.log != "" {
+			if err := os.WriteFile(filepath.Join(dir, "update.csv"), []byte("step,C\n"+c.log), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := planUpdateLog(Options{WorkDir: dir, Diagnostics: c.diag, KeepDiagnostics: c.keep}, State{Step: c.from})
+		if err != nil || got != c.want {
+			t.Errorf("log %q resumed at %d with --diagnostics %d (keep %v): %+v, %v; want %+v", c.log, c.from, c.diag, c.keep, got, err, c.want)
+		}
+	}
+}

@@ -51,6 +51,10 @@ type Options struct {
 	// Diagnostics logs the update:data ratio of every 2-D weight every N
 	// steps into the update log; 0: never.
 	Diagnostics int
+	// KeepDiagnostics makes a resumed run whose update log reaches its
+	// checkpoint go on with it at the log's cadence, instead of Diagnostics,
+	// as it goes on with its loss log.
+	KeepDiagnostics bool
 	// KeepBest saves the model of the lowest val probe so far to the work
 	// dir's best.safetensors as the run goes (see workdir.BestPath): when a
 	// run overfits, its best model is not its last. It needs EvalEvery.
@@ -83,10 +87,20 @@ type Observer interface {
 
 // Info describes a run as it starts.
 type Info struct {
+	Model                   model.Config
 	Words, Train, Val, Test int // words in the file and in each part of the split
 	Vocab, Params           int
 	Resumed                 bool
 	Step, MaxSteps          int // where the run starts and ends
+	// Diagnostics is the update log's cadence in this run; 0: none.
+	Diagnostics int
+	// What a resumed run does with the update log of the steps before it:
+	// go on with it unasked (Options.KeepDiagnostics), leave it where it
+	// ends, or take it up again after steps it lacks from UpdateLogGap on,
+	// marked in the log (see markGap).
+	DiagnosticsKept  bool
+	UpdateLogStopped bool
+	UpdateLogGap     int
 }
 
 // Result is how a run ended.
@@ -101,6 +115,8 @@ type Result struct {
 	// Best is the KeepBest model, if the run has one: the step of its val
 	// probe, the probe's value, and its file.
 	Best *Best
+	// Diagnostics is the update log's cadence in this run (Info.Diagnostics).
+	Diagnostics int
 }
 
 // Best is the model a KeepBest run kept.
@@ -206,6 +222,13 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 		return Result{}, err
 	}
 	m, st := r.m, r.state
+	var up updatePlan
+	if opts.Resume {
+		if up, err = planUpdateLog(opts, st); err != nil {
+			return Result{}, err
+		}
+		opts.Diagnostics = up.every
+	}
 	if opts.Diagnostics > 0 && st.Optimizer.IsAdamW() {
 		// Lecture 3's ratio is of SGD's update, lr·∇W; AdamW's is not that.
 		return Result{}, errors.New("--diagnostics logs lecture 3's update:data ratio of SGD's update lr·grad; an AdamW run's update is not that, so it is not logged: leave --diagnostics out")
@@ -222,8 +245,10 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 		}
 	}
 	obs.Started(Info{
+		Model: m.Config,
 		Words: opts.Words.Len(), Train: len(sp.Words.Train), Val: len(sp.Words.Val), Test: len(sp.Words.Test),
 		Vocab: m.Vocab, Params: m.Net.NumParams(), Resumed: opts.Resume, Step: tr.Step, MaxSteps: st.MaxSteps,
+		Diagnostics: opts.Diagnostics, DiagnosticsKept: up.kept, UpdateLogStopped: up.stopped, UpdateLogGap: up.gap,
 	})
 
 	ev := model.NewEvaluator(m, opts.Pool)
@@ -234,6 +259,12 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 	}
 	path := workdir.CheckpointPath(opts.WorkDir)
 	limit := LossLimit(m.Vocab)
+	// saved says the work dir holds a checkpoint of this run (a new run
+	// removed the one before), for a divergence to say what is left.
+	saved := func() bool {
+		_, err := os.Stat(path)
+		return err == nil
+	}
 	// save calibrates batchnorm first; the statistics are not trained, so
 	// resuming is unaffected.
 	save := func() error {
@@ -242,10 +273,10 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 		// next step would have reported it, but there is none before this
 		// save. The probe, on statistics of its own, changes nothing saved.
 		if !m.Finite() {
-			return &DivergedError{Step: tr.Step, Loss: float32(math.NaN()), LR: st.Schedule.At(tr.Step), Limit: limit}
+			return &DivergedError{Step: tr.Step, Loss: float32(math.NaN()), LR: st.Schedule.At(tr.Step), Limit: limit, Saved: saved()}
 		}
 		if loss := float32(probe.Loss()); !(loss <= limit) {
-			return &DivergedError{Step: tr.Step, Loss: loss, LR: st.Schedule.At(tr.Step), Limit: limit}
+			return &DivergedError{Step: tr.Step, Loss: loss, LR: st.Schedule.At(tr.Step), Limit: limit, Saved: saved()}
 		}
 		st.Step, st.RNG = tr.Step, tr.RNGState()
 		return m.Save(path, r.meta, st.Metadata(), tr.OptimizerState()...)
@@ -271,6 +302,13 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return Result{}, fmt.Errorf("%s: cannot replace the checkpoint: %v", path, fileio.Cause(err))
 		}
+		// An older run's update log would be taken for this one's by plot and
+		// by a resumed run.
+		for _, old := range []string{workdir.UpdateLogPath(opts.WorkDir), workdir.UpdatePlotPath(opts.WorkDir)} {
+			if err := os.Remove(old); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return Result{}, fmt.Errorf("%s: cannot remove the last run's: %v", old, fileio.Cause(err))
+			}
+		}
 	}
 	log, err := lossplot.OpenWriter(workdir.LossLogPath(opts.WorkDir), tr.Step)
 	if err != nil {
@@ -283,6 +321,9 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 			return Result{}, err
 		}
 		defer ulog.w.Close()
+		if up.gap > 0 && !up.marked {
+			ulog.markGap(up.gap)
+		}
 	}
 	// flush writes out the logs, before each checkpoint so that they hold
 	// exactly its steps.
@@ -301,6 +342,9 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 		if err != nil {
 			// The last checkpoint is left as it was: it holds the last good
 			// weights. The log, closed on return, keeps the steps up to here.
+			if de := (*DivergedError)(nil); errors.As(err, &de) {
+				de.Saved = saved()
+			}
 			return Result{}, err
 		}
 		val := math.NaN()
@@ -332,7 +376,7 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 		}
 	}
 	// A signal during the last step leaves a finished run.
-	res := Result{Checkpoint: path, Step: tr.Step, MaxSteps: st.MaxSteps, Interrupted: tr.Step < st.MaxSteps}
+	res := Result{Checkpoint: path, Step: tr.Step, MaxSteps: st.MaxSteps, Interrupted: tr.Step < st.MaxSteps, Diagnostics: opts.Diagnostics}
 	obs.Stopped(tr.Step-startStep, time.Since(start))
 	if err := flush(); err != nil {
 		return Result{}, err

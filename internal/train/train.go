@@ -158,6 +158,9 @@ type DivergedError struct {
 	Loss  float32
 	LR    float32
 	Limit float32
+	// Saved says the work dir holds a checkpoint of the run, which a new
+	// run replaces only with --overwrite.
+	Saved bool
 }
 
 func (e *DivergedError) Error() string {
@@ -165,7 +168,11 @@ func (e *DivergedError) Error() string {
 	if !math.IsNaN(float64(e.Loss)) && !math.IsInf(float64(e.Loss), 0) {
 		over = fmt.Sprintf(" (over %.4g, %d times a uniform guess's)", e.Limit, ExplodedLoss)
 	}
-	return fmt.Sprintf("training diverged: loss is %.4g at step %d%s with learning rate %g; try a lower --learning-rate, with --overwrite to replace this run", e.Loss, e.Step, over, e.LR)
+	retry := "; try a lower --learning-rate (nothing was saved)"
+	if e.Saved {
+		retry = "; try a lower --learning-rate, with --overwrite to replace this run"
+	}
+	return fmt.Sprintf("training diverged: loss is %.4g at step %d%s with learning rate %g%s", e.Loss, e.Step, over, e.LR, retry)
 }
 
 // StepOnce draws a batch, runs forward and backward, and applies the

@@ -31,11 +31,34 @@ type LockedError struct {
 }
 
 func (e *LockedError) Error() string {
-	holder := "another makemore train"
-	if e.PID > 0 {
-		holder += fmt.Sprintf(" (pid %d)", e.PID)
+	return fmt.Sprintf("%s: another %s is running in this work dir; wait for it, stop it, or pass another with -o", e.Dir, trainRun(e.PID))
+}
+
+// trainRun names the training run of pid, 0 when it has not written it yet.
+func trainRun(pid int) string {
+	if pid > 0 {
+		return fmt.Sprintf("makemore train (pid %d)", pid)
 	}
-	return fmt.Sprintf("%s: %s is running in this work dir; wait for it, stop it, or pass another with -o", e.Dir, holder)
+	return "makemore train"
+}
+
+// training says whether another training run holds dir, and its pid (see
+// LockedError), without waiting: a work dir without a checkpoint may be one
+// whose run has not saved its first yet. The test takes the lock for an
+// instant when it is free, so a run starting in that instant would find it
+// held; only a command that found no checkpoint asks. A run resuming holds
+// the lock itself, under its own pid.
+func training(dir string) (pid int, ok bool) {
+	f, err := os.Open(LockPath(dir))
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close() // releases the lock if this took it
+	if held, err := tryLock(f); err != nil || held {
+		return 0, false
+	}
+	pid = readPID(LockPath(dir))
+	return pid, pid != os.Getpid()
 }
 
 // Acquire creates dir if need be and locks it for one training run, or

@@ -51,6 +51,9 @@ type Checkpoint struct {
 func Load(dir string) (*Checkpoint, error) {
 	path := CheckpointPath(dir)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if pid, ok := training(dir); ok {
+			return nil, fmt.Errorf("%s: no checkpoint yet: %s is training in this work dir and has not saved one; wait for its first (every --checkpoint-every steps, and at its end), or interrupt it, which saves one%w", path, trainRun(pid), noCheckpoint{})
+		}
 		return nil, fmt.Errorf("%s: no checkpoint; run 'makemore train -o %s' first, or pass the work dir with -o%w", path, dir, noCheckpoint{})
 	}
 	return load(path)
@@ -87,8 +90,15 @@ func load(path string) (*Checkpoint, error) {
 // that the split rebuilt from it is the same.
 func (c *Checkpoint) CheckWords(words *data.File) error {
 	// The character set first: when it differs, it says more than the hash.
+	// A few of the characters are enough to tell the file apart; the
+	// vocabulary itself would be a screenful for some files.
 	if miss := c.Vocab.Missing(words); len(miss) > 0 {
-		return fmt.Errorf("%s: characters %q are not in the model's vocabulary %q; pass the words file the model was trained on with -i", words.Name, string(miss), c.Vocab.String())
+		const shown = 10
+		chars := fmt.Sprintf("%q", string(miss[:min(len(miss), shown)]))
+		if len(miss) > shown {
+			chars += fmt.Sprintf(" and %d more", len(miss)-shown)
+		}
+		return fmt.Errorf("%s: not the words file this model was trained on: it has characters the model never saw, %s; pass the training file with -i", words.Name, chars)
 	}
 	if !words.Matches(c.Meta.WordsSHA256) {
 		return fmt.Errorf("%s: not the words file this model was trained on (sha256 %.12s…, checkpoint has %.12s…); pass the training file with -i", words.Name, words.SHA256, c.Meta.WordsSHA256)
