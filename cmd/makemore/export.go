@@ -48,7 +48,7 @@ it. An existing export is replaced only with --overwrite.`,
 	fl.BoolVar(&o.foldBN, "fold-bn", false, "fold each batchnorm into the Linear before it (required: the one conversion export makes)")
 	fl.StringVar(&o.to, "to", "", "directory to write the folded model to, as DIR/model.safetensors (required; DIR/model.safetensors itself is taken too)")
 	fl.BoolVar(&o.overwrite, "overwrite", false, "replace an existing export at --to")
-	fl.BoolVar(&o.asJSON, "json", false, "print one JSON object (see README) instead of text")
+	fl.BoolVar(&o.asJSON, "json", false, "print one JSON object (docs/commands.md has its fields) instead of text")
 	return cmd
 }
 

@@ -81,7 +81,7 @@ sweep; the steps before it are read the same way.`,
 	fl.Float64Var(&o.minLR, "min-lr", 1e-3, fmt.Sprintf("learning rate of the first step (a transformer, trained with AdamW: %g)", adamWMinLR))
 	fl.Float64Var(&o.maxLR, "max-lr", 1, fmt.Sprintf("learning rate of the last step (a transformer: %g)", adamWMaxLR))
 	fl.Uint64Var(&o.seed, "seed", 42, "seed of the split, the initial weights and the minibatches")
-	fl.BoolVar(&o.asJSON, "json", false, "print one JSON object (see README) instead of text")
+	fl.BoolVar(&o.asJSON, "json", false, "print one JSON object (docs/commands.md has its fields) instead of text")
 	addThreadsFlag(cmd, &o.threads)
 	return cmd
 }

@@ -1,6 +1,6 @@
 // Command makemore trains a character-level language model — the lectures'
 // MLPs or makemore.py's Transformer — on a file of words and makes up more
-// words like them. See README.md.
+// words like them. See README.md, and docs/commands.md for every command.
 package main
 
 import (
@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes, documented in README.
+// Exit codes, documented in docs/commands.md (Exit codes).
 const (
 	exitError       = 1
 	exitUsage       = 2

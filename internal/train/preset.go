@@ -69,7 +69,7 @@ var (
 			Schedule: Schedule{LR: 0.1, DecayStep: 150000, DecayFactor: 0.1},
 		},
 		// The best model found that trains within 8× the default run's wall
-		// time here: part5 with GELU, 90,000 steps (README shows the search).
+		// time here: part5 with GELU, 90,000 steps (docs/models.md shows the search).
 		"best": {
 			Model:     model.Config{Arch: model.ArchWaveNet, Block: 8, Embd: 24, Hidden: 128, Activation: model.ActGELU, Gain: 1},
 			BatchSize: 32, MaxSteps: 90000,
