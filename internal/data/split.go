@@ -14,6 +14,11 @@ const (
 	StreamInit   = 2
 	StreamBatch  = 3
 	StreamSample = 4
+	// The uniform random samples that calibration and eval run over, one
+	// generator per part of the split.
+	StreamEvalTrain = 5
+	StreamEvalVal   = 6
+	StreamEvalTest  = 7
 )
 
 // NewRand returns the seeded generator of one stream.
