@@ -381,7 +381,7 @@ func (l logger) printf(format string, args ...any) {
 // addEvalExamplesFlag adds --eval-examples to cmd, which checkEvalExamples
 // validates.
 func addEvalExamplesFlag(cmd *cobra.Command, n *int) {
-	cmd.Flags().IntVar(n, "eval-examples", train.DefaultEvalExamples, "the most examples of a split that batchnorm calibration and the loss run over: a bigger split's are a uniform random sample of that many, drawn from the seed (0: all)")
+	cmd.Flags().IntVar(n, "eval-examples", train.DefaultEvalExamples, "the most examples of a split to measure the loss over (and, in train, to calibrate batchnorm on): a bigger split's are a uniform random sample of that many, drawn from the seed (0: all)")
 }
 
 func checkEvalExamples(n int) error {

@@ -8,10 +8,10 @@ import (
 
 // DefaultEvalExamples is the bound above which batchnorm is calibrated, and a
 // split's loss measured, over a uniform random sample of the split's examples
-// instead of all of them. A million examples take a few seconds, and measure a
-// loss to a standard error of about 0.001 (the losses of names-like words
-// spread by about 1); it is far above the 229 K examples of the bundled
-// names.txt, whose results stay exact.
+// instead of all of them. A million examples take about a second to calibrate
+// on and as long to measure a loss over, to a standard error of about 0.001
+// (the losses of name-like words spread by about 1). It is far above the
+// 229 K examples of the bundled names.txt, whose results stay exact.
 const DefaultEvalExamples = 1_000_000
 
 // EvalSet is what calibration and eval run over for one split: all its
