@@ -392,12 +392,13 @@ func checkEvalExamples(n int) error {
 }
 
 // lossLine is a split's loss as train and eval print it; over a sample, with
-// its size and standard error.
+// its size and standard error. The error has two digits of its own: one far
+// below the loss's last would print as 0.0000.
 func lossLine(split string, l train.SplitLoss) string {
 	if !l.Sampled() {
 		return fmt.Sprintf("%s %.4f\n", split, l.Mean)
 	}
-	return fmt.Sprintf("%s %.4f (%s of %s examples, standard error %.4f)\n", split, l.Mean, thousands(l.Examples), thousands(l.Of), l.SE)
+	return fmt.Sprintf("%s %.4f (%s of %s examples, standard error %#.2g)\n", split, l.Mean, thousands(l.Examples), thousands(l.Of), l.SE)
 }
 
 // thousands writes n ≥ 0 with a comma between groups of three digits.
