@@ -22,7 +22,7 @@ type Dataset struct {
 	toks  tokens // [Block + n]
 
 	startsOnce sync.Once
-	starts     []uint32 // at block 1, each word's first example, and then n (see WordBatch)
+	starts     []uint32 // at block 1, each word's first example, and then n (see wordStarts)
 }
 
 // NewDataset lays out the examples of every word of f, in file order. Every
