@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -368,4 +369,51 @@ func (w *lineWriter) endLine() error {
 
 func (l logger) printf(format string, args ...any) {
 	fmt.Fprintf(l.w, format+"\n", args...)
+}
+
+// addEvalExamplesFlag adds --eval-examples to cmd, which checkEvalExamples
+// validates.
+func addEvalExamplesFlag(cmd *cobra.Command, n *int) {
+	cmd.Flags().IntVar(n, "eval-examples", train.DefaultEvalExamples, "the most examples of a split to measure the loss over (and, in train, to calibrate batchnorm on): a bigger split's are a uniform random sample of that many, drawn from the seed (0: all)")
+}
+
+func checkEvalExamples(n int) error {
+	if n < 0 {
+		return usagef("--eval-examples must be 0 (every example) or more, got %d", n)
+	}
+	return nil
+}
+
+// lossLine is a split's loss as train and eval print it; over a sample, with
+// its size and standard error. The error has two digits of its own: one far
+// below the loss's last would print as 0.0000.
+func lossLine(split string, l train.SplitLoss) string {
+	if !l.Sampled() {
+		return fmt.Sprintf("%s %.4f\n", split, l.Mean)
+	}
+	return fmt.Sprintf("%s %.4f (%s of %s examples, standard error %#.2g)\n", split, l.Mean, thousands(l.Examples), thousands(l.Of), l.SE)
+}
+
+// thousands writes n ≥ 0 with a comma between groups of three digits.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// sampleJSON is, in --json beside a split's loss, the sample it was measured
+// over; a loss over every example has none.
+type sampleJSON struct {
+	Examples int     `json:"examples"`
+	Of       int     `json:"of"`
+	SE       float64 `json:"se"`
+}
+
+func sampleOf(l train.SplitLoss) *sampleJSON {
+	if !l.Sampled() {
+		return nil
+	}
+	return &sampleJSON{Examples: l.Examples, Of: l.Of, SE: l.SE}
 }

@@ -42,6 +42,7 @@ type trainOptions struct {
 	threads         int
 	checkpointEvery int
 	evalEvery       int
+	evalExamples    int
 	diagnostics     int
 	sampleEvery     int
 	diagnosticsSet  bool // --diagnostics was given: a resumed run takes it instead of its update log's cadence
@@ -64,8 +65,10 @@ func newTrainCmd() *cobra.Command {
 		Use:   "train",
 		Short: "Train the model and save it in the work dir",
 		Long: `Train runs minibatch SGD with the hand-written backward pass, calibrates the
-batchnorm statistics over the whole training split, saves the model to
-WORK-DIR/model.safetensors, and prints the train and val loss on stdout.
+batchnorm statistics over the training split, saves the model to
+WORK-DIR/model.safetensors, and prints the train and val loss on stdout. A split of
+more than --eval-examples examples is calibrated on and measured over a uniform random
+sample of that many, drawn from the seed, and its loss has its standard error.
 WORK-DIR/loss.csv logs every step (step, loss, learning_rate, val_loss: a val loss
 probed every --eval-every steps), and WORK-DIR/loss.png plots it. With
 --diagnostics[=N], WORK-DIR/update.csv and update.png follow lecture 3's
@@ -141,19 +144,23 @@ to start over; one run at a time trains in a work dir.`,
 	fl.Uint64Var(&o.seed, "seed", 42, "seed of the split, the initial weights and the minibatches")
 	fl.IntVar(&o.checkpointEvery, "checkpoint-every", 50000, "save a resumable checkpoint every N steps (0: only at the end)")
 	fl.IntVar(&o.evalEvery, "eval-every", 1000, "probe the val loss every N steps, into loss.csv and the plot (0: never)")
+	addEvalExamplesFlag(cmd, &o.evalExamples)
 	fl.IntVar(&o.diagnostics, "diagnostics", 0, fmt.Sprintf("every N steps (--diagnostics alone: %d), log10 of the update:data ratio (lr·grad).std()/data.std() of every 2-D weight into WORK-DIR/update.csv, drawn as update.png", train.DefaultDiagnosticsEvery))
 	fl.Lookup("diagnostics").NoOptDefVal = fmt.Sprint(train.DefaultDiagnosticsEvery)
 	fl.IntVar(&o.sampleEvery, "sample-every", 0, fmt.Sprintf("print %d names drawn from the model on stderr every N steps, to watch them get better as it trains (0: never)", train.PreviewWords))
 	fl.BoolVar(&o.resume, "resume", false, "continue the run saved in the work dir")
 	fl.BoolVar(&o.keepBest, "keep-best", false, "save the model of the lowest val probe so far (every --eval-every steps) to WORK-DIR/best.safetensors, for eval, sample and score --best")
 	fl.BoolVar(&o.overwrite, "overwrite", false, "start a new run even though the work dir holds a model, replacing it")
-	fl.BoolVar(&o.asJSON, "json", false, `print one JSON object {"train","val","steps","seconds","checkpoint"} (and "best" with --keep-best) instead of text; an interrupted run prints {"steps","seconds","checkpoint","interrupted"}`)
+	fl.BoolVar(&o.asJSON, "json", false, `print one JSON object {"train","val","steps","seconds","checkpoint"} (and "best" with --keep-best, "train_sample" and "val_sample" for a loss over a sample) instead of text; an interrupted run prints {"steps","seconds","checkpoint","interrupted"}`)
 	addThreadsFlag(cmd, &o.threads)
 	return cmd
 }
 
 func (o *trainOptions) validate() error {
 	if err := o.model.validate(); err != nil {
+		return err
+	}
+	if err := checkEvalExamples(o.evalExamples); err != nil {
 		return err
 	}
 	switch {
@@ -248,6 +255,7 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		Optimizer:       o.opt(),
 		CheckpointEvery: o.checkpointEvery,
 		EvalEvery:       o.evalEvery,
+		EvalExamples:    o.evalExamples,
 		Diagnostics:     o.diagnostics,
 		KeepDiagnostics: o.resume && !o.diagnosticsSet,
 		KeepBest:        o.keepBest,
@@ -297,13 +305,13 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 		return errInterrupted
 	}
 	if o.asJSON {
-		r := trainJSON{Train: &res.Train, Val: &res.Val, Steps: res.Step, Seconds: res.Elapsed.Seconds(), Checkpoint: res.Checkpoint}
+		r := trainJSON{Train: &res.Train.Mean, TrainSample: sampleOf(res.Train), Val: &res.Val.Mean, ValSample: sampleOf(res.Val), Steps: res.Step, Seconds: res.Elapsed.Seconds(), Checkpoint: res.Checkpoint}
 		if b := res.Best; b != nil {
 			r.Best = &bestJSON{Step: b.Step, ValProbe: b.ValProbe, Checkpoint: b.Path}
 		}
 		return o.printJSON(r)
 	}
-	if _, err = fmt.Fprintf(o.out, "train %.4f\nval %.4f\n", res.Train, res.Val); err != nil || res.Best == nil {
+	if _, err = fmt.Fprint(o.out, lossLine("train", res.Train)+lossLine("val", res.Val)); err != nil || res.Best == nil {
 		return err
 	}
 	_, err = fmt.Fprintf(o.out, "best val probe %.4f at step %d (%s)\n", res.Best.ValProbe, res.Best.Step, res.Best.Path)
@@ -313,13 +321,15 @@ func runTrain(ctx context.Context, o *trainOptions) error {
 // trainJSON is train's --json result. An interrupted run has no losses: it
 // stopped before the final eval.
 type trainJSON struct {
-	Train       *float64  `json:"train,omitempty"`
-	Val         *float64  `json:"val,omitempty"`
-	Steps       int       `json:"steps"`
-	Seconds     float64   `json:"seconds"`
-	Checkpoint  string    `json:"checkpoint"`
-	Interrupted bool      `json:"interrupted,omitempty"`
-	Best        *bestJSON `json:"best,omitempty"`
+	Train       *float64    `json:"train,omitempty"`
+	TrainSample *sampleJSON `json:"train_sample,omitempty"`
+	Val         *float64    `json:"val,omitempty"`
+	ValSample   *sampleJSON `json:"val_sample,omitempty"`
+	Steps       int         `json:"steps"`
+	Seconds     float64     `json:"seconds"`
+	Checkpoint  string      `json:"checkpoint"`
+	Interrupted bool        `json:"interrupted,omitempty"`
+	Best        *bestJSON   `json:"best,omitempty"`
 }
 
 // bestJSON is the model train --keep-best kept.

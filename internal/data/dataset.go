@@ -22,7 +22,7 @@ type Dataset struct {
 	toks  tokens // [Block + n]
 
 	startsOnce sync.Once
-	starts     []uint32 // at block 1, each word's first example, and then n (see WordBatch)
+	starts     []uint32 // at block 1, each word's first example, and then n (see wordStarts)
 }
 
 // NewDataset lays out the examples of every word of f, in file order. Every
@@ -92,6 +92,20 @@ func (d *Dataset) WordStart(i int) int {
 // (makemore.py's sampler), and returns how many examples that is. It needs
 // block 1, and room in x and y for the longest words.
 func (d *Dataset) WordBatch(r *rand.Rand, words int, x, y []int32) int {
+	starts := d.wordStarts()
+	rows := 0
+	for range words {
+		k := r.IntN(len(starts) - 1)
+		first, end := int(starts[k]), int(starts[k+1])
+		d.Gather(first, x[rows:rows+end-first], y[rows:rows+end-first])
+		rows += end - first
+	}
+	return rows
+}
+
+// wordStarts is each word's first example, and then Len, at block 1; found
+// once, when first asked for.
+func (d *Dataset) wordStarts() []uint32 {
 	d.startsOnce.Do(func() {
 		for i := range d.n {
 			if d.toks.at(i) == Boundary {
@@ -100,14 +114,7 @@ func (d *Dataset) WordBatch(r *rand.Rand, words int, x, y []int32) int {
 		}
 		d.starts = append(d.starts, uint32(d.n))
 	})
-	rows := 0
-	for range words {
-		k := r.IntN(len(d.starts) - 1)
-		first, end := int(d.starts[k]), int(d.starts[k+1])
-		d.Gather(first, x[rows:rows+end-first], y[rows:rows+end-first])
-		rows += end - first
-	}
-	return rows
+	return d.starts
 }
 
 // example writes the context of example i to ctx [Block] and returns the

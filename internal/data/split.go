@@ -16,6 +16,11 @@ const (
 	StreamBatch   = 3
 	StreamSample  = 4
 	StreamPreview = 5 // the words train --sample-every draws as it trains
+	// The uniform random samples that calibration and eval run over, one
+	// generator per part of the split.
+	StreamEvalTrain = 6
+	StreamEvalVal   = 7
+	StreamEvalTest  = 8
 )
 
 // NewRand returns the seeded generator of one stream.

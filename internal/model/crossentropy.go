@@ -13,13 +13,14 @@ type CrossEntropy struct{ Vocab int }
 
 // Forward writes probs[B×V] = softmax(logits[B×V]) and returns the mean loss.
 func (l *CrossEntropy) Forward(probs, logits []float32, y []int32) float32 {
-	return float32(l.Sum(probs, logits, y) / float64(len(y)))
+	return float32(l.Sum(probs, logits, y, nil) / float64(len(y)))
 }
 
 // Sum writes probs[B×V] = softmax(logits[B×V]) row by row and returns
 // the sum over rows of −log probs[i, y[i]], from the log-sum-exp so that a
-// tiny probability cannot round to log 0. probs may be logits.
-func (l *CrossEntropy) Sum(probs, logits []float32, y []int32) float64 {
+// tiny probability cannot round to log 0. probs may be logits. Unless
+// rowLoss is nil, it also writes each row's loss to rowLoss[B].
+func (l *CrossEntropy) Sum(probs, logits []float32, y []int32, rowLoss []float64) float64 {
 	v := l.Vocab
 	var total float64
 	n := len(y) * v
@@ -39,6 +40,9 @@ func (l *CrossEntropy) Sum(probs, logits []float32, y []int32) float64 {
 			p[j] = x - mx
 		}
 		total -= float64(p[t])
+		if rowLoss != nil {
+			rowLoss[i] = -float64(p[t])
+		}
 	}
 	kernels.Exp(probs, probs)
 	// Σ log(sum_i) is taken as the log of a product of up to `group` sums:
@@ -57,6 +61,9 @@ func (l *CrossEntropy) Sum(probs, logits []float32, y []int32) float64 {
 			p[j] *= inv
 		}
 		prod *= float64(sum)
+		if rowLoss != nil {
+			rowLoss[i] += math.Log(float64(sum))
+		}
 		if (i+1)%group == 0 {
 			total += math.Log(prod)
 			prod = 1

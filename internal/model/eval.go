@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/makemore/makemore/internal/kernels"
@@ -49,6 +50,7 @@ type Evaluator struct {
 	acts   [][][]float32 // per worker, per activation (as Activations.Acts): [evalRows·T × C]
 	x, y   [][]int32     // per worker, the chunk's contexts [evalRows × Block] and next tokens [evalRows]
 	starts [][]int32     // per worker, a sequence chunk's words (see Exec.Starts)
+	losses [][]float64   // per worker, a sampled chunk's loss per row [evalChunk] (see SampleLoss)
 	states [][]any       // per worker, per node: its eval state, shared by the workers (see Preparer), or the worker's own buffers (see EvalCacher)
 }
 
@@ -84,6 +86,7 @@ func NewEvaluator(m *Model, pool *kernels.Pool) *Evaluator {
 		e.acts, e.states = append(e.acts, acts), append(e.states, states)
 		e.x, e.y = append(e.x, make([]int32, rows*block)), append(e.y, make([]int32, rows))
 		e.starts = append(e.starts, make([]int32, 0, rows+1))
+		e.losses = append(e.losses, make([]float64, evalChunk))
 	}
 	return e
 }
@@ -217,16 +220,114 @@ func (e *Evaluator) Logits(x []int32, n int) []float32 {
 // Loss is the mean cross-entropy over all rows in eval mode; report counts
 // the rows done.
 func (e *Evaluator) Loss(rows Rows, report progress.Func) float64 {
+	mean, _ := e.SampleLoss(rows, rows.Len(), report)
+	return mean
+}
+
+// SampleLoss is Loss over rows that are a uniform random sample, drawn
+// without replacement, of `of` examples (see data.Sample), and the standard
+// error of that mean as an estimate of the mean over all of them: 0 when the
+// rows are all of them. A sample is drawn in clusters, an example or a
+// sequence model's word, of at least two: the error is the ratio estimator's
+// over the clusters' loss sums L and sizes n,
+//
+//	√(K/(K−1) · Σ(L − mean·n)²) / rows · √(1 − rows/of)
+//
+// for K clusters, which for single examples is their losses' standard
+// deviation over √rows. The last factor is for drawing without replacement.
+func (e *Evaluator) SampleLoss(rows Rows, of int, report progress.Func) (mean, se float64) {
 	m := e.m
 	all := len(m.Net.Nodes)
+	size := rows.Len()
+	sampled := size < of
 	var part [groupChunks]float64
+	var spread [groupChunks]clusters
 	var total float64
+	var whole clusters
 	e.prepare(all)
 	e.eachChunk(rows, func(w, c, n int, x, y []int32) {
 		logits := e.run(w, x, len(y), all)
 		skip := len(y) - n // rows of the chunk before, run for their keys and values
 		v := m.Net.Loss.Vocab
-		part[c%groupChunks] = m.Net.Loss.Sum(logits[skip*v:], logits[skip*v:], y[skip:])
-	}, func(c int) { total += part[c%groupChunks] }, report, 0, int64(rows.Len()))
-	return total / float64(rows.Len())
+		var losses []float64 // each row's, only for a sample's error
+		if sampled {
+			losses = e.losses[w][:n]
+		}
+		part[c%groupChunks] = m.Net.Loss.Sum(logits[skip*v:], logits[skip*v:], y[skip:], losses)
+		if sampled {
+			// A sequence model's word starts where the row reads the boundary.
+			x := x[skip*m.Net.Block:]
+			spread[c%groupChunks] = chunkClusters(losses, func(i int) bool { return !m.Sequence() || x[i] == 0 })
+		}
+	}, func(c int) {
+		total += part[c%groupChunks]
+		if sampled {
+			whole.then(&spread[c%groupChunks])
+		}
+	}, report, 0, int64(size))
+	mean = total / float64(size)
+	if !sampled {
+		return mean, 0
+	}
+	whole.close(whole.open)
+	k := float64(whole.count)
+	ss := whole.l2 - 2*mean*whole.ln + mean*mean*whole.n2 // Σ(L − mean·n)²
+	return mean, math.Sqrt(max(0, ss)*k/(k-1)*(1-float64(size)/float64(of))) / float64(size)
+}
+
+// cluster is the loss sum and the rows of one cluster of a sample.
+type cluster struct {
+	loss float64
+	rows int
+}
+
+// clusters are the sums over a sample's clusters that SampleLoss's error
+// needs, over some consecutive rows: of the clusters the rows close, and the
+// cluster they leave open, which the rows after may continue.
+type clusters struct {
+	count      int
+	l2, ln, n2 float64 // ΣL², ΣL·n, Σn²
+	head       cluster // the rows before the first that starts a cluster
+	starts     bool    // a cluster starts in these rows
+	open       cluster // the last cluster
+}
+
+func (s *clusters) close(c cluster) {
+	s.count++
+	s.l2 += c.loss * c.loss
+	s.ln += c.loss * float64(c.rows)
+	s.n2 += float64(c.rows) * float64(c.rows)
+}
+
+// chunkClusters sums the clusters of rows of losses, where starts(i) says
+// row i starts a cluster.
+func chunkClusters(losses []float64, starts func(i int) bool) clusters {
+	var s clusters
+	cur := &s.head
+	for i, l := range losses {
+		if starts(i) {
+			if s.starts {
+				s.close(s.open)
+			}
+			s.starts, s.open, cur = true, cluster{}, &s.open
+		}
+		cur.loss += l
+		cur.rows++
+	}
+	return s
+}
+
+// then adds the clusters of the rows that follow s's.
+func (s *clusters) then(t *clusters) {
+	s.open.loss += t.head.loss
+	s.open.rows += t.head.rows
+	if !t.starts {
+		return
+	}
+	if s.open.rows > 0 {
+		s.close(s.open)
+	}
+	s.count += t.count
+	s.l2, s.ln, s.n2 = s.l2+t.l2, s.ln+t.ln, s.n2+t.n2
+	s.open = t.open
 }

@@ -48,6 +48,10 @@ type Options struct {
 
 	CheckpointEvery int // save every N steps besides at the end; 0: only at the end
 	EvalEvery       int // probe the val loss every N steps, into the loss log; 0: never
+	// EvalExamples bounds the examples of the train split that batchnorm is
+	// calibrated on, and of each split whose loss is measured: above it, a
+	// uniform random sample of them is taken (see NewEvalSet); 0: all.
+	EvalExamples int
 	// Diagnostics logs the update:data ratio of every 2-D weight every N
 	// steps into the update log; 0: never.
 	Diagnostics int
@@ -110,7 +114,7 @@ type Result struct {
 	// Interrupted says the context ended the run before MaxSteps; it was
 	// saved to be resumed, and Train and Val are not measured.
 	Interrupted bool
-	Train, Val  float64       // loss of the saved model on the train and val splits
+	Train, Val  SplitLoss     // loss of the saved model on the train and val splits
 	Elapsed     time.Duration // from the first step to the end of the eval
 	// Best is the KeepBest model, if the run has one: the step of its val
 	// probe, the probe's value, and its file.
@@ -204,8 +208,8 @@ func (c *Claimed) Run(ctx context.Context, opts Options, obs Observer) (Result, 
 // Interrupted. A loss that is no longer finite or has exploded past
 // LossLimit, at a step or in a val probe before a save, stops the run with
 // a *DivergedError, leaving the last checkpoint as it was. Every checkpoint
-// has batchnorm calibrated over the whole training split, ready for eval
-// and sampling.
+// has batchnorm calibrated over the training split (up to EvalExamples of
+// it), ready for eval and sampling.
 func Run(ctx context.Context, opts Options, obs Observer) (Result, error) {
 	c, err := Claim(opts)
 	if err != nil {
@@ -252,6 +256,8 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 	})
 
 	ev := model.NewEvaluator(m, opts.Pool)
+	trainSet := NewEvalSet(sp.Train, m, r.meta.Seed, data.StreamEvalTrain, opts.EvalExamples)
+	valSet := NewEvalSet(sp.Val, m, r.meta.Seed, data.StreamEvalVal, opts.EvalExamples)
 	probe := NewValProbe(m, opts.Pool, sp.Train, sp.Val)
 	var pre *preview
 	if opts.SampleEvery > 0 {
@@ -268,7 +274,7 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 	// save calibrates batchnorm first; the statistics are not trained, so
 	// resuming is unaffected.
 	save := func() error {
-		ev.Calibrate(sp.Train, opts.Progress.Phase("calibrating batchnorm"))
+		ev.Calibrate(trainSet.Rows, opts.Progress.Phase("calibrating batchnorm"))
 		// The last update may have broken the weights: the forward pass of the
 		// next step would have reported it, but there is none before this
 		// save. The probe, on statistics of its own, changes nothing saved.
@@ -289,7 +295,7 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 	// saveBest writes the model of the best probe, calibrated as every
 	// checkpoint is; it has no trainer state, so it cannot be resumed.
 	saveBest := func() error {
-		ev.Calibrate(sp.Train, opts.Progress.Phase("calibrating batchnorm"))
+		ev.Calibrate(trainSet.Rows, opts.Progress.Phase("calibrating batchnorm"))
 		return m.Save(bestPath, r.meta, map[string]string{"best_step": strconv.Itoa(st.BestStep), "best_val_probe": strconv.FormatFloat(st.BestVal, 'g', -1, 64)})
 	}
 	if !opts.Resume {
@@ -393,8 +399,8 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 		res.Best = &Best{Step: st.BestStep, ValProbe: st.BestVal, Path: bestPath}
 	}
 	if !res.Interrupted {
-		res.Train = ev.Loss(sp.Train, opts.Progress.Phase("evaluating the train split"))
-		res.Val = ev.Loss(sp.Val, opts.Progress.Phase("evaluating the val split"))
+		res.Train = trainSet.Loss(ev, opts.Progress.Phase("evaluating the train split"))
+		res.Val = valSet.Loss(ev, opts.Progress.Phase("evaluating the val split"))
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil

@@ -124,7 +124,7 @@ func interruptThenResume(t *testing.T, tweak func(*Options)) {
 	}
 	whole, parts := t.TempDir(), t.TempDir()
 	full := runOK(t, testOptions(t, pool, whole, 600), &recorder{})
-	if full.Interrupted || full.Step != 600 || !(full.Train > 0) || !(full.Val > 0) {
+	if full.Interrupted || full.Step != 600 || !(full.Train.Mean > 0) || !(full.Val.Mean > 0) {
 		t.Fatalf("uninterrupted run: %+v", full)
 	}
 
@@ -263,7 +263,7 @@ func TestCancelDuringLastStepFinishes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Interrupted || res.Step != 200 || !(res.Train > 0) || !(res.Val > 0) {
+	if res.Interrupted || res.Step != 200 || !(res.Train.Mean > 0) || !(res.Val.Mean > 0) {
 		t.Fatalf("result %+v: want a finished, measured run", res)
 	}
 }

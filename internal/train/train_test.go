@@ -257,8 +257,8 @@ func TestBigramPresetReachesCounting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := math.Abs(res.Val - counting); d > 0.01 {
-		t.Fatalf("bigram preset val %.4f, counting %.4f: %.4f apart", res.Val, counting, d)
+	if d := math.Abs(res.Val.Mean - counting); d > 0.01 {
+		t.Fatalf("bigram preset val %.4f, counting %.4f: %.4f apart", res.Val.Mean, counting, d)
 	}
-	t.Logf("bigram preset val %.4f, counting %.4f", res.Val, counting)
+	t.Logf("bigram preset val %.4f, counting %.4f", res.Val.Mean, counting)
 }
