@@ -1,6 +1,7 @@
 package data
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -126,18 +127,22 @@ func TestParseRejects(t *testing.T) {
 			t.Errorf("%s: error %q should be one line naming the file", name, err)
 		}
 	}
-	// A CR last in what was read so far waits for the next read: an LF
-	// after it makes one line end, not an empty line.
+	// A chunk ends after its last line end, but not after a CR last in what
+	// was read so far: an LF after it makes one line end, not an empty line.
 	for _, c := range []struct {
-		in      string
-		atEOF   bool
-		advance int
-		token   string
-	}{{"ab\r", false, 0, ""}, {"ab\r", true, 3, "ab"}, {"ab\r\ncd", false, 4, "ab"}, {"ab\rcd", false, 3, "ab"}, {"ab", false, 0, ""}, {"ab", true, 2, "ab"}} {
-		advance, token, err := scanLines([]byte(c.in), c.atEOF)
-		if advance != c.advance || string(token) != c.token || err != nil {
-			t.Errorf("scanLines(%q, %v) = %d, %q, %v; want %d, %q", c.in, c.atEOF, advance, token, err, c.advance, c.token)
+		in  string
+		cut int
+	}{{"ab\r", 0}, {"ab\r\ncd", 4}, {"ab\rcd", 3}, {"ab", 0}, {"ab\n", 3}, {"a\rb\r", 2}, {"a\nb\rc", 4}} {
+		if got := lineCut([]byte(c.in)); got != c.cut {
+			t.Errorf("lineCut(%q) = %d, want %d", c.in, got, c.cut)
 		}
+	}
+	// So a CRLF across two chunks is one line end: the bad line is the one
+	// after it.
+	lines := (chunkBytes - 4) / 2
+	crlf := strings.Repeat("a\n", lines) + "bbb\r\n\xff\n" // the CR last in the first chunk
+	if _, err := Parse("w", []byte(crlf)); err == nil || !strings.HasPrefix(err.Error(), fmt.Sprintf("w:%d: invalid UTF-8", lines+2)) {
+		t.Errorf("CRLF across chunks: %v", err)
 	}
 	// A line too long to be a word is named by its number.
 	if _, err := Parse("w", []byte("anna\n\n"+strings.Repeat("a", MaxLineBytes+1))); err == nil || !strings.HasPrefix(err.Error(), "w:3: line longer than 65536 bytes") {
