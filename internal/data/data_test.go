@@ -280,7 +280,7 @@ func TestBuildExamples(t *testing.T) {
 // Gathered examples are the lecture's, for contexts shorter and longer than
 // the words, vocabularies of one and two bytes a token, a vocabulary with
 // more characters than the file's (as a checkpoint's may be), and the parts
-// of a split in their shuffled order.
+// of a split in their order, the shuffle's or a keyed split's.
 func TestDatasetGathersTheLecturesExamples(t *testing.T) {
 	r := NewRand(3, 0)
 	word := func(alphabet []rune) string {
@@ -307,29 +307,43 @@ func TestDatasetGathersTheLecturesExamples(t *testing.T) {
 		f := fileOf(t, words...)
 		v := fileOf(t, append(slices.Clone(words), c.extra)...).Vocab()
 		for _, block := range []int{1, 3, 8, 16} {
-			sp, err := BuildSplits(f, v, block, 5, nil)
+			ws, err := SplitWords(f, 5)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i, part := range [][]int32{sp.Words.Train, sp.Words.Val, sp.Words.Test} {
-				d := []*Dataset{sp.Train, sp.Val, sp.Test}[i]
-				var pw []string
-				for _, j := range part {
-					pw = append(pw, words[j])
-				}
-				wantX, wantY := materialise(pw, v, block)
-				x, y := make([]int32, len(wantX)), make([]int32, len(wantY))
-				d.Gather(0, x, y)
-				if d.Len() != len(wantY) || !slices.Equal(x, wantX) || !slices.Equal(y, wantY) {
-					t.Fatalf("%s, block %d, part %d: gathered examples differ from the lecture's", c.name, block, i)
-				}
-				head := d.Head(7)
-				hx, hy := make([]int32, 7*block), make([]int32, 7)
-				head.Gather(0, hx, hy)
-				if head.Len() != min(7, d.Len()) || !slices.Equal(hx[:head.Len()*block], wantX[:head.Len()*block]) {
-					t.Fatalf("%s, block %d: Head(7) is not the first examples", c.name, block)
-				}
-			}
+			sp, _ := BuildSplits(f, v, block, 5, nil)
+			// A big file's split, its heads and pieces made small.
+			keyed := keyedSplitOf(f, 5, 7, 50)
+			checkLecturesExamples(t, c.name, block, ws, sp, words, v)
+			checkLecturesExamples(t, c.name+", keyed", block, keyed.words(), keyed.layOut(v, block, nil), words, v)
+		}
+	}
+}
+
+// checkLecturesExamples fails t unless each part of sp gathers the
+// examples of its words in ws, as the lecture builds them.
+func checkLecturesExamples(t *testing.T, name string, block int, ws Split, sp *Splits, words []string, v *Vocab) {
+	t.Helper()
+	for i, part := range [][]int32{ws.Train, ws.Val, ws.Test} {
+		d := []*Dataset{sp.Train, sp.Val, sp.Test}[i]
+		if sp.Words[i] != len(part) {
+			t.Fatalf("%s, part %d: %d words, the split has %d", name, i, sp.Words[i], len(part))
+		}
+		var pw []string
+		for _, j := range part {
+			pw = append(pw, words[j])
+		}
+		wantX, wantY := materialise(pw, v, block)
+		x, y := make([]int32, len(wantX)), make([]int32, len(wantY))
+		d.Gather(0, x, y)
+		if d.Len() != len(wantY) || !slices.Equal(x, wantX) || !slices.Equal(y, wantY) {
+			t.Fatalf("%s, block %d, part %d: gathered examples differ from the lecture's", name, block, i)
+		}
+		head := d.Head(7)
+		hx, hy := make([]int32, 7*block), make([]int32, 7)
+		head.Gather(0, hx, hy)
+		if head.Len() != min(7, d.Len()) || !slices.Equal(hx[:head.Len()*block], wantX[:head.Len()*block]) {
+			t.Fatalf("%s, block %d: Head(7) is not the first examples", name, block)
 		}
 	}
 }

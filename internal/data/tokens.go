@@ -119,6 +119,20 @@ func (s *tokens) renumber(to []uint32) {
 	})
 }
 
+// boundaries is the number of Boundary tokens in [from, to).
+func (s *tokens) boundaries(from, to int) int {
+	if s.width == 1 {
+		return bytes.Count(s.b[from:to], []byte{Boundary})
+	}
+	n := 0
+	for i := from; i < to; i++ {
+		if s.at(i) == Boundary {
+			n++
+		}
+	}
+	return n
+}
+
 // wordEnds finds the Boundary tokens in tokens [from, to) in order, eight
 // at a time when a token is a byte: the ends of the words there.
 type wordEnds struct {
