@@ -193,24 +193,56 @@ func (s *keyedSplit) pieces() []piece {
 	return ps
 }
 
-// runs calls do for each run of consecutive words of pc in the same part's
-// body, and for each head word alone, with their class, first word, and
-// tokens [from, to), boundaries included.
-func (s *keyedSplit) runs(pc piece, do func(class, word, from, to int)) {
-	ends := newWordEnds(&s.f.toks, pc.start, pc.end)
-	run, first, from := -1, 0, pc.start
-	for i, p := pc.word, pc.start; p < pc.end; i++ {
-		if c := s.class(i); c != run || c%2 == 0 {
-			if run >= 0 {
-				do(run, first, from, p)
-			}
-			run, first, from = c, i, p
+// eachWord calls do with batches of the ends (Boundary tokens) of the
+// words of pc, in order.
+func (s *keyedSplit) eachWord(pc piece, do func(ends []int)) {
+	var ends [256]int
+	for w := newWordEnds(&s.f.toks, pc.start, pc.end); ; {
+		n := w.fill(ends[:])
+		if n == 0 {
+			return
 		}
-		p = ends.next() + 1
+		do(ends[:n])
 	}
-	if run >= 0 {
-		do(run, first, from, pc.end)
+}
+
+// tally counts each part's body tokens in pc, and lists its head words.
+func (s *keyedSplit) tally(pc piece) (body [3]int, heads [3][]headWord) {
+	i, from := pc.word, pc.start
+	s.eachWord(pc, func(ends []int) {
+		for _, end := range ends {
+			if c := s.class(i); c%2 == 1 {
+				body[c/2] += end + 1 - from
+			} else {
+				heads[c/2] = append(heads[c/2], headWord{i, from, end + 1})
+			}
+			i, from = i+1, end+1
+		}
+	})
+	return body, heads
+}
+
+// copyBodies copies the body words of pc to parts, each part's from at,
+// a run of consecutive words of the same part's body at a time.
+func (s *keyedSplit) copyBodies(pc piece, parts *[3]*Dataset, at [3]int, rec recoding) {
+	run, runFrom := -1, pc.start // the class of the run, and its first token
+	flush := func(to int) {
+		if p := run / 2; run%2 == 1 {
+			rec.copy(&parts[p].toks, at[p], &s.f.toks, runFrom, to)
+			at[p] += to - runFrom
+		}
 	}
+	i, from := pc.word, pc.start
+	s.eachWord(pc, func(ends []int) {
+		for _, end := range ends {
+			if c := s.class(i); c != run || c%2 == 0 {
+				flush(from)
+				run, runFrom = c, from
+			}
+			i, from = i+1, end+1
+		}
+	})
+	flush(from)
 }
 
 // layOut lays out each part's examples: its head words in key order, then
@@ -224,15 +256,7 @@ func (s *keyedSplit) layOut(v *Vocab, block int, report progress.Func) *Splits {
 	var mu sync.Mutex
 	inParallel(len(pieces), func(k int) {
 		var local [3][]headWord
-		var tokens [3]int
-		s.runs(pieces[k], func(class, word, from, to int) {
-			if class%2 == 0 {
-				local[class/2] = append(local[class/2], headWord{word, from, to})
-			} else {
-				tokens[class/2] += to - from
-			}
-		})
-		body[k] = tokens
+		body[k], local = s.tally(pieces[k])
 		mu.Lock()
 		for p := range heads {
 			heads[p] = append(heads[p], local[p]...)
@@ -265,13 +289,7 @@ func (s *keyedSplit) layOut(v *Vocab, block int, report progress.Func) *Splits {
 	// Then the bodies.
 	total, done := int64(s.f.Len()), int64(0)
 	inParallel(len(pieces), func(k int) {
-		next := at[k]
-		s.runs(pieces[k], func(class, _, from, to int) {
-			if p := class / 2; class%2 == 1 {
-				rec.copy(&parts[p].toks, next[p], &s.f.toks, from, to)
-				next[p] += to - from
-			}
-		})
+		s.copyBodies(pieces[k], &parts, at[k], rec)
 		mu.Lock()
 		done += int64(s.wordsIn(pieces, k))
 		report.Report(done, total)

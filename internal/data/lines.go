@@ -103,14 +103,17 @@ func (p *parser) plainChunk(b []byte) bool {
 		out[i] = p.plain[c]
 	}
 	words, longest, start := 0, p.f.maxLen, 0
-	for ends := newWordEnds(&tokens{width: 1, b: out}, 0, len(out)); ; {
-		end := ends.next()
-		if end < 0 {
+	var ends [256]int
+	for w := newWordEnds(&tokens{width: 1, b: out}, 0, len(out)); ; {
+		n := w.fill(ends[:])
+		if n == 0 {
 			break
 		}
-		longest = max(longest, end-start)
-		words++
-		start = end + 1
+		for _, end := range ends[:n] {
+			longest = max(longest, end-start)
+			start = end + 1
+		}
+		words += n
 	}
 	if words != bytes.Count(b, []byte{'\n'}) || longest > MaxLineBytes {
 		return false

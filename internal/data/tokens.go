@@ -134,7 +134,8 @@ func (s *tokens) boundaries(from, to int) int {
 }
 
 // wordEnds finds the Boundary tokens in tokens [from, to) in order, eight
-// at a time when a token is a byte: the ends of the words there.
+// at a time when a token is a byte: the ends of the words there. They come
+// a batch at a time (see fill), so that the loops over them are tight.
 type wordEnds struct {
 	s    *tokens
 	to   int
@@ -149,27 +150,34 @@ func newWordEnds(s *tokens, from, to int) wordEnds {
 	return wordEnds{s: s, to: to, at: from}
 }
 
-// next is the next Boundary token, or -1 if none is left.
-func (w *wordEnds) next() int {
+// fill writes the next Boundary tokens to ends, as many as there are and
+// fit, and returns how many; 0 when none are left.
+func (w *wordEnds) fill(ends []int) int {
 	if w.s.width > 1 {
-		for ; w.at < w.to; w.at++ {
+		n := 0
+		for ; w.at < w.to && n < len(ends); w.at++ {
 			if w.s.at(w.at) == Boundary {
-				w.at++
-				return w.at - 1
+				ends[n] = w.at
+				n++
 			}
 		}
-		return -1
+		return n
 	}
-	for w.mask == 0 {
-		w.at += 8
-		if w.at >= w.to {
-			return -1
+	b, at, mask, n := w.s.b[:w.to], w.at, w.mask, 0
+	for n < len(ends) {
+		if mask != 0 {
+			ends[n] = at + bits.TrailingZeros64(mask)/8
+			mask &= mask - 1
+			n++
+			continue
 		}
-		w.mask = zeroBytes(w.s.b[w.at:w.to])
+		if at += 8; at >= len(b) {
+			break
+		}
+		mask = zeroBytes(b[at:])
 	}
-	i := w.at + bits.TrailingZeros64(w.mask)/8
-	w.mask &= w.mask - 1
-	return i
+	w.at, w.mask = at, mask
+	return n
 }
 
 // zeroBytes has the top bit set of each byte of b's first eight that is 0
