@@ -8,9 +8,9 @@ import (
 )
 
 // populate asks Linux to back b's pages with memory at once (5.14 and later;
-// older kernels refuse, and the pages come as they are first written). On
-// the 2-core VM this was measured on, a page faulted in on first write cost
-// about 25 µs, 6 s a GiB; populated, a tenth of that.
+// older kernels refuse, and the pages come as they are first written): one
+// call instead of a page fault every 4 KiB. On the 2-core VM this was
+// measured on, a GiB first written page by page took 2.9 s, populated 1.5 s.
 func populate(b []byte) {
 	page := uintptr(os.Getpagesize())
 	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
