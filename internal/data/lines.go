@@ -93,8 +93,9 @@ func (p *parser) backAhead(n int) {
 // turns into a boundary too: the chunk's lines are plain when it has as
 // many boundaries as line feeds.
 func (p *parser) plainChunk(b []byte) bool {
-	if p.f.toks.width != 1 || len(b) == 0 || b[0] == '\n' || b[len(b)-1] != '\n' || bytes.Contains(b, []byte("\n\n")) {
-		return false
+	if p.f.toks.width != 1 || len(b) == 0 || b[0] == '\n' || b[len(b)-1] != '\n' ||
+		bytes.Contains(b, []byte("\n\n")) || bytes.IndexByte(b, '\r') >= 0 {
+		return false // not plain, and quick to tell
 	}
 	toks := slices.Grow(p.f.toks.b, len(b))
 	p.f.toks.b = toks
@@ -174,7 +175,10 @@ lines:
 // characters end, and where the next line starts.
 func lineEnd(b []byte, at int) (end, next int) {
 	end = len(b)
-	if i := bytes.IndexAny(b[at:], "\r\n"); i >= 0 {
+	if i := bytes.IndexByte(b[at:], '\n'); i >= 0 {
+		end = at + i
+	}
+	if i := bytes.IndexByte(b[at:end], '\r'); i >= 0 {
 		end = at + i
 	}
 	next = min(end+1, len(b))
