@@ -1,6 +1,7 @@
 package data
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"runtime"
 	"slices"
@@ -66,24 +67,31 @@ func TestKeyedSplitCutsTheKeyOrder(t *testing.T) {
 	}
 }
 
-// The split and its examples depend on the seed and the file alone: not on
-// the number of threads, nor on the size of the pieces they take.
+// The words read, the split and its examples depend on the seed and the
+// file alone: not on the number of threads, nor on the size of the pieces
+// they take.
 func TestKeyedSplitIsTheSameOnAnyThreads(t *testing.T) {
-	f := manyWords(t, 20000)
-	v := f.Vocab()
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	var want string
 	for _, c := range []struct{ threads, piece int }{{1, 1 << 20}, {1, 333}, {2, 1000}, {4, 77}} {
 		runtime.GOMAXPROCS(c.threads)
+		f := manyWords(t, 300000) // a few chunks and pieces
+		v := f.Vocab()
 		s := keyedSplitOf(f, 9, 100, c.piece)
 		ws, sp := s.words(), s.layOut(v, 5, nil)
-		got := fmt.Sprint(ws.Train, ws.Val, ws.Test, sp.Words, sp.Train.toks, sp.Val.toks, sp.Test.toks)
+		h := sha256.New()
+		for _, b := range [][]byte{f.toks.b, sp.Train.toks.b, sp.Val.toks.b, sp.Test.toks.b} {
+			h.Write(b)
+		}
+		fmt.Fprint(h, f.SHA256, ws.Train, ws.Val, ws.Test, sp.Words)
+		got := fmt.Sprintf("%x", h.Sum(nil))
 		if want == "" {
 			want = got
 		} else if got != want {
 			t.Fatalf("%d threads, pieces of %d: another split", c.threads, c.piece)
 		}
 	}
+	f := manyWords(t, 20000)
 	if other := keyedSplitOf(f, 10, 100, 1000).words(); fmt.Sprint(other.Train) == fmt.Sprint(keyedSplitOf(f, 9, 100, 1000).words().Train) {
 		t.Error("another seed gave the same split")
 	}
