@@ -6,9 +6,14 @@
 // of each run. The runs' progress lines (on stderr, one per phase that takes a second
 // or more) are passed through, so each phase's time shows too.
 //
+// With -data it runs no makemore: it times reading the file and splitting it
+// at the first block size in its own process, as train does them, and
+// reports the two phases and its own peak resident memory.
+//
 //	go run ./bench/bigwords                    # 100 MB, blocks 3 and 8, bin/makemore
 //	go run ./bench/bigwords -size 1G -blocks 8
 //	go run ./bench/bigwords -bin /tmp/old/makemore -keep
+//	go run ./bench/bigwords -size 1G -blocks 8 -data -keep
 package main
 
 import (
@@ -25,6 +30,7 @@ import (
 	"time"
 
 	makemore "github.com/makemore/makemore"
+	"github.com/makemore/makemore/internal/data"
 )
 
 func main() {
@@ -34,6 +40,7 @@ func main() {
 	blocks := flag.String("blocks", "3,8", "block sizes to train, comma-separated")
 	dir := flag.String("dir", os.TempDir(), "where the words file and the work dirs go")
 	keep := flag.Bool("keep", false, "keep the words file for the next run (it is reused when present)")
+	dataOnly := flag.Bool("data", false, "time only reading and splitting the file, in this process, at the first block size")
 	flag.Parse()
 	n, err := parseSize(*size)
 	if err != nil {
@@ -49,6 +56,16 @@ func main() {
 	}
 	if !*keep {
 		defer os.Remove(words)
+	}
+	if *dataOnly {
+		block, err := strconv.Atoi(strings.Split(*blocks, ",")[0])
+		if err != nil {
+			fail(fmt.Errorf("-blocks %q: want block sizes, comma-separated", *blocks))
+		}
+		if err := readAndSplit(words, block, trainSeed); err != nil {
+			fail(err)
+		}
+		return
 	}
 	// CPU time besides wall time: on a shared machine it is the steadier figure.
 	fmt.Printf("%-6s %12s %10s %10s\n", "block", "peak RSS MB", "wall s", "cpu s")
@@ -73,6 +90,33 @@ func main() {
 		cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 		fmt.Printf("%-6s %12s %10.1f %10.1f\n", b, rss, wall.Seconds(), cpu.Seconds())
 	}
+}
+
+// trainSeed is train's default --seed, which -data splits with.
+const trainSeed = 42
+
+// readAndSplit times the phases train starts with, reading the words file
+// and splitting it, and prints them with this process's peak resident memory.
+func readAndSplit(path string, block int, seed uint64) error {
+	start := time.Now()
+	f, err := data.ReadFile(path, "-i", nil)
+	if err != nil {
+		return err
+	}
+	read := time.Since(start)
+	start = time.Now()
+	sp, err := data.BuildSplits(f, f.Vocab(), block, seed, nil)
+	if err != nil {
+		return err
+	}
+	split := time.Since(start)
+	rss := "n/a"
+	if peak, ok := selfPeakRSS(); ok {
+		rss = fmt.Sprintf("%.0f", float64(peak)/1e6)
+	}
+	fmt.Printf("%-6s %12s %10s %10s %12s %12s\n", "block", "words", "read s", "split s", "train ex", "peak RSS MB")
+	fmt.Printf("%-6d %12d %10.2f %10.2f %12d %12s\n", block, f.Len(), read.Seconds(), split.Seconds(), sp.Train.Len(), rss)
+	return nil
 }
 
 func fail(err error) {

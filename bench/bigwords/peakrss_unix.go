@@ -12,7 +12,23 @@ import (
 // false where the system does not keep it (Solaris and illumos report 0).
 func peakRSS(ps *os.ProcessState) (bytes int64, ok bool) {
 	ru, ok := ps.SysUsage().(*syscall.Rusage)
-	if !ok || ru.Maxrss <= 0 {
+	if !ok {
+		return 0, false
+	}
+	return maxRSS(ru)
+}
+
+// selfPeakRSS is this process's peak resident memory so far, as peakRSS.
+func selfPeakRSS() (bytes int64, ok bool) {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0, false
+	}
+	return maxRSS(&ru)
+}
+
+func maxRSS(ru *syscall.Rusage) (bytes int64, ok bool) {
+	if ru.Maxrss <= 0 {
 		return 0, false
 	}
 	// ru_maxrss is in bytes on Apple's systems, in KiB on the others.

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -126,18 +127,22 @@ func TestParseRejects(t *testing.T) {
 			t.Errorf("%s: error %q should be one line naming the file", name, err)
 		}
 	}
-	// A CR last in what was read so far waits for the next read: an LF
-	// after it makes one line end, not an empty line.
+	// A chunk ends after its last line end, but not after a CR last in what
+	// was read so far: an LF after it makes one line end, not an empty line.
 	for _, c := range []struct {
-		in      string
-		atEOF   bool
-		advance int
-		token   string
-	}{{"ab\r", false, 0, ""}, {"ab\r", true, 3, "ab"}, {"ab\r\ncd", false, 4, "ab"}, {"ab\rcd", false, 3, "ab"}, {"ab", false, 0, ""}, {"ab", true, 2, "ab"}} {
-		advance, token, err := scanLines([]byte(c.in), c.atEOF)
-		if advance != c.advance || string(token) != c.token || err != nil {
-			t.Errorf("scanLines(%q, %v) = %d, %q, %v; want %d, %q", c.in, c.atEOF, advance, token, err, c.advance, c.token)
+		in  string
+		cut int
+	}{{"ab\r", 0}, {"ab\r\ncd", 4}, {"ab\rcd", 3}, {"ab", 0}, {"ab\n", 3}, {"a\rb\r", 2}, {"a\nb\rc", 4}} {
+		if got := lineCut([]byte(c.in)); got != c.cut {
+			t.Errorf("lineCut(%q) = %d, want %d", c.in, got, c.cut)
 		}
+	}
+	// So a CRLF across two chunks is one line end: the bad line is the one
+	// after it.
+	lines := (chunkBytes - 4) / 2
+	crlf := strings.Repeat("a\n", lines) + "bbb\r\n\xff\n" // the CR last in the first chunk
+	if _, err := Parse("w", []byte(crlf)); err == nil || !strings.HasPrefix(err.Error(), fmt.Sprintf("w:%d: invalid UTF-8", lines+2)) {
+		t.Errorf("CRLF across chunks: %v", err)
 	}
 	// A line too long to be a word is named by its number.
 	if _, err := Parse("w", []byte("anna\n\n"+strings.Repeat("a", MaxLineBytes+1))); err == nil || !strings.HasPrefix(err.Error(), "w:3: line longer than 65536 bytes") {
@@ -275,7 +280,7 @@ func TestBuildExamples(t *testing.T) {
 // Gathered examples are the lecture's, for contexts shorter and longer than
 // the words, vocabularies of one and two bytes a token, a vocabulary with
 // more characters than the file's (as a checkpoint's may be), and the parts
-// of a split in their shuffled order.
+// of a split in their order, the shuffle's or a keyed split's.
 func TestDatasetGathersTheLecturesExamples(t *testing.T) {
 	r := NewRand(3, 0)
 	word := func(alphabet []rune) string {
@@ -302,29 +307,43 @@ func TestDatasetGathersTheLecturesExamples(t *testing.T) {
 		f := fileOf(t, words...)
 		v := fileOf(t, append(slices.Clone(words), c.extra)...).Vocab()
 		for _, block := range []int{1, 3, 8, 16} {
-			sp, err := BuildSplits(f, v, block, 5, nil)
+			ws, err := SplitWords(f, 5)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i, part := range [][]int32{sp.Words.Train, sp.Words.Val, sp.Words.Test} {
-				d := []*Dataset{sp.Train, sp.Val, sp.Test}[i]
-				var pw []string
-				for _, j := range part {
-					pw = append(pw, words[j])
-				}
-				wantX, wantY := materialise(pw, v, block)
-				x, y := make([]int32, len(wantX)), make([]int32, len(wantY))
-				d.Gather(0, x, y)
-				if d.Len() != len(wantY) || !slices.Equal(x, wantX) || !slices.Equal(y, wantY) {
-					t.Fatalf("%s, block %d, part %d: gathered examples differ from the lecture's", c.name, block, i)
-				}
-				head := d.Head(7)
-				hx, hy := make([]int32, 7*block), make([]int32, 7)
-				head.Gather(0, hx, hy)
-				if head.Len() != min(7, d.Len()) || !slices.Equal(hx[:head.Len()*block], wantX[:head.Len()*block]) {
-					t.Fatalf("%s, block %d: Head(7) is not the first examples", c.name, block)
-				}
-			}
+			sp, _ := BuildSplits(f, v, block, 5, nil)
+			// A big file's split, its heads and pieces made small.
+			keyed := keyedSplitOf(f, 5, 7, 50)
+			checkLecturesExamples(t, c.name, block, ws, sp, words, v)
+			checkLecturesExamples(t, c.name+", keyed", block, keyed.words(), keyed.layOut(v, block, nil), words, v)
+		}
+	}
+}
+
+// checkLecturesExamples fails t unless each part of sp gathers the
+// examples of its words in ws, as the lecture builds them.
+func checkLecturesExamples(t *testing.T, name string, block int, ws Split, sp *Splits, words []string, v *Vocab) {
+	t.Helper()
+	for i, part := range [][]int32{ws.Train, ws.Val, ws.Test} {
+		d := []*Dataset{sp.Train, sp.Val, sp.Test}[i]
+		if sp.Words[i] != len(part) {
+			t.Fatalf("%s, part %d: %d words, the split has %d", name, i, sp.Words[i], len(part))
+		}
+		var pw []string
+		for _, j := range part {
+			pw = append(pw, words[j])
+		}
+		wantX, wantY := materialise(pw, v, block)
+		x, y := make([]int32, len(wantX)), make([]int32, len(wantY))
+		d.Gather(0, x, y)
+		if d.Len() != len(wantY) || !slices.Equal(x, wantX) || !slices.Equal(y, wantY) {
+			t.Fatalf("%s, block %d, part %d: gathered examples differ from the lecture's", name, block, i)
+		}
+		head := d.Head(7)
+		hx, hy := make([]int32, 7*block), make([]int32, 7)
+		head.Gather(0, hx, hy)
+		if head.Len() != min(7, d.Len()) || !slices.Equal(hx[:head.Len()*block], wantX[:head.Len()*block]) {
+			t.Fatalf("%s, block %d: Head(7) is not the first examples", name, block)
 		}
 	}
 }

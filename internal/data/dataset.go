@@ -28,11 +28,18 @@ type Dataset struct {
 // NewDataset lays out the examples of every word of f, in file order. Every
 // character must be in v.
 func NewDataset(f *File, v *Vocab, block int) *Dataset {
-	all := make([]int32, f.Len())
-	for i := range all {
-		all[i] = int32(i)
-	}
-	return newDataset(f, all, v, block, nil)
+	d := allocDataset(v, block, f.examples())
+	newRecoding(f, v).copy(&d.toks, block, &f.toks, 0, f.examples())
+	return d
+}
+
+// allocDataset makes a dataset of n examples, all padding and boundaries
+// until the words' tokens are copied in.
+func allocDataset(v *Vocab, block, n int) *Dataset {
+	d := &Dataset{Block: block, n: n, toks: newTokens(uint32(v.Size()-1), block+n)}
+	d.toks.b = d.toks.b[:cap(d.toks.b)] // zeros: the padding and the boundaries
+	populate(d.toks.b)
+	return d
 }
 
 // newDataset lays out the examples of f's words in the given order, calling
@@ -43,32 +50,61 @@ func newDataset(f *File, words []int32, v *Vocab, block int, report func(words i
 		start, end := f.bounds(int(w))
 		n += end - start + 1
 	}
-	d := &Dataset{Block: block, n: n, toks: newTokens(uint32(v.Size()-1), block+n)}
-	d.toks.b = d.toks.b[:cap(d.toks.b)] // zeros: the padding and the boundaries
-	// f's tokens number its own characters; v's usually the same ones.
-	vtok := make([]uint32, len(f.chars)+1)
-	same := d.toks.width == f.toks.width
-	for i, r := range f.chars {
-		t, _ := v.Token(r)
-		vtok[i+1] = uint32(t)
-		same = same && t == i+1
-	}
+	d := allocDataset(v, block, n)
+	rec := newRecoding(f, v)
 	p := block
 	for k, w := range words {
 		start, end := f.bounds(int(w))
-		if same {
-			copy(d.toks.span(p, p+end-start), f.toks.span(start, end))
-		} else {
-			for j := start; j < end; j++ {
-				d.toks.set(p+j-start, vtok[f.toks.at(j)])
-			}
-		}
+		rec.copy(&d.toks, p, &f.toks, start, end)
 		p += end - start + 1
 		if report != nil && k%(1<<16) == 0 {
 			report(k)
 		}
 	}
 	return d
+}
+
+// recoding copies a file's tokens into a vocabulary's, which are usually
+// the same ones.
+type recoding struct {
+	same bool     // the tokens are the same, and as wide
+	to   []uint32 // the vocabulary's token of each of the file's
+	// narrow is to as a table, when both are a byte a token.
+	narrow *[1 << 8]byte
+}
+
+func newRecoding(f *File, v *Vocab) recoding {
+	r := recoding{to: make([]uint32, len(f.chars)+1)} // to[0]: the boundary stays
+	r.same = widthFor(uint32(v.Size()-1)) == f.toks.width
+	for i, c := range f.chars {
+		t, _ := v.Token(c)
+		r.to[i+1] = uint32(t)
+		r.same = r.same && t == i+1
+	}
+	if !r.same && f.toks.width == 1 && widthFor(uint32(v.Size()-1)) == 1 {
+		r.narrow = new([1 << 8]byte)
+		for t, u := range r.to {
+			r.narrow[t] = byte(u)
+		}
+	}
+	return r
+}
+
+// copy writes tokens [from, to) of src to dst from at.
+func (r recoding) copy(dst *tokens, at int, src *tokens, from, to int) {
+	switch {
+	case r.same:
+		copy(dst.span(at, at+to-from), src.span(from, to))
+	case r.narrow != nil:
+		out := dst.span(at, at+to-from)
+		for i, t := range src.span(from, to) {
+			out[i] = r.narrow[t]
+		}
+	default:
+		for j := from; j < to; j++ {
+			dst.set(at+j-from, r.to[src.at(j)])
+		}
+	}
 }
 
 // Len is the number of examples.

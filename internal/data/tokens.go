@@ -1,5 +1,11 @@
 package data
 
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
+
 // tokens is a sequence of token ids in the narrowest width that holds them:
 // one byte each while they are below 256, two or four when not. They are
 // stored big-endian, so that comparing the bytes of two runs of tokens
@@ -74,3 +80,119 @@ func (s *tokens) widen(w int) {
 
 // span is the bytes of tokens [i, j).
 func (s *tokens) span(i, j int) []byte { return s.b[i*s.width : j*s.width] }
+
+// nextBoundary is the first Boundary token at or after i, or Len if none.
+func (s *tokens) nextBoundary(i int) int {
+	if s.width == 1 {
+		if j := bytes.IndexByte(s.b[i:], Boundary); j >= 0 {
+			return i + j
+		}
+		return len(s.b)
+	}
+	for ; i < s.Len() && s.at(i) != Boundary; i++ {
+	}
+	return i
+}
+
+// renumber replaces every token t by to[t], which has the same width.
+func (s *tokens) renumber(to []uint32) {
+	if s.width > 1 {
+		for i := range s.Len() {
+			s.set(i, to[s.at(i)])
+		}
+		return
+	}
+	var table [1 << 8]byte
+	identity := true
+	for t, u := range to {
+		table[t] = byte(u)
+		identity = identity && u == uint32(t)
+	}
+	if identity {
+		return
+	}
+	inPieces(len(s.b), func(lo, hi int) {
+		b := s.b[lo:hi]
+		for i, t := range b {
+			b[i] = table[t]
+		}
+	})
+}
+
+// boundaries is the number of Boundary tokens in [from, to).
+func (s *tokens) boundaries(from, to int) int {
+	if s.width == 1 {
+		return bytes.Count(s.b[from:to], []byte{Boundary})
+	}
+	n := 0
+	for i := from; i < to; i++ {
+		if s.at(i) == Boundary {
+			n++
+		}
+	}
+	return n
+}
+
+// wordEnds finds the Boundary tokens in tokens [from, to) in order, eight
+// at a time when a token is a byte: the ends of the words there. They come
+// a batch at a time (see fill), so that the loops over them are tight.
+type wordEnds struct {
+	s    *tokens
+	to   int
+	at   int    // where the eight bytes of mask start; the next token to look at if wider
+	mask uint64 // the top bit of each zero byte at s.b[at:at+8] not yet returned
+}
+
+func newWordEnds(s *tokens, from, to int) wordEnds {
+	if s.width == 1 {
+		return wordEnds{s: s, to: to, at: from - 8}
+	}
+	return wordEnds{s: s, to: to, at: from}
+}
+
+// fill writes the next Boundary tokens to ends, as many as there are and
+// fit, and returns how many; 0 when none are left.
+func (w *wordEnds) fill(ends []int) int {
+	if w.s.width > 1 {
+		n := 0
+		for ; w.at < w.to && n < len(ends); w.at++ {
+			if w.s.at(w.at) == Boundary {
+				ends[n] = w.at
+				n++
+			}
+		}
+		return n
+	}
+	b, at, mask, n := w.s.b[:w.to], w.at, w.mask, 0
+	for n < len(ends) {
+		if mask != 0 {
+			ends[n] = at + bits.TrailingZeros64(mask)/8
+			mask &= mask - 1
+			n++
+			continue
+		}
+		if at += 8; at >= len(b) {
+			break
+		}
+		mask = zeroBytes(b[at:])
+	}
+	w.at, w.mask = at, mask
+	return n
+}
+
+// zeroBytes has the top bit set of each byte of b's first eight that is 0
+// (b shorter than eight reads as padded with non-zero bytes).
+func zeroBytes(b []byte) uint64 {
+	var x uint64
+	if len(b) >= 8 {
+		x = binary.LittleEndian.Uint64(b)
+	} else {
+		pad := [8]byte{1, 1, 1, 1, 1, 1, 1, 1}
+		copy(pad[:], b)
+		x = binary.LittleEndian.Uint64(pad[:])
+	}
+	const low7 = 0x7F7F7F7F7F7F7F7F
+	// A byte's top bit is set in y when its low seven bits or its top bit are.
+	y := (x&low7 + low7) | x
+	return ^(y | low7)
+}

@@ -4,22 +4,18 @@
 package data
 
 import (
-	"bufio"
 	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"slices"
 	"strings"
-	"unicode/utf8"
+	"sync"
 
 	"github.com/makemore/makemore/internal/fileio"
 	"github.com/makemore/makemore/internal/progress"
-	"golang.org/x/text/unicode/norm"
 )
 
 // MaxFileBytes bounds a words file: 1 GiB is a hundred million names, far
@@ -31,9 +27,9 @@ const MaxFileBytes = 1 << 30
 const MaxLineBytes = 1 << 16
 
 // File is the words of a words file. They are held as tokens of the file's
-// own characters, one byte each while there are fewer than 256 of them, and
-// the ends of the words: about one byte per character and four per word,
-// instead of a string each.
+// own characters, one byte each while there are fewer than 256 of them, each
+// word followed by the Boundary token, as a Dataset lays them out: about one
+// byte per character and one per word, instead of a string each.
 type File struct {
 	Name string // path as given, or a label for embedded data; used in messages
 	// SHA256 is the hex digest of the words as parsed, each followed by a
@@ -44,21 +40,40 @@ type File struct {
 	// written before SHA256 was taken over the words recorded instead.
 	RawSHA256 string
 
-	chars  []rune   // the distinct characters, sorted: token t is chars[t-1]
-	toks   tokens   // every word's characters as tokens, in file order
-	ends   []uint32 // word i is toks[ends[i-1]:ends[i]] (from 0 for the first)
+	chars  []rune // the distinct characters, sorted: token t is chars[t-1]
+	toks   tokens // every word's characters as tokens and then the Boundary, in file order
+	words  int
 	maxLen int
+
+	startsOnce sync.Once
+	starts     []uint32 // where each word starts in toks, and then toks.Len() (see wordStarts)
 }
 
 // Len is the number of words.
-func (f *File) Len() int { return len(f.ends) }
+func (f *File) Len() int { return f.words }
 
-// bounds are where word i is in f.toks.
+// examples is the number of examples of all the words: one per character of
+// each word, and one for its end.
+func (f *File) examples() int { return f.toks.Len() }
+
+// bounds are where word i's characters are in f.toks.
 func (f *File) bounds(i int) (start, end int) {
-	if i > 0 {
-		start = int(f.ends[i-1])
-	}
-	return start, int(f.ends[i])
+	s := f.wordStarts()
+	return int(s[i]), int(s[i+1]) - 1
+}
+
+// wordStarts finds, when first asked, where each word starts in f.toks: four
+// bytes a word, which reading and the split of a big file do without; only
+// what reads words in another order than the file's needs them.
+func (f *File) wordStarts() []uint32 {
+	f.startsOnce.Do(func() {
+		f.starts = make([]uint32, 1, f.words+1)
+		for p := 0; p < f.toks.Len(); {
+			p = f.toks.nextBoundary(p) + 1
+			f.starts = append(f.starts, uint32(p))
+		}
+	})
+	return f.starts
 }
 
 // Word is word i.
@@ -133,162 +148,45 @@ var bom = []byte("\uFEFF")
 // reportEvery is how many bytes are read between two progress reports.
 const reportEvery = 1 << 20
 
+// parse reads a words file of size bytes (0 if not known) from r. One
+// goroutine reads the bytes, hashing them and looking for a NUL, while this
+// one turns their lines into words and another hashes the words: so reading
+// takes about as long as the slowest of the three, not their sum.
 func parse(name string, r io.Reader, size int64, report progress.Func) (*File, error) {
-	src := &rawReader{r: r, sum: sha256.New(), nul: -1}
-	words := sha256.New()
-	// The file's characters get tokens as they are first seen, from the
-	// table for ASCII or the map for the rest; sorted at the end.
-	var ascii [utf8.RuneSelf]uint32
-	other := map[rune]uint32{}
-	var chars []rune
-	code := func(r rune) uint32 {
-		if r < utf8.RuneSelf {
-			if ascii[r] == 0 {
-				chars = append(chars, r)
-				ascii[r] = uint32(len(chars))
-			}
-			return ascii[r]
-		}
-		t, ok := other[r]
-		if !ok {
-			chars = append(chars, r)
-			t = uint32(len(chars))
-			other[r] = t
-		}
-		return t
-	}
-	f := &File{Name: name, toks: newTokens(0, int(size))}
-	var parsed []byte // the words as hashed, written a block at a time
-	sc := bufio.NewScanner(src)
-	sc.Buffer(make([]byte, 0, 4096), MaxLineBytes)
-	sc.Split(scanLines)
+	rd := startReading(r, size)
+	words := startHashing(rd.free)
+	p := newParser(name, size)
 	next := int64(reportEvery)
-	var lineErr error
-	line := 1
-	for ; sc.Scan(); line++ {
-		if src.nul >= 0 {
-			break
+	for c := range rd.full {
+		if p.err == nil {
+			p.err = p.chunk(c)
 		}
-		if src.n >= next {
-			report.Report(src.n, size)
-			next = src.n + reportEvery
-		}
-		b := sc.Bytes()
-		if line == 1 {
-			b = bytes.TrimPrefix(b, bom)
-		}
-		w := bytes.TrimSpace(b)
-		if len(w) == 0 {
+		if p.err != nil {
+			// The reader goes on: a NUL later in the file says more.
+			rd.free <- c
 			continue
 		}
-		if !utf8.Valid(w) {
-			lineErr = fmt.Errorf("%s:%d: invalid UTF-8; save the file as UTF-8 text", name, line)
-			break
-		}
-		if !norm.NFC.IsNormal(w) {
-			w = []byte(Normalize(string(w)))
-		}
-		n := 0
-		for _, r := range string(w) {
-			if r < utf8.RuneSelf && ascii[r] != 0 {
-				f.toks.push(ascii[r])
-			} else {
-				f.toks.push(code(r))
-			}
-			n++
-		}
-		f.ends = append(f.ends, uint32(f.toks.Len()))
-		f.maxLen = max(f.maxLen, n)
-		parsed = append(append(parsed, w...), '\n')
-		if len(parsed) >= 1<<16 {
-			words.Write(parsed)
-			parsed = parsed[:0]
+		words.in <- c
+		if end := c.off + int64(c.n); end >= next {
+			report.Report(end, size)
+			next = end + reportEvery
 		}
 	}
-	readErr := sc.Err()
-	if lineErr != nil || readErr != nil {
-		// A NUL anywhere says more than a bad line: look for one in the rest.
-		io.Copy(io.Discard, src)
-	}
+	wordsSum := words.sum()
 	switch {
-	case src.nul >= 0:
-		return nil, fmt.Errorf("%s: contains a NUL byte at offset %d: this looks like a binary file, not a words file (one word per line)", name, src.nul)
-	case lineErr != nil:
-		return nil, lineErr
-	case errors.Is(readErr, bufio.ErrTooLong):
-		return nil, fmt.Errorf("%s:%d: line longer than %d bytes; a words file has one word per line", name, line, MaxLineBytes)
-	case readErr != nil:
-		return nil, fmt.Errorf("%s: cannot read: %v; check the path and its permissions", name, fileio.Cause(readErr))
-	case src.n == 0:
+	case rd.nul >= 0:
+		return nil, fmt.Errorf("%s: contains a NUL byte at offset %d: this looks like a binary file, not a words file (one word per line)", name, rd.nul)
+	case p.err != nil:
+		return nil, p.err
+	case rd.err != nil:
+		return nil, fmt.Errorf("%s: cannot read: %v; check the path and its permissions", name, fileio.Cause(rd.err))
+	case rd.n == 0:
 		return nil, fmt.Errorf("%s: file is empty; pass a words file with one word per line", name)
-	case f.Len() == 0:
+	case p.f.Len() == 0:
 		return nil, fmt.Errorf("%s: no words found (only blank lines); pass a words file with one word per line", name)
 	}
-	words.Write(parsed)
-	f.SHA256, f.RawSHA256 = hex.EncodeToString(words.Sum(nil)), hex.EncodeToString(src.sum.Sum(nil))
-	f.sortChars(chars)
+	f := p.finish()
+	f.SHA256, f.RawSHA256 = hex.EncodeToString(wordsSum), hex.EncodeToString(rd.raw.Sum(nil))
 	report.Report(size, size)
 	return f, nil
-}
-
-// scanLines is bufio.ScanLines that also ends a line at a carriage return
-// alone: a file saved with old Mac line ends (CR only) is one word per
-// line, not one long word. CRLF is one end, as before.
-func scanLines(data []byte, atEOF bool) (advance int, token []byte, err error) {
-	i := bytes.IndexAny(data, "\r\n")
-	switch {
-	case i < 0 && atEOF && len(data) > 0:
-		return len(data), data, nil
-	case i < 0:
-		return 0, nil, nil // more data, or the end
-	case data[i] == '\n':
-		return i + 1, data[:i], nil
-	case i+1 < len(data):
-		if data[i+1] == '\n' {
-			return i + 2, data[:i], nil
-		}
-		return i + 1, data[:i], nil
-	case atEOF:
-		return i + 1, data[:i], nil
-	}
-	return 0, nil, nil // a CR last in the buffer: an LF may follow
-}
-
-// sortChars renumbers the tokens of f, given as first seen in chars, in the
-// order of the characters, as a Vocab numbers them.
-func (f *File) sortChars(chars []rune) {
-	f.chars = slices.Sorted(slices.Values(chars))
-	rank := make([]uint32, len(chars)+1)
-	for i, r := range chars {
-		j, _ := slices.BinarySearch(f.chars, r)
-		rank[i+1] = uint32(j + 1)
-	}
-	if f.toks.width == 1 { // the usual case, a byte at a time
-		for i, t := range f.toks.b {
-			f.toks.b[i] = byte(rank[t])
-		}
-		return
-	}
-	for i := range f.toks.Len() {
-		f.toks.set(i, rank[f.toks.at(i)])
-	}
-}
-
-// rawReader passes a file's bytes through, hashing them, counting them and
-// noting where the first NUL byte is.
-type rawReader struct {
-	r   io.Reader
-	sum hash.Hash
-	n   int64 // bytes read
-	nul int64 // offset of the first NUL, -1 if none yet
-}
-
-func (s *rawReader) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	s.sum.Write(p[:n])
-	if i := bytes.IndexByte(p[:n], 0); i >= 0 && s.nul < 0 {
-		s.nul = s.n + int64(i)
-	}
-	s.n += int64(n)
-	return n, err
 }

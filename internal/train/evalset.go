@@ -11,8 +11,10 @@ import (
 // instead of all of them. A million examples take about a second to calibrate
 // on and as long to measure a loss over, to a standard error of about 0.001
 // (the losses of name-like words spread by about 1). It is far above the
-// 229 K examples of the bundled names.txt, whose results stay exact.
-const DefaultEvalExamples = 1_000_000
+// 229 K examples of the bundled names.txt, whose results stay exact. It is
+// the size above which the split keeps the file's order, too: a file is
+// small or big for both.
+const DefaultEvalExamples = data.ShuffledSplitExamples
 
 // EvalSet is what calibration and eval run over for one split: all its
 // examples, or, when it has more than a bound, a uniform random sample of

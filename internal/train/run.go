@@ -250,7 +250,7 @@ func runClaimed(ctx context.Context, opts Options, obs Observer) (Result, error)
 	}
 	obs.Started(Info{
 		Model: m.Config,
-		Words: opts.Words.Len(), Train: len(sp.Words.Train), Val: len(sp.Words.Val), Test: len(sp.Words.Test),
+		Words: opts.Words.Len(), Train: sp.Words[0], Val: sp.Words[1], Test: sp.Words[2],
 		Vocab: m.Vocab, Params: m.Net.NumParams(), Resumed: opts.Resume, Step: tr.Step, MaxSteps: st.MaxSteps,
 		Diagnostics: opts.Diagnostics, DiagnosticsKept: up.kept, UpdateLogStopped: up.stopped, UpdateLogGap: up.gap,
 	})
