@@ -42,8 +42,8 @@ const MinWords = 3
 // one by one, each part laid out in that order. A bigger file's split keeps
 // the file's order (see keyedSplit), since copying every word from a random
 // place took minutes at a GiB. A million, far above the 229,804 of the bundled
-// names.txt, whose split stays as it was; issue 19's sampled calibration and
-// eval start at the same size.
+// names.txt, whose split stays as it was. Calibration and eval sample the
+// splits above the same size (train.DefaultEvalExamples).
 const ShuffledSplitExamples = 1_000_000
 
 // SplitWords splits f's words with seed 80/10/10, as the lecture does: the
