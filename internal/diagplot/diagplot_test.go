@@ -14,6 +14,7 @@ import (
 	"github.com/makemore/makemore/internal/inspect"
 	"github.com/makemore/makemore/internal/lossplot"
 	"github.com/makemore/makemore/internal/model"
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/recorder"
@@ -65,14 +66,7 @@ func TestParseUpdates(t *testing.T) {
 // The update:data axis is marked at round, evenly spaced log10 ratios,
 // among them the guide's −3.
 func TestUpdateTicksAreRound(t *testing.T) {
-	u, err := ParseUpdates("u.csv", strings.NewReader("step,C,W1\n0,-3.05,-1.1\n100,-2.9,-1.4\n200,-2.95,-1.3\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := updatePlot(u)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := plotOf(t, "step,C,W1\n0,-3.05,-1.1\n100,-2.9,-1.4\n200,-2.95,-1.3\n")
 	var at []float64
 	for _, tk := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
 		if tk.Label == "" {
@@ -196,14 +190,7 @@ func TestSaturationSaysWhatItCounts(t *testing.T) {
 // of NaN, leave a gap in each weight's line instead of a straight line
 // across them; a lone point after a gap is still drawn.
 func TestUpdateLeavesGapBlank(t *testing.T) {
-	u, err := ParseUpdates("u.csv", strings.NewReader("step,C,W1\n0,-3.0,-2.0\n50,-3.1,-2.1\n100,NaN,NaN\n300,-3.2,-2.2\n350,-3.3,-2.3\n400,NaN,NaN\n600,-3.4,-2.4\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := updatePlot(u)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := plotOf(t, "step,C,W1\n0,-3.0,-2.0\n50,-3.1,-2.1\n100,NaN,NaN\n300,-3.2,-2.2\n350,-3.3,-2.3\n400,NaN,NaN\n600,-3.4,-2.4\n")
 	var rec recorder.Canvas
 	lossplot.Draw(p, draw.NewCanvas(&rec, 10*vg.Inch, 5*vg.Inch))
 	var (
@@ -230,4 +217,18 @@ func TestUpdateLeavesGapBlank(t *testing.T) {
 	if lines != 3 || longest != 2 || dots != 1 {
 		t.Fatalf("C drawn as %d lines of up to %d points and %d dots; want 3 lines of up to 2 points (none across a gap) and a dot for the lone step", lines, longest, dots)
 	}
+}
+
+// plotOf is update.png's plot of the update log csv.
+func plotOf(t *testing.T, csv string) *plot.Plot {
+	t.Helper()
+	u, err := ParseUpdates("u.csv", strings.NewReader(csv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := updatePlot(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
